@@ -1,0 +1,211 @@
+import Decoder
+import WasmCore
+
+/// Checks a decoded module against the typing rules of Wasm 2.0 (the spec's validation algorithm),
+/// module-level rules first, then every function body.
+public struct ModuleValidator {
+    public init() {}
+
+    /// Decodes and validates in one step.
+    public func validate(bytes: [UInt8]) throws -> ValidatedModule {
+        try validate(ModuleDecoder().decode(bytes))
+    }
+
+    /// Validates a decoded module. Throws `ValidationError`, or `DecodeError` for a malformed
+    /// instruction found while walking a function body.
+    public func validate(_ module: Module) throws -> ValidatedModule {
+        let context = try ModuleContext(module)
+        try context.validateModuleFields()
+        var infos = [FunctionInfo]()
+        infos.reserveCapacity(module.functionBodies.count)
+        try module.bytes.withUnsafeBytes { raw in
+            var validator = FunctionValidator(context: context)
+            for (i, body) in module.functionBodies.enumerated() {
+                let typeIndex = module.functionTypeIndices[i]
+                infos.append(try validator.validate(body: body, typeIndex: typeIndex, bytes: raw))
+            }
+        }
+        return ValidatedModule(module: module, functions: infos, functionTypeIndices: context.functionTypeIndices)
+    }
+}
+
+/// The module-wide facts the typing rules consult (the spec's context C), in flat arrays.
+final class ModuleContext {
+    let module: Module
+    let types: [FunctionType]
+    let functionTypeIndices: [UInt32]
+    let tableTypes: [ValueType]
+    let memoryCount: Int
+    let globalTypes: [GlobalType]
+    let importedGlobalCount: Int
+    let elementTypes: [ValueType]
+    let dataCount: Int?
+    /// Functions that may be named by `ref.func` in function bodies (the spec's C.refs).
+    let declaredReferences: [Bool]
+
+    init(_ m: Module) throws {
+        module = m
+        types = m.types
+        var functions = [UInt32]()
+        var tables = [ValueType]()
+        var globals = [GlobalType]()
+        var memories = 0
+        functions.reserveCapacity(m.functionCount)
+        for imp in m.imports {
+            switch imp.descriptor {
+            case .function(let t): functions.append(t)
+            case .table(let t): tables.append(t.elementType)
+            case .memory: memories += 1
+            case .global(let g): globals.append(g)
+            }
+        }
+        functions += m.functionTypeIndices
+        tables += m.tables.map(\.elementType)
+        globals += m.globals.map(\.type)
+        functionTypeIndices = functions
+        tableTypes = tables
+        globalTypes = globals
+        memoryCount = memories + m.memories.count
+        importedGlobalCount = m.importedGlobalCount
+        elementTypes = m.elements.map(\.type)
+        dataCount = m.dataCount.map(Int.init)
+
+        // C.refs: function indices in element segments, global initializers and exports.
+        var refs = [Bool](repeating: false, count: functions.count)
+        func mark(_ f: UInt32) { if Int(f) < refs.count { refs[Int(f)] = true } }
+        for e in m.elements {
+            switch e.items {
+            case .functions(let fs): fs.forEach(mark)
+            case .expressions(let es): for x in es { ModuleContext.refFuncs(in: x, of: m).forEach(mark) }
+            }
+        }
+        for g in m.globals { ModuleContext.refFuncs(in: g.initializer, of: m).forEach(mark) }
+        for x in m.exports where x.kind == .function { mark(x.index) }
+        declaredReferences = refs
+    }
+
+    /// The `ref.func` operands of a constant expression (decoding already succeeded once).
+    static func refFuncs(in expr: ConstantExpression, of m: Module) -> [UInt32] {
+        var collector = RefFuncCollector()
+        m.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: expr.range.lowerBound, limit: expr.range.upperBound)
+            while !r.isAtEnd { if (try? r.decodeInstruction(&collector)) == nil { break } }
+        }
+        return collector.functions
+    }
+
+    func functionType(_ index: UInt32, at offset: Int) throws -> FunctionType {
+        guard Int(index) < functionTypeIndices.count else { throw ValidationError("unknown function \(index)", offset: offset) }
+        let t = Int(functionTypeIndices[Int(index)])
+        guard t < types.count else { throw ValidationError("unknown type \(t)", offset: offset) }
+        return types[t]
+    }
+
+    func type(_ index: UInt32, at offset: Int) throws -> FunctionType {
+        guard Int(index) < types.count else { throw ValidationError("unknown type \(index)", offset: offset) }
+        return types[Int(index)]
+    }
+
+    func checkMemory(_ index: UInt32, at offset: Int) throws {
+        if Int(index) >= memoryCount { throw ValidationError("unknown memory \(index)", offset: offset) }
+    }
+
+    func tableType(_ index: UInt32, at offset: Int) throws -> ValueType {
+        guard Int(index) < tableTypes.count else { throw ValidationError("unknown table \(index)", offset: offset) }
+        return tableTypes[Int(index)]
+    }
+
+    // MARK: Module fields
+
+    func validateModuleFields() throws {
+        let m = module
+        for (i, t) in m.functionTypeIndices.enumerated() where Int(t) >= types.count {
+            throw ValidationError("unknown type \(t)", offset: m.functionBodies.indices.contains(i) ? m.functionBodies[i].offset : 0)
+        }
+        for imp in m.imports {
+            switch imp.descriptor {
+            case .function(let t): _ = try type(t, at: 0)
+            case .table(let t): try checkTableLimits(t.limits, at: 0)
+            case .memory(let mem): try checkMemoryLimits(mem.limits, at: 0)
+            case .global: break
+            }
+        }
+        for t in m.tables { try checkTableLimits(t.limits, at: 0) }
+        for mem in m.memories { try checkMemoryLimits(mem.limits, at: 0) }
+        if memoryCount > 1 { throw ValidationError("multiple memories", offset: 0) }
+
+        for g in m.globals {
+            try validateConstant(g.initializer, type: g.type.valueType)
+        }
+
+        // Names are compared as code points: Swift's String equality would merge canonically
+        // equivalent names ("\u{C5}" and "A\u{30A}"), which Wasm keeps distinct.
+        var names = Set<[UInt8]>()
+        for x in m.exports {
+            guard names.insert(Array(x.name.utf8)).inserted else { throw ValidationError("duplicate export name \"\(x.name)\"", offset: 0) }
+            switch x.kind {
+            case .function: _ = try functionType(x.index, at: 0)
+            case .table: _ = try tableType(x.index, at: 0)
+            case .memory: try checkMemory(x.index, at: 0)
+            case .global:
+                if Int(x.index) >= globalTypes.count { throw ValidationError("unknown global \(x.index)", offset: 0) }
+            }
+        }
+
+        if let start = m.start {
+            let t = try functionType(start, at: 0)
+            if !t.parameters.isEmpty || !t.results.isEmpty {
+                throw ValidationError("start function must have type [] -> []", offset: 0)
+            }
+        }
+
+        for e in m.elements {
+            if case .active(let table, let offset) = e.mode {
+                let tableElement = try tableType(table, at: e.offset)
+                try validateConstant(offset, type: .i32)
+                if tableElement != e.type { throw ValidationError("type mismatch: element segment of \(e.type) for a table of \(tableElement)", offset: e.offset) }
+            }
+            switch e.items {
+            case .functions(let fs):
+                for f in fs { _ = try functionType(f, at: e.offset) }
+            case .expressions(let es):
+                for x in es { try validateConstant(x, type: e.type) }
+            }
+        }
+
+        for d in m.data {
+            if case .active(let memory, let offset) = d.mode {
+                try checkMemory(memory, at: d.offset)
+                try validateConstant(offset, type: .i32)
+            }
+        }
+    }
+
+    func checkTableLimits(_ l: Limits, at offset: Int) throws {
+        if let max = l.maximum, l.minimum > max {
+            throw ValidationError("size minimum must not be greater than maximum", offset: offset)
+        }
+    }
+
+    func checkMemoryLimits(_ l: Limits, at offset: Int) throws {
+        if l.minimum > 65536 || (l.maximum ?? 0) > 65536 {
+            throw ValidationError("memory size must be at most 65536 pages (4GiB)", offset: offset)
+        }
+        if let max = l.maximum, l.minimum > max {
+            throw ValidationError("size minimum must not be greater than maximum", offset: offset)
+        }
+    }
+
+    /// A constant expression: only constants, `ref.null`, `ref.func` and `global.get` of an
+    /// imported immutable global, leaving exactly one value of `type`.
+    func validateConstant(_ expr: ConstantExpression, type: ValueType) throws {
+        var v = ConstantExpressionValidator(context: self)
+        try module.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: expr.range.lowerBound, limit: expr.range.upperBound)
+            while !v.finished { try r.decodeInstruction(&v) }
+        }
+        if v.stack.count != 1 || v.stack[0] != type {
+            throw ValidationError("type mismatch: constant expression must leave one \(type)", offset: expr.range.lowerBound)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import WasmTierCLI
+
+WasmTier.main()

@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Engine modules live in Modules/<Name>, their tests in Tests/<Name>Tests. The dependency
+// direction is the one of Docs/ARCHITECTURE.md: WasmCore <- Decoder <- Validator <- ...
+let package = Package(
+    name: "wasm-tier",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wasm-tier", targets: ["WasmTierMain"]),
+        .library(name: "WasmTierCore", targets: ["WasmCore", "Decoder", "Validator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the text-format library (WAT) of WasmKit: .wat/.wast input for the CLI and tests.
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
+    ],
+    targets: [
+        .target(name: "WasmCore", path: "Modules/WasmCore"),
+        .target(name: "Decoder", dependencies: ["WasmCore"], path: "Modules/Decoder"),
+        .target(name: "Validator", dependencies: ["WasmCore", "Decoder"], path: "Modules/Validator"),
+        .target(
+            name: "TextFormat",
+            dependencies: [
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            path: "Modules/TextFormat"),
+        .target(
+            name: "SpecHarness",
+            dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"],
+            path: "Modules/SpecHarness"),
+        .target(
+            name: "WasmTierCLI",
+            dependencies: [
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Modules/WasmTierCLI"),
+        .executableTarget(name: "WasmTierMain", dependencies: ["WasmTierCLI"], path: "Modules/WasmTierMain"),
+        .executableTarget(
+            name: "wasm-tier-fuzz", dependencies: ["WasmCore", "Decoder", "Validator"], path: "Tools/Fuzz"),
+
+        .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
+        .testTarget(name: "ValidatorTests", dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"]),
+        .testTarget(
+            name: "SpecTests", dependencies: ["WasmCore", "Decoder", "Validator", "SpecHarness", "WasmTierCLI"]),
+    ]
+)
