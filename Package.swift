@@ -38,12 +38,16 @@ let package = Package(
             ],
             path: "Modules/WasmTierCLI"),
         .executableTarget(name: "WasmTierMain", dependencies: ["WasmTierCLI"], path: "Modules/WasmTierMain"),
-        .executableTarget(
-            name: "wasm-tier-fuzz", dependencies: ["WasmCore", "Decoder", "Validator"], path: "Tools/Fuzz"),
+        .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
+        .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz"),
 
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
         .testTarget(name: "ValidatorTests", dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"]),
         .testTarget(
-            name: "SpecTests", dependencies: ["WasmCore", "Decoder", "Validator", "SpecHarness", "WasmTierCLI"]),
+            name: "SpecTests",
+            dependencies: [
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ]
 )
