@@ -237,12 +237,13 @@ def opcode_swift(rows):
 def visitor_swift(rows):
     out = [HEADER, "\nimport WasmCore\n\n"]
     out.append("/// Receives decoded instructions. One method per visitor kind of the instruction table:\n")
-    out.append("/// the table-typed kinds get the opcode, the hand-checked ones their decoded immediates.\n")
+    out.append("/// the table-typed kinds get the opcode and its operand signature (a constant from the\n")
+    out.append("/// table, so checking it costs no lookup), the hand-checked ones their decoded immediates.\n")
     out.append("public protocol InstructionVisitor {\n")
     out.append("    /// Called before each instruction with the file offset of its first byte.\n")
     out.append("    mutating func willVisit(offset: Int)\n")
     for v, imms in GENERIC.items():
-        params = ", ".join(["_ opcode: Opcode"] + [f"{n}: {t}" for n, t, _ in imms])
+        params = ", ".join(["_ opcode: Opcode", "signature: OperandSignature"] + [f"{n}: {t}" for n, t, _ in imms])
         out.append(f"    mutating func visit{v[0].upper() + v[1:]}({params}) throws\n")
     for v, imms in SPECIAL.items():
         params = ", ".join(f"{n}: {t}" for n, t, _ in imms)
@@ -257,7 +258,7 @@ def visitor_swift(rows):
     out.append("extension PartialInstructionVisitor {\n")
     out.append("    public mutating func willVisit(offset: Int) {}\n")
     for v, imms in GENERIC.items():
-        params = ", ".join(["_ opcode: Opcode"] + [f"{n}: {t}" for n, t, _ in imms])
+        params = ", ".join(["_ opcode: Opcode", "signature: OperandSignature"] + [f"{n}: {t}" for n, t, _ in imms])
         out.append(f"    public mutating func visit{v[0].upper() + v[1:]}({params}) throws {{ try visitOther(opcode) }}\n")
     first_case = {}
     for r in rows:
@@ -275,6 +276,8 @@ def visitor_swift(rows):
         args = []
         if r.visitor in GENERIC:
             args.append("." + r.case)
+            sig = ", ".join([str(len(r.params))] + ["." + p for p in r.params] + ["result: " + ("." + r.results[0] if r.results else "nil")])
+            args.append(f"signature: OperandSignature({sig})")
         args += [f"{n}: {e}" for n, _, e in imms]
         return f"try visitor.{method}({', '.join(args)})"
 

@@ -40,7 +40,7 @@ public struct ByteReader {
         DecodeError(limit >= count ? "unexpected end" : "unexpected end of section or function", offset: position)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readByte() throws(DecodeError) -> UInt8 {
         guard position < limit else { throw unexpectedEnd() }
         let b = base[position]
@@ -61,14 +61,27 @@ public struct ByteReader {
 
     /// Unsigned LEB128 of at most `bits` bits: at most ceil(bits/7) bytes, and the unused bits of
     /// the last byte must be zero.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarUInt32() throws(DecodeError) -> UInt32 {
-        // Fast path: one byte.
-        if position < limit {
-            let b = base[position]
-            if b < 0x80 {
-                position &+= 1
-                return UInt32(b)
+        // Fast path: five bytes available, so no bounds checks inside.
+        if limit &- position >= 5 {
+            var p = position
+            var result: UInt32 = 0
+            var shift: UInt32 = 0
+            while shift < 28 {
+                let b = base[p]
+                p &+= 1
+                result |= UInt32(b & 0x7F) << shift
+                if b < 0x80 {
+                    position = p
+                    return result
+                }
+                shift &+= 7
+            }
+            let b = base[p]
+            if b < 0x10 {
+                position = p &+ 1
+                return result | UInt32(b) << 28
             }
         }
         return UInt32(truncatingIfNeeded: try readUnsignedLEB(bits: 32))
@@ -116,13 +129,24 @@ public struct ByteReader {
         throw DecodeError("integer representation too long", offset: start)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarInt32() throws(DecodeError) -> Int32 {
-        if position < limit {
-            let b = base[position]
-            if b < 0x80 {
-                position &+= 1
-                return Int32(Int8(bitPattern: b << 1) >> 1)
+        // Fast path: up to four bytes (28 bits), five bytes available.
+        if limit &- position >= 5 {
+            var p = position
+            var result: UInt32 = 0
+            var shift: UInt32 = 0
+            while shift < 28 {
+                let b = base[p]
+                p &+= 1
+                result |= UInt32(b & 0x7F) << shift
+                shift &+= 7
+                if b < 0x80 {
+                    position = p
+                    // Sign-extend from bit `shift - 1`.
+                    let unused = 32 &- shift
+                    return Int32(bitPattern: result << unused) >> unused
+                }
             }
         }
         return Int32(truncatingIfNeeded: try readSignedLEB(bits: 32))
@@ -284,7 +308,7 @@ public struct ByteReader {
         try readReferenceType()
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBlockType() throws(DecodeError) -> BlockType {
         let start = position
         let b = try peekByte()
@@ -303,7 +327,7 @@ public struct ByteReader {
         return .typeIndex(UInt32(index))
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readMemArg() throws(DecodeError) -> MemArg {
         let start = position
         let align = try readVarUInt32()

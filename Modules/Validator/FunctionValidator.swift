@@ -12,7 +12,7 @@ import WasmCore
 struct FunctionValidator: InstructionVisitor {
     let context: ModuleContext
     /// Operand stack; each entry is a `ValueType` raw value or `unknown`.
-    var values: [UInt8] = []
+    var values = OperandStack()
     var frames: [Frame] = []
     var locals: [ValueType] = []
     var blocks: [BlockInfo] = []
@@ -26,6 +26,44 @@ struct FunctionValidator: InstructionVisitor {
     var unreachable = false
 
     static let unknown: UInt8 = 0
+
+    /// A growable stack of type bytes in a raw buffer: no uniqueness checks or bounds checks on
+    /// the hot path. Freed by `deallocate()` (the validator owns it for one module).
+    struct OperandStack {
+        var base: UnsafeMutablePointer<UInt8>
+        var count = 0
+        var capacity: Int
+
+        init() {
+            capacity = 1024
+            base = .allocate(capacity: capacity)
+        }
+
+        @inline(__always)
+        mutating func append(_ t: UInt8) {
+            if count == capacity { grow() }
+            base[count] = t
+            count &+= 1
+        }
+
+        @inline(__always)
+        mutating func removeLast() -> UInt8 {
+            count &-= 1
+            return base[count]
+        }
+
+        mutating func grow() {
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            bigger.update(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+
+        func deallocate() { base.deallocate() }
+    }
+
+    func deallocate() { values.deallocate() }
 
     struct Frame {
         enum Kind: UInt8 { case function, block, loop, `if`, `else` }
@@ -64,13 +102,12 @@ struct FunctionValidator: InstructionVisitor {
 
     init(context: ModuleContext) {
         self.context = context
-        values.reserveCapacity(256)
         frames.reserveCapacity(64)
     }
 
     mutating func validate(body: FunctionBody, typeIndex: UInt32, bytes: UnsafeRawBufferPointer) throws -> FunctionInfo {
         let type = context.types[Int(typeIndex)]
-        values.removeAll(keepingCapacity: true)
+        values.count = 0
         frames.removeAll(keepingCapacity: true)
         blocks = []
         locals = type.parameters
@@ -173,7 +210,7 @@ struct FunctionValidator: InstructionVisitor {
     }
 
     mutating func setUnreachable() {
-        values.removeSubrange(height...)
+        values.count = height
         unreachable = true
         frames[frames.count - 1].unreachable = true
     }
@@ -193,6 +230,7 @@ struct FunctionValidator: InstructionVisitor {
         }
     }
 
+    @inline(__always)
     func local(_ index: UInt32) throws -> ValueType {
         guard Int(index) < locals.count else { throw ValidationError("unknown local \(index)", offset: offset) }
         return locals[Int(index)]
@@ -213,6 +251,7 @@ struct FunctionValidator: InstructionVisitor {
         let c = values.count
         if c - height >= n {
             // All operands are on the stack: compare in place.
+            let values = self.values.base
             switch n {
             case 1:
                 let a = values[c - 1]
@@ -228,7 +267,7 @@ struct FunctionValidator: InstructionVisitor {
                 if d != s.p2.rawValue && d != 0 { throw mismatch(expected: s.p2, found: d) }
             default: break
             }
-            values.removeLast(n)
+            self.values.count = c - n
         } else {
             if n >= 3 { try pop(s.p2) }
             if n >= 2 { try pop(s.p1) }
@@ -237,8 +276,8 @@ struct FunctionValidator: InstructionVisitor {
         if let r = s.result { push(r) }
     }
 
-    mutating func visitNumeric(_ opcode: Opcode) throws {
-        try apply(opcode.signature.unsafelyUnwrapped)
+    mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) throws {
+        try apply(signature)
     }
 
     mutating func checkMemArg(_ opcode: Opcode, _ memarg: MemArg) throws {
@@ -248,20 +287,20 @@ struct FunctionValidator: InstructionVisitor {
         }
     }
 
-    mutating func visitMemory(_ opcode: Opcode, memarg: MemArg) throws {
+    mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) throws {
         try checkMemArg(opcode, memarg)
-        try apply(opcode.signature.unsafelyUnwrapped)
+        try apply(signature)
     }
 
-    mutating func visitLane(_ opcode: Opcode, lane: UInt8) throws {
+    mutating func visitLane(_ opcode: Opcode, signature: OperandSignature, lane: UInt8) throws {
         if lane >= opcode.laneCount { throw ValidationError("invalid lane index", offset: offset) }
-        try apply(opcode.signature.unsafelyUnwrapped)
+        try apply(signature)
     }
 
-    mutating func visitMemoryLane(_ opcode: Opcode, memarg: MemArg, lane: UInt8) throws {
+    mutating func visitMemoryLane(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) throws {
         try checkMemArg(opcode, memarg)
         if lane >= opcode.laneCount { throw ValidationError("invalid lane index", offset: offset) }
-        try apply(opcode.signature.unsafelyUnwrapped)
+        try apply(signature)
     }
 
     // MARK: Control

@@ -20,6 +20,7 @@ public struct ModuleValidator {
         infos.reserveCapacity(module.functionBodies.count)
         try module.bytes.withUnsafeBytes { raw in
             var validator = FunctionValidator(context: context)
+            defer { validator.deallocate() }
             for (i, body) in module.functionBodies.enumerated() {
                 let typeIndex = module.functionTypeIndices[i]
                 infos.append(try validator.validate(body: body, typeIndex: typeIndex, bytes: raw))
