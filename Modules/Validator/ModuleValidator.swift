@@ -1,4 +1,5 @@
 import Decoder
+import Foundation
 import WasmCore
 
 /// Checks a decoded module against the typing rules of Wasm 2.0 (the spec's validation algorithm),
@@ -16,22 +17,77 @@ public struct ModuleValidator {
     public func validate(_ module: Module) throws -> ValidatedModule {
         let context = try ModuleContext(module)
         try context.validateModuleFields()
-        var infos = [FunctionInfo]()
-        infos.reserveCapacity(module.functionBodies.count)
-        try module.bytes.withUnsafeBytes { raw in
-            var validator = FunctionValidator(context: context)
-            defer { validator.deallocate() }
-            for (i, body) in module.functionBodies.enumerated() {
-                let typeIndex = module.functionTypeIndices[i]
-                infos.append(try validator.validate(body: body, typeIndex: typeIndex, bytes: raw))
-            }
-        }
+        let infos = try validateBodies(module, context: context)
         return ValidatedModule(module: module, functions: infos, functionTypeIndices: context.functionTypeIndices)
     }
 }
 
+extension ModuleValidator {
+    /// Function bodies are independent, so large modules are validated on every core: the
+    /// bodies are split into contiguous chunks, one validator each. The error reported is the
+    /// one of the lowest function index, as a sequential walk would report it.
+    func validateBodies(_ module: Module, context: ModuleContext) throws -> [FunctionInfo] {
+        let bodies = module.functionBodies
+        let codeBytes = bodies.reduce(0) { $0 + $1.code.count }
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let chunkCount = codeBytes < 1 << 20 || workers < 2 ? 1 : min(workers * 4, bodies.count)
+        var chunkBounds = [0]
+        if chunkCount > 1 {
+            // Chunks of about equal code size.
+            let target = codeBytes / chunkCount + 1
+            var acc = 0
+            for (i, b) in bodies.enumerated() {
+                acc += b.code.count
+                if acc >= target && chunkBounds.count < chunkCount { chunkBounds.append(i + 1); acc = 0 }
+            }
+        }
+        if chunkBounds.last != bodies.count { chunkBounds.append(bodies.count) }
+        let bounds = chunkBounds
+
+        let results = ChunkResults(count: chunkBounds.count - 1)
+        module.bytes.withUnsafeBytes { raw in
+            // The buffer outlives the workers: concurrentPerform returns when all are done.
+            nonisolated(unsafe) let raw = raw
+            DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { chunk in
+                var validator = FunctionValidator(context: context)
+                defer { validator.deallocate() }
+                var infos = [FunctionInfo]()
+                infos.reserveCapacity(bounds[chunk + 1] - bounds[chunk])
+                do {
+                    for i in bounds[chunk]..<bounds[chunk + 1] {
+                        infos.append(try validator.validate(body: bodies[i], typeIndex: module.functionTypeIndices[i], bytes: raw))
+                    }
+                    results.set(chunk, .success(infos))
+                } catch {
+                    results.set(chunk, .failure(error))
+                }
+            }
+        }
+        var all = [FunctionInfo]()
+        all.reserveCapacity(bodies.count)
+        for r in results.take() { all += try r.get() }
+        return all
+    }
+}
+
+/// Per-chunk results written by concurrent workers, each to its own slot.
+final class ChunkResults: @unchecked Sendable {
+    private var slots: [Result<[FunctionInfo], any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<[FunctionInfo], any Error>) {
+        lock.lock()
+        slots[i] = r
+        lock.unlock()
+    }
+
+    func take() -> [Result<[FunctionInfo], any Error>] { slots.map { $0! } }
+}
+
 /// The module-wide facts the typing rules consult (the spec's context C), in flat arrays.
-final class ModuleContext {
+final class ModuleContext: @unchecked Sendable {
     let module: Module
     let types: [FunctionType]
     let functionTypeIndices: [UInt32]
