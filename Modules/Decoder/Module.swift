@@ -19,6 +19,8 @@ public struct Module: Sendable {
     public var functionBodies: [FunctionBody] = []
     public var data: [DataSegment] = []
     public var customSections: [CustomSection] = []
+    /// File offset of each non-custom section's id byte, by section id (for error locations).
+    public var sectionOffsets: [UInt8: Int] = [:]
     /// The `name` custom section, when present and well-formed (a broken one is ignored).
     public var names: NameSection?
 
@@ -71,11 +73,14 @@ public struct Import: Hashable, Sendable {
     public var module: String
     public var name: String
     public var descriptor: ImportDescriptor
+    /// File offset of the import entry.
+    public var offset: Int
 
-    public init(module: String, name: String, descriptor: ImportDescriptor) {
+    public init(module: String, name: String, descriptor: ImportDescriptor, offset: Int = 0) {
         self.module = module
         self.name = name
         self.descriptor = descriptor
+        self.offset = offset
     }
 
     public var kind: ExternalKind {
@@ -99,11 +104,14 @@ public struct Export: Hashable, Sendable {
     public var name: String
     public var kind: ExternalKind
     public var index: UInt32
+    /// File offset of the export entry.
+    public var offset: Int
 
-    public init(name: String, kind: ExternalKind, index: UInt32) {
+    public init(name: String, kind: ExternalKind, index: UInt32, offset: Int = 0) {
         self.name = name
         self.kind = kind
         self.index = index
+        self.offset = offset
     }
 }
 

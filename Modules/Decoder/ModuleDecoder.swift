@@ -80,6 +80,7 @@ public struct ModuleDecoder {
                     throw DecodeError("unexpected content after last section", offset: sectionStart)
                 }
                 lastOrder = order
+                m.sectionOffsets[id] = sectionStart
             }
             var s = ByteReader(UnsafeRawBufferPointer(start: r.base, count: r.count), position: contentStart, limit: end)
             switch id {
@@ -111,12 +112,13 @@ public struct ModuleDecoder {
                 try checkLimit(n, ImplementationLimits.maxExports, "exports", at: contentStart)
                 m.exports.reserveCapacity(n)
                 for _ in 0..<n {
+                    let entryAt = s.position
                     let name = try s.readName()
                     let kindAt = s.position
                     guard let kind = ExternalKind(rawValue: try s.readByte()) else {
                         throw DecodeError("malformed export kind", offset: kindAt)
                     }
-                    m.exports.append(Export(name: name, kind: kind, index: try s.readVarUInt32()))
+                    m.exports.append(Export(name: name, kind: kind, index: try s.readVarUInt32(), offset: entryAt))
                 }
             case 8: m.start = try s.readVarUInt32()
             case 9: try decodeElementSection(&s, into: &m)
@@ -193,6 +195,7 @@ public struct ModuleDecoder {
         try checkLimit(n, ImplementationLimits.maxImports, "imports", at: s.position)
         m.imports.reserveCapacity(n)
         for _ in 0..<n {
+            let entryAt = s.position
             let module = try s.readName()
             let name = try s.readName()
             let kindAt = s.position
@@ -213,7 +216,7 @@ public struct ModuleDecoder {
             default:
                 throw DecodeError("malformed import kind", offset: kindAt)
             }
-            m.imports.append(Import(module: module, name: name, descriptor: descriptor))
+            m.imports.append(Import(module: module, name: name, descriptor: descriptor, offset: entryAt))
         }
     }
 

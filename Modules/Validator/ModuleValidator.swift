@@ -181,15 +181,15 @@ final class ModuleContext: @unchecked Sendable {
         }
         for imp in m.imports {
             switch imp.descriptor {
-            case .function(let t): _ = try type(t, at: 0)
-            case .table(let t): try checkTableLimits(t.limits, at: 0)
-            case .memory(let mem): try checkMemoryLimits(mem.limits, at: 0)
+            case .function(let t): _ = try type(t, at: imp.offset)
+            case .table(let t): try checkTableLimits(t.limits, at: imp.offset)
+            case .memory(let mem): try checkMemoryLimits(mem.limits, at: imp.offset)
             case .global: break
             }
         }
-        for t in m.tables { try checkTableLimits(t.limits, at: 0) }
-        for mem in m.memories { try checkMemoryLimits(mem.limits, at: 0) }
-        if memoryCount > 1 { throw ValidationError("multiple memories", offset: 0) }
+        for t in m.tables { try checkTableLimits(t.limits, at: m.sectionOffsets[4] ?? 0) }
+        for mem in m.memories { try checkMemoryLimits(mem.limits, at: m.sectionOffsets[5] ?? 0) }
+        if memoryCount > 1 { throw ValidationError("multiple memories", offset: m.sectionOffsets[5] ?? 0) }
 
         for g in m.globals {
             try validateConstant(g.initializer, type: g.type.valueType)
@@ -199,20 +199,21 @@ final class ModuleContext: @unchecked Sendable {
         // equivalent names ("\u{C5}" and "A\u{30A}"), which Wasm keeps distinct.
         var names = Set<[UInt8]>()
         for x in m.exports {
-            guard names.insert(Array(x.name.utf8)).inserted else { throw ValidationError("duplicate export name \"\(x.name)\"", offset: 0) }
+            guard names.insert(Array(x.name.utf8)).inserted else { throw ValidationError("duplicate export name \"\(x.name)\"", offset: x.offset) }
             switch x.kind {
-            case .function: _ = try functionType(x.index, at: 0)
-            case .table: _ = try tableType(x.index, at: 0)
-            case .memory: try checkMemory(x.index, at: 0)
+            case .function: _ = try functionType(x.index, at: x.offset)
+            case .table: _ = try tableType(x.index, at: x.offset)
+            case .memory: try checkMemory(x.index, at: x.offset)
             case .global:
-                if Int(x.index) >= globalTypes.count { throw ValidationError("unknown global \(x.index)", offset: 0) }
+                if Int(x.index) >= globalTypes.count { throw ValidationError("unknown global \(x.index)", offset: x.offset) }
             }
         }
 
         if let start = m.start {
-            let t = try functionType(start, at: 0)
+            let at = m.sectionOffsets[8] ?? 0
+            let t = try functionType(start, at: at)
             if !t.parameters.isEmpty || !t.results.isEmpty {
-                throw ValidationError("start function must have type [] -> []", offset: 0)
+                throw ValidationError("start function must have type [] -> []", offset: at)
             }
         }
 

@@ -17,10 +17,11 @@ public struct WasmTier: ParsableCommand {
             Examples:
               wasm-tier validate program.wasm
               wasm-tier inspect --json program.wasm
+              wasm-tier print program.wasm
               wasm-tier wast ../shared/spectest/wasm2/json
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Inspect.self, Wast.self]
+        subcommands: [Validate.self, Inspect.self, Print.self, Wast.self]
     )
 
     public init() {}
@@ -107,6 +108,48 @@ struct Inspect: ParsableCommand {
             print(summary.json())
         } else {
             print(summary.text(), terminator: "")
+        }
+    }
+}
+
+struct Print: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the code of a module's functions in the text format.",
+        discussion: """
+            One instruction per line, indented by block depth, with each function's type and \
+            locals. The names come from the instruction table, function names from the name section.
+
+            Examples:
+              wasm-tier print program.wasm
+              wasm-tier print --offsets program.wasm
+            """)
+
+    @Flag(help: "Prefix each instruction with its byte offset in the module.")
+    var offsets = false
+
+    @Argument(help: "The module (.wasm or .wat).")
+    var file: String
+
+    func run() throws {
+        let validated = try loadValidModule(file)
+        let m = validated.module
+        for (i, body) in m.functionBodies.enumerated() {
+            let index = UInt32(m.importedFunctionCount + i)
+            let name = m.names?.functionNames[index].map { " $\($0)" } ?? ""
+            let type = m.functionType(ofFunction: index)?.description ?? "?"
+            print("(func \(index)\(name) \(type)")
+            if !body.locals.isEmpty {
+                print("  (local" + body.locals.map { " \($0.count)x\($0.type)" }.joined() + ")")
+            }
+            do {
+                let lines = try InstructionPrinter.print(m, range: body.code, showOffsets: offsets)
+                // The body's final `end` closes the function.
+                for line in lines.dropLast() { print(line) }
+                print(")")
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
         }
     }
 }

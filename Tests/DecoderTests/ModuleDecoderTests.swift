@@ -150,3 +150,32 @@ import WasmCore
         }
     }
 }
+
+/// The text printer, driven by the same table and decoder.
+@Suite struct InstructionPrinterTests {
+    @Test func printsNestedCodeWithImmediates() throws {
+        // (func (param i32) (result i32) (block (result i32) (i32.load offset=8 (local.get 0)))
+        //   (br_table 0 0) ...
+        let code: [UInt8] = [
+            0x02, 0x7F, 0x20, 0x00, 0x28, 0x02, 0x08, 0x0B,  // block (result i32) local.get 0 i32.load offset=8 end
+            0x41, 0x7F, 0x6A,                                // i32.const -1 i32.add
+            0x0B,
+        ]
+        let bytes: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+                              0x01, 0x06, 0x01, 0x60, 0x01, 0x7F, 0x01, 0x7F,
+                              0x03, 0x02, 0x01, 0x00,
+                              0x05, 0x03, 0x01, 0x00, 0x01,
+                              0x0A, UInt8(code.count + 3), 0x01, UInt8(code.count + 1), 0x00] + code
+        let m = try ModuleDecoder().decode(bytes)
+        let lines = try InstructionPrinter.print(m, range: m.functionBodies[0].code)
+        #expect(lines == [
+            "  block (result i32)",
+            "    local.get 0",
+            "    i32.load offset=8",
+            "  end",
+            "  i32.const -1",
+            "  i32.add",
+            "end",
+        ])
+    }
+}
