@@ -97,11 +97,22 @@ public struct ByteReader {
     /// an unexpected end only when it is well-formed.
     @usableFromInline
     mutating func readUnsignedLEB(bits: Int) throws(DecodeError) -> UInt64 {
+        try readingPastLimit { r throws(DecodeError) in try r.readUnsignedLEBUnbounded(bits: bits) }
+    }
+
+    /// Runs a read with the limit lifted to the module's end, then reports an unexpected end if
+    /// it went past the section: so a read's own errors take precedence over the section's end.
+    @usableFromInline
+    mutating func readingPastLimit<T>(_ read: (inout ByteReader) throws(DecodeError) -> T) throws(DecodeError) -> T {
         let sectionLimit = limit
         limit = count
         defer { limit = sectionLimit }
-        let value = try readUnsignedLEBUnbounded(bits: bits)
-        if position > sectionLimit { position = sectionLimit; limit = sectionLimit; throw unexpectedEnd() }
+        let value = try read(&self)
+        if position > sectionLimit {
+            position = sectionLimit
+            limit = sectionLimit
+            throw unexpectedEnd()
+        }
         return value
     }
 
@@ -160,12 +171,7 @@ public struct ByteReader {
     /// Signed LEB128: in the last byte, the unused bits must all equal the sign bit.
     @usableFromInline
     mutating func readSignedLEB(bits: Int) throws(DecodeError) -> Int64 {
-        let sectionLimit = limit
-        limit = count
-        defer { limit = sectionLimit }
-        let value = try readSignedLEBUnbounded(bits: bits)
-        if position > sectionLimit { position = sectionLimit; limit = sectionLimit; throw unexpectedEnd() }
-        return value
+        try readingPastLimit { r throws(DecodeError) in try r.readSignedLEBUnbounded(bits: bits) }
     }
 
     @usableFromInline
