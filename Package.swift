@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "WasmCore", path: "Modules/WasmCore"),
         .target(name: "Decoder", dependencies: ["WasmCore"], path: "Modules/Decoder"),
         .target(name: "Validator", dependencies: ["WasmCore", "Decoder"], path: "Modules/Validator"),
+        .target(name: "Runtime", dependencies: ["WasmCore", "Decoder", "Validator"], path: "Modules/Runtime"),
+        .target(name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime"], path: "Modules/Interpreter"),
         .target(
             name: "TextFormat",
             dependencies: [
@@ -28,7 +30,7 @@ let package = Package(
             path: "Modules/TextFormat"),
         .target(
             name: "SpecHarness",
-            dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"],
+            dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat", "Runtime", "Interpreter"],
             path: "Modules/SpecHarness"),
         .target(
             name: "WasmTierCLI",

@@ -1,14 +1,17 @@
 import Decoder
 import Foundation
+import Runtime
 import TextFormat
 import Validator
+import WasmCore
 
 /// Runs spec test scripts: wast2json `.json` command lists (with their `.wasm` files) and `.wast`
 /// files (through the text-format library). Every command is counted once as passed, failed or
 /// skipped, as the reference runner behind `shared/spectest/BASELINE.md` does.
 ///
-/// Today the engine decodes and validates: `module`, `assert_malformed` (binary) and
-/// `assert_invalid` run; commands that need an instance are skipped with their kind as reason.
+/// JSON scripts run every command kind on the interpreter, with the standard `spectest` host
+/// module; `.wast` scripts run the decode and validate commands (execution from `.wast` is not
+/// wired yet). Commands that need SIMD execution are skipped with that reason.
 public struct SpecRunner {
     public init() {}
 
@@ -115,13 +118,60 @@ public struct SpecRunner {
     }
 
     static let needsExecution = "needs execution (the interpreter tier has not landed)"
-    static let textModule = "text-format module: tests the WAT parser, not this engine"
+    public static let unsupported = "SIMD execution: the interpreter does not run v128 instructions yet (issue 7)"
+
+    enum ActionError: Error, CustomStringConvertible {
+        case noInstance(String?)
+        case noExport(String)
+        case badArgument(String)
+        var description: String {
+            switch self {
+            case .noInstance(let n): "no instance \(n ?? "(current)")"
+            case .noExport(let n): "no export \"\(n)\""
+            case .badArgument(let a): "cannot read argument \(a)"
+            }
+        }
+    }
+
+    /// Invokes a function or reads a global, as an action of the script says.
+    func perform(_ action: [String: Any], _ state: ScriptState) -> Result<[Value], any Error> {
+        let moduleName = action["module"] as? String
+        guard let instance = state.instance(moduleName) else { return .failure(ActionError.noInstance(moduleName)) }
+        let field = action["field"] as? String ?? ""
+        guard let export = instance.export(field) else { return .failure(ActionError.noExport(field)) }
+        if action["type"] as? String == "get" {
+            guard case .global(let g) = export else { return .failure(ActionError.noExport(field)) }
+            return .success([SpecRunner.globalValue(g)])
+        }
+        guard case .function(let f) = export else { return .failure(ActionError.noExport(field)) }
+        var args = [Value]()
+        for a in action["args"] as? [[String: Any]] ?? [] {
+            guard let v = ScriptValue.parse(a) else { return .failure(ActionError.badArgument("\(a)")) }
+            args.append(v)
+        }
+        if args.contains(where: { $0.type == .v128 }) || state.store.function(f).type.results.contains(.v128) {
+            return .failure(Trap(.unsupported, detail: "v128"))
+        }
+        return Result { try state.store.invoke(f, arguments: args) }
+    }
+
+    static func globalValue(_ g: GlobalInstance) -> Value {
+        switch g.type.valueType {
+        case .i32: .i32(UInt32(truncatingIfNeeded: g.bits))
+        case .i64: .i64(g.bits)
+        case .f32: .f32(UInt32(truncatingIfNeeded: g.bits))
+        case .f64: .f64(g.bits)
+        case .v128: .v128(V128(low: g.bits, high: g.high))
+        case .funcref, .externref: Instance.value(fromRawReference: g.bits, type: g.type.valueType)
+        }
+    }
+    public static let textModule = "text-format module: tests the WAT parser, not this engine"
 
     // MARK: JSON scripts
 
     func runJSON(_ path: String) -> FileResult {
         var result = FileResult(path: path)
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = FileManager.default.contents(atPath: path).map(SpecRunner.escapeByteOrderMarks),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let commands = json["commands"] as? [[String: Any]]
         else {
@@ -132,34 +182,107 @@ public struct SpecRunner {
         func load(_ name: String) -> [UInt8]? {
             FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)).map { [UInt8]($0) }
         }
+        let state = ScriptState()
         for command in commands {
             let type = command["type"] as? String ?? "?"
             let line = command["line"] as? Int ?? 0
             let moduleType = command["module_type"] as? String
             let filename = command["filename"] as? String
             let text = command["text"] as? String ?? ""
+            func outcome(_ status: Status, _ detail: String = "") {
+                result.outcomes.append(Outcome(line: line, kind: type, status: status, detail: detail))
+            }
             switch type {
             case "module":
-                guard let filename, let bytes = load(filename) else {
-                    result.outcomes.append(Outcome(line: line, kind: type, status: .failed, detail: "missing module file"))
-                    continue
+                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                do {
+                    let instance = try state.instantiate(bytes)
+                    state.current = instance
+                    if let name = command["name"] as? String { state.named[name] = instance }
+                    outcome(.passed)
+                } catch {
+                    outcome(.failed, "module not instantiated: \(error)")
                 }
-                expectAcceptance(bytes, kind: type, line: line, into: &result)
             case "assert_malformed", "assert_invalid":
                 if moduleType == "text" {
                     result.outcomes.append(Outcome(line: line, kind: "\(type) (text)", status: .skipped, detail: SpecRunner.textModule))
                     continue
                 }
-                guard let filename, let bytes = load(filename) else {
-                    result.outcomes.append(Outcome(line: line, kind: type, status: .failed, detail: "missing module file"))
+                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                expectRejection(bytes, expected: text, kind: type, line: line, into: &result)
+            case "register":
+                guard let name = command["as"] as? String, let instance = state.instance(command["name"] as? String) else {
+                    outcome(.failed, "no instance to register")
                     continue
                 }
-                expectRejection(bytes, expected: text, kind: type, line: line, into: &result)
+                state.imports.define(module: name, exportsOf: instance)
+                outcome(.passed)
+            case "assert_unlinkable", "assert_uninstantiable":
+                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                do {
+                    let instance = try state.instantiate(bytes)
+                    state.current = instance
+                    outcome(.failed, "module instantiated; expected \"\(text)\"")
+                } catch let e as LinkError where type == "assert_unlinkable" {
+                    outcome(.passed)
+                    if !e.message.hasPrefix(text) { result.messageMismatches.append((line, text, e.message)) }
+                } catch let t as Trap where type == "assert_uninstantiable" {
+                    outcome(.passed)
+                    if !t.message.hasPrefix(text) { result.messageMismatches.append((line, text, t.message)) }
+                } catch {
+                    outcome(.failed, "expected \"\(text)\", got \(error)")
+                }
+            case "action", "assert_return", "assert_trap", "assert_exhaustion":
+                guard let action = command["action"] as? [String: Any] else { outcome(.failed, "no action"); continue }
+                let run = perform(action, state)
+                switch (type, run) {
+                case (_, .failure(let t as Trap)) where t.code == .unsupported:
+                    outcome(.skipped, SpecRunner.unsupported)
+                case ("action", .success):
+                    outcome(.passed)
+                case ("assert_return", .success(let values)):
+                    let expected = command["expected"] as? [[String: Any]] ?? []
+                    if values.count == expected.count && zip(values, expected).allSatisfy({ ScriptValue.matches($0, $1) }) {
+                        outcome(.passed)
+                    } else {
+                        outcome(.failed, "returned \(values), expected \(expected.map { "\($0["type"] ?? "?"):\($0["value"] ?? "?")" })")
+                    }
+                case ("assert_trap", .failure(let t as Trap)), ("assert_exhaustion", .failure(let t as Trap)):
+                    if type == "assert_exhaustion" && t.code != .callStackExhausted {
+                        outcome(.failed, "trapped with \"\(t.message)\", expected \"\(text)\"")
+                    } else {
+                        outcome(.passed)
+                        if !t.message.hasPrefix(text) { result.messageMismatches.append((line, text, t.message)) }
+                    }
+                case (_, .success(let values)):
+                    outcome(.failed, "returned \(values), expected a trap \"\(text)\"")
+                case (_, .failure(let e)):
+                    outcome(.failed, "\(e)")
+                }
             default:
-                result.outcomes.append(Outcome(line: line, kind: type, status: .skipped, detail: SpecRunner.needsExecution))
+                outcome(.skipped, "command kind not supported: \(type)")
             }
         }
         return result
+    }
+
+    /// Foundation's JSON parser drops a raw U+FEFF inside a string (export names in `names`
+    /// use it), so raw ones are turned into `\\ufeff` escapes first.
+    static func escapeByteOrderMarks(_ data: Data) -> Data {
+        let bytes = [UInt8](data)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if i > 0, i + 2 < bytes.count, bytes[i] == 0xEF, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF {
+                out += Array("\\ufeff".utf8)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return Data(out)
     }
 
     // MARK: .wast scripts

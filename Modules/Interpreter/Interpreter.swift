@@ -1,0 +1,59 @@
+import Decoder
+import Runtime
+import Validator
+import WasmCore
+
+/// The interpreter tier: translates each function on its first call (`Translator`) and runs the
+/// internal code in one loop over raw frame slots. Calls between Wasm functions push a record on
+/// an explicit call stack instead of recursing on the host stack, so deep Wasm recursion ends in
+/// "call stack exhausted", never in a host stack overflow.
+public final class Interpreter: Executor {
+    /// Slots (8 bytes each) of the value stack of one activation from the host.
+    public var stackSlots = 1 << 20
+
+    public init() {}
+
+    public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
+        let f = store.function(function)
+        if let host = f.hostFunction {
+            return try host.body(Caller(instance: nil, store: store), arguments)
+        }
+        let stack = UnsafeMutablePointer<UInt64>.allocate(capacity: stackSlots)
+        defer { stack.deallocate() }
+        for (i, v) in arguments.enumerated() { stack[i] = Interpreter.bits(v) }
+        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots)
+        try machine.run(f, base: stack)
+        return f.type.results.enumerated().map { i, t in Interpreter.value(stack[i], t) }
+    }
+
+    static func bits(_ v: Value) -> UInt64 {
+        switch v {
+        case .i32(let x): UInt64(x)
+        case .i64(let x): x
+        case .f32(let x): UInt64(x)
+        case .f64(let x): x
+        case .v128(let x): x.low
+        case .funcref, .externref: Instance.rawReference(v)
+        }
+    }
+
+    static func value(_ bits: UInt64, _ t: ValueType) -> Value {
+        switch t {
+        case .i32: .i32(UInt32(truncatingIfNeeded: bits))
+        case .i64: .i64(bits)
+        case .f32: .f32(UInt32(truncatingIfNeeded: bits))
+        case .f64: .f64(bits)
+        case .v128: .v128(V128(low: bits, high: 0))
+        case .funcref, .externref: Instance.value(fromRawReference: bits, type: t)
+        }
+    }
+
+    /// The compiled code of a Wasm function, translating it on first use.
+    static func compiled(_ f: FunctionInstance) throws -> CompiledFunction {
+        if let c = f.code { return unsafeDowncast(c, to: CompiledFunction.self) }
+        let instance = f.instance!
+        let c = try Translator.translate(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount)
+        f.code = c
+        return c
+    }
+}

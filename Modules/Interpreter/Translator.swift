@@ -1,0 +1,447 @@
+import Decoder
+import Runtime
+import Validator
+import WasmCore
+
+/// Translates one validated function body into internal code (`CompiledFunction`), once, on the
+/// function's first call.
+///
+/// Operand-stack position `h` lives in slot `localCount + h`; locals in slots `0..<localCount`.
+/// A branch moves the label's values down to the label's slots and jumps. Block results end in
+/// the block's base slots, so fallthrough needs no moves except where a branch did not run.
+/// Code after an unconditional branch is skipped. `if` blocks with parameters run their `then`
+/// arm on a copy of the parameters, so the `else` arm still finds the originals.
+struct Translator: InstructionVisitor {
+    struct Frame {
+        enum Kind { case function, block, loop, `if` }
+        var kind: Kind
+        /// Operand height of the label's first value.
+        var height: Int
+        var parameterCount: Int
+        var resultCount: Int
+        var loopStart = 0
+        /// Instructions whose target is this block's end.
+        var fixups: [Int] = []
+        /// The `branchUnless` of an `if`, patched at `else` or `end`.
+        var elseFixup: Int?
+        var labelArity: Int { kind == .loop ? parameterCount : resultCount }
+    }
+
+    let module: Module
+    let types: [FunctionType]
+    let localCount: Int
+    var code: [Instr] = []
+    var offsets: [Int] = []
+    var branchTargets: [Int] = []
+    var frames: [Frame] = []
+    var height = 0
+    var maxHeight = 0
+    var unreachable = false
+    /// Blocks opened inside unreachable code (skipped with their contents).
+    var skippedDepth = 0
+    var offset = 0
+    var unsupported: String?
+    var resultCount = 0
+
+    init(module: Module, localCount: Int) {
+        self.module = module
+        self.types = module.types
+        self.localCount = localCount
+    }
+
+    static func translate(_ module: ValidatedModule, definedIndex i: Int) throws -> CompiledFunction {
+        let m = module.module
+        let info = module.functions[i]
+        let type = m.types[Int(info.typeIndex)]
+        var t = Translator(module: m, localCount: info.localTypes.count)
+        if info.localTypes.contains(.v128) || type.results.contains(.v128) {
+            t.unsupported = "v128 values"
+        }
+        t.resultCount = type.results.count
+        t.frames.append(Frame(kind: .function, height: 0, parameterCount: 0, resultCount: type.results.count))
+        let body = m.functionBodies[i]
+        if t.unsupported == nil {
+            try m.bytes.withUnsafeBytes { raw in
+                var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+                while !r.isAtEnd && t.unsupported == nil { try r.decodeInstruction(&t) }
+            }
+        }
+        if let what = t.unsupported {
+            // Not executable by this tier yet: the function traps when called.
+            t.code = [Instr(op: InternalOp.trap.rawValue, imm: UInt64(TrapCodeIndex.unsupported.rawValue))]
+            t.offsets = [body.code.lowerBound]
+            t.branchTargets = []
+            _ = what
+        }
+        return CompiledFunction(code: t.code, frameSize: info.localTypes.count + t.maxHeight + 1, type: type,
+                                localCount: info.localTypes.count, branchTargets: t.branchTargets, offsets: t.offsets)
+    }
+
+    // MARK: Emission
+
+    func slot(_ h: Int) -> UInt32 { UInt32(localCount + h) }
+
+    @discardableResult
+    mutating func emit(_ op: InternalOp, a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, imm: UInt64 = 0) -> Int {
+        emit(Instr(op: op.rawValue, a: a, b: b, c: c, imm: imm))
+    }
+
+    @discardableResult
+    mutating func emit(_ i: Instr) -> Int {
+        code.append(i)
+        offsets.append(offset)
+        return code.count - 1
+    }
+
+    mutating func push(_ n: Int = 1) {
+        height += n
+        if height > maxHeight { maxHeight = height }
+    }
+
+    /// Copies `count` values from operand height `from` to `to` (to <= from: ascending is safe).
+    mutating func move(count: Int, from: Int, to: Int) {
+        guard from != to else { return }
+        for k in 0..<count { emit(.copy, a: slot(to + k), b: slot(from + k)) }
+    }
+
+    func arity(_ t: BlockType) -> (Int, Int) {
+        switch t {
+        case .empty: (0, 0)
+        case .value: (0, 1)
+        case .typeIndex(let i): (types[Int(i)].parameters.count, types[Int(i)].results.count)
+        }
+    }
+
+    /// Moves the label's values into place and jumps to label `depth` (or returns, for the
+    /// function's own label).
+    mutating func branch(to depth: UInt32) {
+        let target = frames.count - 1 - Int(depth)
+        let f = frames[target]
+        if f.kind == .function {
+            emitReturn()
+            return
+        }
+        move(count: f.labelArity, from: height - f.labelArity, to: f.height)
+        if f.kind == .loop {
+            emit(.jump, imm: UInt64(f.loopStart))
+        } else {
+            let at = emit(.jump)
+            frames[target].fixups.append(at)
+        }
+    }
+
+    mutating func emitReturn() {
+        let n = resultCount
+        // Results go to the frame's first slots, where the caller expects them.
+        for k in 0..<n { emit(.copy, a: UInt32(k), b: slot(height - n + k)) }
+        emit(.return)
+    }
+
+    mutating func patch(_ at: Int, to target: Int) { code[at].imm = UInt64(target) }
+
+    // MARK: Visitor
+
+    mutating func willVisit(offset: Int) { self.offset = offset }
+
+    var skipping: Bool { unreachable }
+
+    mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) {
+        guard !skipping else { return }
+        if opcode.feature == .simd { unsupported = opcode.name; return }
+        let n = Int(signature.parameterCount)
+        var i = Instr(op: opcode.rawValue)
+        if n >= 1 { i.b = slot(height - n) }
+        if n >= 2 { i.c = slot(height - n + 1) }
+        height -= n
+        i.a = slot(height)
+        emit(i)
+        if signature.result != nil { push() }
+    }
+
+    mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) {
+        guard !skipping else { return }
+        if opcode.feature == .simd { unsupported = opcode.name; return }
+        let n = Int(signature.parameterCount)
+        var i = Instr(op: opcode.rawValue, imm: memarg.offset)
+        i.b = slot(height - n)
+        if n == 2 { i.c = slot(height - 1) }
+        height -= n
+        i.a = slot(height)
+        emit(i)
+        if signature.result != nil { push() }
+    }
+
+    mutating func visitLane(_ opcode: Opcode, signature: OperandSignature, lane: UInt8) { if !skipping { unsupported = opcode.name } }
+    mutating func visitMemoryLane(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) { if !skipping { unsupported = opcode.name } }
+    mutating func visitV128Const(value: V128) { if !skipping { unsupported = "v128.const" } }
+    mutating func visitShuffle(lanes: V128) { if !skipping { unsupported = "i8x16.shuffle" } }
+
+    mutating func visitUnreachable() {
+        guard !skipping else { return }
+        emit(.trap, imm: UInt64(TrapCodeIndex.unreachable.rawValue))
+        unreachable = true
+    }
+
+    mutating func visitNop() {}
+
+    mutating func enter(_ kind: Frame.Kind, _ type: BlockType) {
+        let (p, r) = arity(type)
+        if case .typeIndex(let t) = type, types[Int(t)].parameters.contains(.v128) || types[Int(t)].results.contains(.v128) {
+            unsupported = "v128 block types"
+        }
+        if case .value(.v128) = type { unsupported = "v128 block types" }
+        frames.append(Frame(kind: kind, height: height - p, parameterCount: p, resultCount: r, loopStart: code.count))
+    }
+
+    mutating func visitBlock(blockType: BlockType) {
+        if skipping { skippedDepth += 1; return }
+        enter(.block, blockType)
+    }
+
+    mutating func visitLoop(blockType: BlockType) {
+        if skipping { skippedDepth += 1; return }
+        enter(.loop, blockType)
+    }
+
+    mutating func visitIf(blockType: BlockType) {
+        if skipping { skippedDepth += 1; return }
+        height -= 1
+        let cond = slot(height)
+        enter(.if, blockType)
+        let at = emit(.branchUnless, b: cond)
+        frames[frames.count - 1].elseFixup = at
+        let p = frames[frames.count - 1].parameterCount
+        if p > 0 {
+            // The then arm works on a copy of the parameters above the originals.
+            for k in 0..<p { emit(.copy, a: slot(height + k), b: slot(height - p + k)) }
+            push(p)
+        }
+    }
+
+    mutating func visitElse() {
+        if skipping && skippedDepth > 0 { return }
+        var f = frames[frames.count - 1]
+        if !unreachable {
+            move(count: f.resultCount, from: height - f.resultCount, to: f.height)
+            f.fixups.append(emit(.jump))
+        }
+        if let e = f.elseFixup { patch(e, to: code.count) }
+        f.elseFixup = nil
+        frames[frames.count - 1] = f
+        height = f.height + f.parameterCount
+        if height > maxHeight { maxHeight = height }
+        unreachable = false
+    }
+
+    mutating func visitEnd() {
+        if skipping && skippedDepth > 0 { skippedDepth -= 1; return }
+        let f = frames.removeLast()
+        if f.kind == .function {
+            if !unreachable { emitReturn() }
+            return
+        }
+        if !unreachable { move(count: f.resultCount, from: height - f.resultCount, to: f.height) }
+        let end = code.count
+        for at in f.fixups { patch(at, to: end) }
+        if let e = f.elseFixup { patch(e, to: end) }
+        height = f.height + f.resultCount
+        if height > maxHeight { maxHeight = height }
+        unreachable = false
+    }
+
+    mutating func visitBr(relativeDepth: UInt32) {
+        guard !skipping else { return }
+        branch(to: relativeDepth)
+        unreachable = true
+    }
+
+    mutating func visitBrIf(relativeDepth: UInt32) {
+        guard !skipping else { return }
+        height -= 1
+        let cond = slot(height)
+        let target = frames.count - 1 - Int(relativeDepth)
+        let f = frames[target]
+        let needsMoves = f.kind == .function || (height - f.labelArity != f.height && f.labelArity > 0)
+        if !needsMoves {
+            let at = emit(.branchIf, b: cond, imm: UInt64(f.loopStart))
+            if f.kind != .loop { frames[target].fixups.append(at) }
+        } else {
+            let skip = emit(.branchUnless, b: cond)
+            branch(to: relativeDepth)
+            patch(skip, to: code.count)
+        }
+    }
+
+    mutating func visitBrTable(table: BrTable) {
+        guard !skipping else { return }
+        height -= 1
+        let index = slot(height)
+        let all = table.targets + [table.defaultTarget]
+        let base = branchTargets.count
+        branchTargets.append(contentsOf: repeatElement(0, count: all.count))
+        emit(.branchTable, b: index, c: UInt32(table.targets.count), imm: UInt64(base))
+        // One stub per target: its moves and jump.
+        for (k, depth) in all.enumerated() {
+            branchTargets[base + k] = code.count
+            branch(to: depth)
+        }
+        unreachable = true
+    }
+
+    mutating func visitReturn() {
+        guard !skipping else { return }
+        emitReturn()
+        unreachable = true
+    }
+
+    mutating func visitCall(functionIndex: UInt32) {
+        guard !skipping else { return }
+        guard let type = module.functionType(ofFunction: functionIndex) else { return }
+        if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
+        height -= type.parameters.count
+        emit(.call, a: slot(height), imm: UInt64(functionIndex))
+        push(type.results.count)
+        // The callee's frame overlaps ours from `height` up.
+    }
+
+    mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) {
+        guard !skipping else { return }
+        let type = types[Int(typeIndex)]
+        if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
+        height -= 1
+        let index = slot(height)
+        height -= type.parameters.count
+        emit(.callIndirect, a: slot(height), b: index, c: tableIndex, imm: UInt64(typeIndex))
+        push(type.results.count)
+    }
+
+    mutating func visitDrop() { if !skipping { height -= 1 } }
+
+    mutating func visitSelect() {
+        guard !skipping else { return }
+        height -= 3
+        emit(.select, a: slot(height), b: slot(height), c: slot(height + 1), imm: UInt64(slot(height + 2)))
+        push()
+    }
+
+    mutating func visitTypedSelect(types: [ValueType]) {
+        if !skipping && types.first == .v128 { unsupported = "v128 select"; return }
+        visitSelect()
+    }
+
+    mutating func visitLocalGet(localIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.copy, a: slot(height), b: localIndex)
+        push()
+    }
+
+    mutating func visitLocalSet(localIndex: UInt32) {
+        guard !skipping else { return }
+        height -= 1
+        emit(.copy, a: localIndex, b: slot(height))
+    }
+
+    mutating func visitLocalTee(localIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.copy, a: localIndex, b: slot(height - 1))
+    }
+
+    mutating func visitGlobalGet(globalIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.globalGet, a: slot(height), imm: UInt64(globalIndex))
+        push()
+    }
+
+    mutating func visitGlobalSet(globalIndex: UInt32) {
+        guard !skipping else { return }
+        height -= 1
+        emit(.globalSet, b: slot(height), imm: UInt64(globalIndex))
+    }
+
+    mutating func constant(_ bits: UInt64) {
+        guard !skipping else { return }
+        emit(.const64, a: slot(height), imm: bits)
+        push()
+    }
+
+    mutating func visitI32Const(value: Int32) { constant(UInt64(UInt32(bitPattern: value))) }
+    mutating func visitI64Const(value: Int64) { constant(UInt64(bitPattern: value)) }
+    mutating func visitF32Const(bits: UInt32) { constant(UInt64(bits)) }
+    mutating func visitF64Const(bits: UInt64) { constant(bits) }
+    mutating func visitRefNull(type: ValueType) { constant(0) }
+
+    mutating func visitRefIsNull() {
+        guard !skipping else { return }
+        emit(.refIsNull, a: slot(height - 1), b: slot(height - 1))
+    }
+
+    mutating func visitRefFunc(functionIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.refFunc, a: slot(height), imm: UInt64(functionIndex))
+        push()
+    }
+
+    mutating func visitMemorySize(memoryIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.memorySize, a: slot(height))
+        push()
+    }
+
+    mutating func visitMemoryGrow(memoryIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.memoryGrow, a: slot(height - 1), b: slot(height - 1))
+    }
+
+    mutating func ternary(_ op: InternalOp, imm: UInt64 = 0, c: UInt32 = 0) {
+        guard !skipping else { return }
+        height -= 3
+        emit(op, a: slot(height), c: c, imm: imm)
+    }
+
+    mutating func visitMemoryInit(dataIndex: UInt32, memoryIndex: UInt32) { ternary(.memoryInit, imm: UInt64(dataIndex)) }
+    mutating func visitDataDrop(dataIndex: UInt32) { if !skipping { emit(.dataDrop, imm: UInt64(dataIndex)) } }
+    mutating func visitMemoryCopy(destinationMemory: UInt32, sourceMemory: UInt32) { ternary(.memoryCopy) }
+    mutating func visitMemoryFill(memoryIndex: UInt32) { ternary(.memoryFill) }
+    mutating func visitTableInit(elementIndex: UInt32, tableIndex: UInt32) { ternary(.tableInit, imm: UInt64(elementIndex), c: tableIndex) }
+    mutating func visitElemDrop(elementIndex: UInt32) { if !skipping { emit(.elemDrop, imm: UInt64(elementIndex)) } }
+    mutating func visitTableCopy(destinationTable: UInt32, sourceTable: UInt32) {
+        ternary(.tableCopy, imm: UInt64(sourceTable), c: destinationTable)
+    }
+    mutating func visitTableFill(tableIndex: UInt32) { ternary(.tableFill, imm: UInt64(tableIndex)) }
+
+    mutating func visitTableGet(tableIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.tableGet, a: slot(height - 1), b: slot(height - 1), imm: UInt64(tableIndex))
+    }
+
+    mutating func visitTableSet(tableIndex: UInt32) {
+        guard !skipping else { return }
+        height -= 2
+        emit(.tableSet, a: slot(height), imm: UInt64(tableIndex))
+    }
+
+    mutating func visitTableGrow(tableIndex: UInt32) {
+        guard !skipping else { return }
+        height -= 2
+        emit(.tableGrow, a: slot(height), imm: UInt64(tableIndex))
+        push()
+    }
+
+    mutating func visitTableSize(tableIndex: UInt32) {
+        guard !skipping else { return }
+        emit(.tableSize, a: slot(height), imm: UInt64(tableIndex))
+        push()
+    }
+}
+
+/// Trap codes as small integers for `InternalOp.trap`.
+enum TrapCodeIndex: Int {
+    case unreachable, unsupported
+
+    var code: TrapCode {
+        switch self {
+        case .unreachable: .unreachable
+        case .unsupported: .unsupported
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Decoder
+import Validator
+import WasmCore
+
+/// An instantiated module: its function, table, memory and global index spaces resolved to store
+/// objects, its segments, and its exports.
+public final class Instance {
+    public let module: ValidatedModule
+    public unowned let store: Store
+    /// Store address of each function in the module's function index space.
+    public internal(set) var functionAddresses: [FunctionAddress] = []
+    public internal(set) var tables: [TableInstance] = []
+    public internal(set) var memories: [MemoryInstance] = []
+    public internal(set) var globals: [GlobalInstance] = []
+    /// Element segments as raw references; a dropped segment is empty.
+    public var elementSegments: [[UInt64]] = []
+    /// Data segments; a dropped segment is an empty range.
+    public var dataSegments: [Range<Int>] = []
+    public internal(set) var exportList: [(String, Extern)] = []
+    var exportMap: [WasmName: Extern] = [:]
+
+    init(module: ValidatedModule, store: Store) {
+        self.module = module
+        self.store = store
+    }
+
+    public func export(_ name: String) -> Extern? { exportMap[WasmName(name)] }
+
+    /// The function's name from the name section, if any.
+    public func functionName(_ index: Int) -> String? { module.module.names?.functionNames[UInt32(index)] }
+
+    // MARK: Raw reference encoding shared with the execution tiers
+
+    /// Table slots and reference values are raw: 0 is null, otherwise address + 1.
+    @inlinable public static func rawReference(_ v: Value) -> UInt64 {
+        switch v {
+        case .funcref(let f): f.map { UInt64($0.rawValue) + 1 } ?? 0
+        case .externref(let e): e.map { $0.rawValue &+ 1 } ?? 0
+        default: 0
+        }
+    }
+
+    @inlinable public static func value(fromRawReference raw: UInt64, type: ValueType) -> Value {
+        if type == .funcref { return .funcref(raw == 0 ? nil : FunctionAddress(rawValue: Int(raw - 1))) }
+        return .externref(raw == 0 ? nil : ExternAddress(rawValue: raw &- 1))
+    }
+}
+
+extension Store {
+    /// Instantiates a validated module: resolves imports (throwing `LinkError`), creates its
+    /// functions, tables, memories and globals, applies element then data segments in order
+    /// (trapping at the first out-of-bounds one, earlier writes kept), then runs the start function.
+    public func instantiate(_ module: ValidatedModule, imports: Imports) throws -> Instance {
+        let m = module.module
+        let instance = Instance(module: module, store: self)
+
+        // Imports.
+        for imp in m.imports {
+            let what = "\"\(imp.module)\" \"\(imp.name)\""
+            guard let value = imports.lookup(module: imp.module, name: imp.name) else {
+                throw LinkError("unknown import \(what)" + (imports.hasModule(imp.module) ? "" : " (no module \"\(imp.module)\")"))
+            }
+            switch (imp.descriptor, value) {
+            case (.function(let t), .function(let address)):
+                let expected = m.types[Int(t)]
+                let actual = function(address).type
+                guard expected == actual else {
+                    throw LinkError("incompatible import type for \(what): expected function \(expected), found function \(actual)")
+                }
+                instance.functionAddresses.append(address)
+            case (.table(let expected), .table(let table)):
+                guard expected.elementType == table.type.elementType else {
+                    throw LinkError("incompatible import type for \(what): expected a table of \(expected.elementType), found \(table.type.elementType)")
+                }
+                try Store.checkLimits(expected.limits, actual: Limits(minimum: UInt64(table.elements.count), maximum: table.type.limits.maximum), what)
+                instance.tables.append(table)
+            case (.memory(let expected), .memory(let memory)):
+                try Store.checkLimits(expected.limits, actual: Limits(minimum: UInt64(memory.pageCount), maximum: memory.type.limits.maximum), what)
+                instance.memories.append(memory)
+            case (.global(let expected), .global(let global)):
+                guard expected == global.type else {
+                    throw LinkError("incompatible import type for \(what): expected global \(expected), found global \(global.type)")
+                }
+                instance.globals.append(global)
+            default:
+                throw LinkError("incompatible import type for \(what): expected \(imp.kind), found \(value.kind)")
+            }
+        }
+
+        // Definitions.
+        for (i, t) in m.functionTypeIndices.enumerated() {
+            let f = FunctionInstance(type: m.types[Int(t)], instance: instance, index: m.importedFunctionCount + i)
+            instance.functionAddresses.append(add(f))
+        }
+        for t in m.tables { instance.tables.append(TableInstance(type: t)) }
+        for mem in m.memories { instance.memories.append(try MemoryInstance(type: mem)) }
+        for g in m.globals {
+            let v = try evaluate(g.initializer, in: instance)
+            instance.globals.append(GlobalInstance(type: g.type, bits: v.0, high: v.1))
+        }
+        for x in m.exports {
+            let e: Extern
+            switch x.kind {
+            case .function: e = .function(instance.functionAddresses[Int(x.index)])
+            case .table: e = .table(instance.tables[Int(x.index)])
+            case .memory: e = .memory(instance.memories[Int(x.index)])
+            case .global: e = .global(instance.globals[Int(x.index)])
+            }
+            instance.exportList.append((x.name, e))
+            instance.exportMap[WasmName(x.name)] = e
+        }
+        // The store owns the instance from here on, even if a segment traps below: functions
+        // already placed in imported tables must stay callable.
+        instances.append(instance)
+
+        // Segments.
+        for e in m.elements {
+            var refs = [UInt64]()
+            refs.reserveCapacity(e.count)
+            switch e.items {
+            case .functions(let fs): for f in fs { refs.append(UInt64(instance.functionAddresses[Int(f)].rawValue) + 1) }
+            case .expressions(let xs): for x in xs { refs.append(try evaluate(x, in: instance).0) }
+            }
+            instance.elementSegments.append(refs)
+        }
+        for d in m.data { instance.dataSegments.append(d.bytes) }
+        for (i, e) in m.elements.enumerated() {
+            switch e.mode {
+            case .active(let table, let offset):
+                let start = Int(UInt32(truncatingIfNeeded: try evaluate(offset, in: instance).0))
+                let t = instance.tables[Int(table)]
+                let refs = instance.elementSegments[i]
+                guard start <= t.elements.count, refs.count <= t.elements.count - start else {
+                    throw Trap(.outOfBoundsTableAccess)
+                }
+                t.elements.replaceSubrange(start..<(start + refs.count), with: refs)
+                instance.elementSegments[i] = []
+            case .declarative:
+                instance.elementSegments[i] = []
+            case .passive:
+                break
+            }
+        }
+        for (i, d) in m.data.enumerated() {
+            guard case .active(let memory, let offset) = d.mode else { continue }
+            let start = Int(UInt32(truncatingIfNeeded: try evaluate(offset, in: instance).0))
+            let mem = instance.memories[Int(memory)]
+            guard start <= mem.byteCount, d.bytes.count <= mem.byteCount - start else {
+                throw Trap(.outOfBoundsMemoryAccess)
+            }
+            mem.write(m.bytes[d.bytes], at: start)
+            instance.dataSegments[i] = 0..<0
+        }
+
+        if let start = m.start {
+            _ = try invoke(instance.functionAddresses[Int(start)], arguments: [])
+        }
+        return instance
+    }
+
+    static func checkLimits(_ expected: Limits, actual: Limits, _ what: String) throws {
+        guard actual.minimum >= expected.minimum else {
+            throw LinkError("incompatible import type for \(what): minimum size \(actual.minimum) is smaller than the \(expected.minimum) required")
+        }
+        if let max = expected.maximum {
+            guard let actualMax = actual.maximum else {
+                throw LinkError("incompatible import type for \(what): no maximum size, but at most \(max) is required")
+            }
+            guard actualMax <= max else {
+                throw LinkError("incompatible import type for \(what): maximum size \(actualMax) is larger than the \(max) allowed")
+            }
+        }
+    }
+
+    /// Evaluates a validated constant expression to raw bits (low, high).
+    func evaluate(_ expr: ConstantExpression, in instance: Instance) throws -> (UInt64, UInt64) {
+        var evaluator = ConstantEvaluator(instance: instance)
+        try instance.module.module.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: expr.range.lowerBound, limit: expr.range.upperBound)
+            while !r.isAtEnd { try r.decodeInstruction(&evaluator) }
+        }
+        return evaluator.stack.last ?? (0, 0)
+    }
+}
+
+/// Evaluates constant expressions (already validated: constants, ref.null, ref.func, global.get).
+struct ConstantEvaluator: PartialInstructionVisitor {
+    let instance: Instance
+    var stack: [(UInt64, UInt64)] = []
+
+    mutating func visitOther(_ opcode: Opcode) {}
+    mutating func visitI32Const(value: Int32) { stack.append((UInt64(UInt32(bitPattern: value)), 0)) }
+    mutating func visitI64Const(value: Int64) { stack.append((UInt64(bitPattern: value), 0)) }
+    mutating func visitF32Const(bits: UInt32) { stack.append((UInt64(bits), 0)) }
+    mutating func visitF64Const(bits: UInt64) { stack.append((bits, 0)) }
+    mutating func visitV128Const(value: V128) { stack.append((value.low, value.high)) }
+    mutating func visitRefNull(type: ValueType) { stack.append((0, 0)) }
+    mutating func visitRefFunc(functionIndex: UInt32) {
+        stack.append((UInt64(instance.functionAddresses[Int(functionIndex)].rawValue) + 1, 0))
+    }
+    mutating func visitGlobalGet(globalIndex: UInt32) {
+        let g = instance.globals[Int(globalIndex)]
+        stack.append((g.bits, g.high))
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import WasmCore
+
+/// A linear memory. Its address space is reserved once (the whole 32-bit range plus a guard
+/// region, `PROT_NONE`) and pages are committed on growth, so `base` never moves: compiled code
+/// and the interpreter may keep it across calls. Accesses are bounds-checked against `byteCount`.
+public final class MemoryInstance: @unchecked Sendable {
+    public static let pageSize = 65_536
+    /// 4 GiB of addressable range plus an 8 GiB guard beyond it (an offset can add up to 4 GiB).
+    static let reservation = 12 << 30
+
+    public let base: UnsafeMutableRawPointer
+    /// Current size in bytes. Read by execution on every access.
+    public private(set) var byteCount: Int
+    public let type: MemoryType
+    let reserved: Int
+
+    public var pageCount: Int { byteCount / MemoryInstance.pageSize }
+    public var maximumPages: Int { Int(type.limits.maximum ?? 65_536) }
+
+    public init(type: MemoryType) throws {
+        self.type = type
+        let initial = Int(type.limits.minimum) * MemoryInstance.pageSize
+        var size = MemoryInstance.reservation
+        var p = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        if p == MAP_FAILED {
+            // Address space is short: reserve only what the maximum needs.
+            size = Swift.max(Int(type.limits.maximum ?? type.limits.minimum) * MemoryInstance.pageSize, MemoryInstance.pageSize)
+            p = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        }
+        guard let p, p != MAP_FAILED else { throw Trap(.hostError, detail: "cannot reserve memory") }
+        base = p
+        reserved = size
+        byteCount = 0
+        if initial > 0 && mprotect(base, initial, PROT_READ | PROT_WRITE) != 0 {
+            munmap(base, size)
+            throw Trap(.hostError, detail: "cannot commit \(initial) bytes of memory")
+        }
+        byteCount = initial
+    }
+
+    deinit { munmap(base, reserved) }
+
+    /// Grows by `delta` pages; returns the old page count, or -1 (the spec's failure result).
+    public func grow(by delta: Int) -> Int {
+        let old = pageCount
+        guard delta >= 0, old + delta <= maximumPages, (old + delta) * MemoryInstance.pageSize <= reserved else { return -1 }
+        if delta == 0 { return old }
+        let newSize = (old + delta) * MemoryInstance.pageSize
+        guard mprotect(base + byteCount, newSize - byteCount, PROT_READ | PROT_WRITE) == 0 else { return -1 }
+        byteCount = newSize
+        return old
+    }
+
+    /// Copies bytes out of memory, or nil if the range is out of bounds.
+    public func read(at offset: Int, count: Int) -> [UInt8]? {
+        guard offset >= 0, count >= 0, offset <= byteCount - count else { return nil }
+        return Array(UnsafeRawBufferPointer(start: base + offset, count: count))
+    }
+
+    /// Copies bytes into memory; false if the range is out of bounds.
+    @discardableResult
+    public func write(_ bytes: some Collection<UInt8>, at offset: Int) -> Bool {
+        guard offset >= 0, offset <= byteCount - bytes.count else { return false }
+        var i = offset
+        for b in bytes {
+            base.storeBytes(of: b, toByteOffset: i, as: UInt8.self)
+            i += 1
+        }
+        return true
+    }
+}
+
+/// A table of references, stored as raw slots (0 = null, otherwise address + 1).
+public final class TableInstance: @unchecked Sendable {
+    public let type: TableType
+    public var elements: [UInt64]
+
+    public init(type: TableType, initial: UInt64 = 0) {
+        self.type = type
+        elements = Array(repeating: initial, count: Int(type.limits.minimum))
+    }
+
+    public var maximum: Int { Int(min(type.limits.maximum ?? UInt64(UInt32.max), UInt64(10_000_000))) }
+
+    /// Grows by `delta` slots filled with `value`; returns the old size or -1.
+    public func grow(by delta: Int, value: UInt64) -> Int {
+        let old = elements.count
+        guard delta >= 0, old + delta <= maximum else { return -1 }
+        elements.append(contentsOf: repeatElement(value, count: delta))
+        return old
+    }
+}
+
+/// A global variable. Values are raw bits (low and high words for v128).
+public final class GlobalInstance: @unchecked Sendable {
+    public let type: GlobalType
+    public var bits: UInt64
+    public var high: UInt64 = 0
+
+    public init(type: GlobalType, bits: UInt64, high: UInt64 = 0) {
+        self.type = type
+        self.bits = bits
+        self.high = high
+    }
+}

@@ -1,0 +1,149 @@
+import Decoder
+import Validator
+import WasmCore
+
+/// Runs functions. The engine installs the tier that executes code (today the interpreter); the
+/// runtime itself never imports a compiler or an interpreter.
+public protocol Executor: AnyObject {
+    func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value]
+}
+
+/// What a host function sees of its caller.
+public struct Caller {
+    /// The calling instance, when the call comes from Wasm code.
+    public let instance: Instance?
+    public let store: Store
+
+    public init(instance: Instance?, store: Store) {
+        self.instance = instance
+        self.store = store
+    }
+
+    /// The caller's memory 0, if it has one.
+    public var memory: MemoryInstance? { instance?.memories.first }
+}
+
+/// A function implemented in Swift.
+public struct HostFunction {
+    public let type: FunctionType
+    public let body: (Caller, [Value]) throws -> [Value]
+
+    public init(type: FunctionType, body: @escaping (Caller, [Value]) throws -> [Value]) {
+        self.type = type
+        self.body = body
+    }
+}
+
+/// A function in a store: Wasm code of an instance, or a host function.
+public final class FunctionInstance {
+    public enum Kind {
+        /// Function `index` (in the module's function index space) of `instance`.
+        case wasm(instance: Instance, index: Int)
+        case host(HostFunction)
+    }
+
+    public let type: FunctionType
+    /// Wasm functions refer to their instance without owning it: the store owns instances.
+    unowned(unsafe) let instanceRef: Instance?
+    let host: HostFunction?
+    public let index: Int
+    /// The executing tier's code for this function, installed lazily (tier-up replaces it).
+    public var code: AnyObject?
+
+    init(type: FunctionType, instance: Instance, index: Int) {
+        self.type = type
+        self.instanceRef = instance
+        self.host = nil
+        self.index = index
+    }
+
+    init(host: HostFunction) {
+        self.type = host.type
+        self.instanceRef = nil
+        self.host = host
+        self.index = -1
+    }
+
+    public var kind: Kind {
+        if let host { return .host(host) }
+        return .wasm(instance: instanceRef!, index: index)
+    }
+
+    public var instance: Instance? { instanceRef }
+    public var hostFunction: HostFunction? { host }
+}
+
+/// Owns functions, instances and their memories, tables and globals. Values never cross stores.
+public final class Store {
+    public private(set) var functions: [FunctionInstance] = []
+    var instances: [Instance] = []
+    public weak var executor: (any Executor)?
+    /// Maximum depth of nested Wasm calls before "call stack exhausted".
+    public var maxCallDepth = 10_000
+
+    public init() {}
+
+    public func function(_ address: FunctionAddress) -> FunctionInstance { functions[address.rawValue] }
+
+    func add(_ f: FunctionInstance) -> FunctionAddress {
+        functions.append(f)
+        return FunctionAddress(rawValue: functions.count - 1)
+    }
+
+    /// Adds a host function and returns its address (for imports and tables).
+    public func addHostFunction(_ host: HostFunction) -> FunctionAddress {
+        add(FunctionInstance(host: host))
+    }
+
+    /// Calls a function with the installed executor.
+    public func invoke(_ function: FunctionAddress, arguments: [Value]) throws -> [Value] {
+        guard let executor else { throw Trap(.hostError, detail: "no executor installed in the store") }
+        return try executor.invoke(function, arguments: arguments, in: self)
+    }
+}
+
+/// An external value: what an export is and what an import needs.
+public enum Extern {
+    case function(FunctionAddress)
+    case table(TableInstance)
+    case memory(MemoryInstance)
+    case global(GlobalInstance)
+
+    public var kind: ExternalKind {
+        switch self {
+        case .function: .function
+        case .table: .table
+        case .memory: .memory
+        case .global: .global
+        }
+    }
+}
+
+/// A name compared as code points (Wasm names are not normalized; Swift's `String` equality is).
+public struct WasmName: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    public init(_ s: String) { bytes = Array(s.utf8) }
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Imports keyed by module name, then field name.
+public struct Imports {
+    var entries: [WasmName: [WasmName: Extern]] = [:]
+
+    public init() {}
+
+    public mutating func define(module: String, name: String, _ value: Extern) {
+        entries[WasmName(module), default: [:]][WasmName(name)] = value
+    }
+
+    /// Makes every export of an instance importable under `module` (the spec's `register`).
+    public mutating func define(module: String, exportsOf instance: Instance) {
+        for (name, value) in instance.exportList { define(module: module, name: name, value) }
+    }
+
+    public func lookup(module: String, name: String) -> Extern? {
+        entries[WasmName(module)]?[WasmName(name)]
+    }
+
+    public func hasModule(_ module: String) -> Bool { entries[WasmName(module)] != nil }
+}

@@ -1,0 +1,128 @@
+import WasmCore
+
+/// A Wasm value as the embedding API sees it.
+public enum Value: Hashable, Sendable, CustomStringConvertible {
+    case i32(UInt32)
+    case i64(UInt64)
+    /// The bit pattern, so NaN payloads survive.
+    case f32(UInt32)
+    case f64(UInt64)
+    case v128(V128)
+    /// `nil` is the null reference; otherwise the function's address in its store.
+    case funcref(FunctionAddress?)
+    /// `nil` is the null reference; otherwise an opaque host reference.
+    case externref(ExternAddress?)
+
+    public var type: ValueType {
+        switch self {
+        case .i32: .i32
+        case .i64: .i64
+        case .f32: .f32
+        case .f64: .f64
+        case .v128: .v128
+        case .funcref: .funcref
+        case .externref: .externref
+        }
+    }
+
+    public static func float(_ v: Float) -> Value { .f32(v.bitPattern) }
+    public static func double(_ v: Double) -> Value { .f64(v.bitPattern) }
+    public static func int32(_ v: Int32) -> Value { .i32(UInt32(bitPattern: v)) }
+    public static func int64(_ v: Int64) -> Value { .i64(UInt64(bitPattern: v)) }
+
+    public var description: String {
+        switch self {
+        case .i32(let v): "i32:\(Int32(bitPattern: v))"
+        case .i64(let v): "i64:\(Int64(bitPattern: v))"
+        case .f32(let v): "f32:\(Float(bitPattern: v))"
+        case .f64(let v): "f64:\(Double(bitPattern: v))"
+        case .v128(let v): "v128:\(String(v.high, radix: 16))\(String(v.low, radix: 16))"
+        case .funcref(let f): f.map { "funcref:\($0.rawValue)" } ?? "funcref:null"
+        case .externref(let e): e.map { "externref:\($0.rawValue)" } ?? "externref:null"
+        }
+    }
+
+    /// The zero value of a type (locals and table slots start with it).
+    public static func zero(_ type: ValueType) -> Value {
+        switch type {
+        case .i32: .i32(0)
+        case .i64: .i64(0)
+        case .f32: .f32(0)
+        case .f64: .f64(0)
+        case .v128: .v128(V128(low: 0, high: 0))
+        case .funcref: .funcref(nil)
+        case .externref: .externref(nil)
+        }
+    }
+}
+
+/// A function's identity in a store: the same function exported twice, or placed in a table, is
+/// the same address.
+public struct FunctionAddress: Hashable, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+}
+
+/// An opaque host reference (`externref`): a number the embedder chooses.
+public struct ExternAddress: Hashable, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+}
+
+/// Why execution stopped abnormally. The raw value is the spec's message.
+public enum TrapCode: String, Sendable {
+    case unreachable = "unreachable"
+    case integerDivideByZero = "integer divide by zero"
+    case integerOverflow = "integer overflow"
+    case invalidConversionToInteger = "invalid conversion to integer"
+    case outOfBoundsMemoryAccess = "out of bounds memory access"
+    case outOfBoundsTableAccess = "out of bounds table access"
+    case undefinedElement = "undefined element"
+    case uninitializedElement = "uninitialized element"
+    case indirectCallTypeMismatch = "indirect call type mismatch"
+    case callStackExhausted = "call stack exhausted"
+    case hostError = "host function error"
+    case unsupported = "unsupported instruction"
+}
+
+/// A frame of a trap's Wasm backtrace.
+public struct BacktraceFrame: Hashable, Sendable, CustomStringConvertible {
+    public var functionIndex: UInt32
+    public var name: String?
+    /// Byte offset of the instruction in the module.
+    public var offset: Int
+
+    public init(functionIndex: UInt32, name: String?, offset: Int) {
+        self.functionIndex = functionIndex
+        self.name = name
+        self.offset = offset
+    }
+
+    public var description: String {
+        let label = name.map { n in " (\(n))" } ?? ""
+        return "  at function \(functionIndex)\(label) offset 0x\(String(offset, radix: 16))"
+    }
+}
+
+/// A runtime fault: the spec's message and where it happened.
+public struct Trap: Error, Sendable, CustomStringConvertible {
+    public var code: TrapCode
+    /// Details beyond the spec's message (host errors, unsupported instructions).
+    public var detail: String?
+    public var backtrace: [BacktraceFrame] = []
+
+    public init(_ code: TrapCode, detail: String? = nil) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var message: String { detail.map { "\(code.rawValue): \($0)" } ?? code.rawValue }
+    public var description: String { message }
+}
+
+/// Instantiation failed because an import does not match (the JS API's `LinkError`).
+public struct LinkError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
