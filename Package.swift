@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["WasmCore", "Decoder", "Validator"], path: "Modules/Runtime"),
         .target(name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime"], path: "Modules/Interpreter"),
         .target(
+            name: "WASIBridge",
+            dependencies: ["WasmCore", "Runtime", .product(name: "WASI", package: "WasmKit")],
+            path: "Modules/WASIBridge"),
+        .target(
             name: "TextFormat",
             dependencies: [
                 .product(name: "WAT", package: "WasmKit"),
@@ -35,7 +39,7 @@ let package = Package(
         .target(
             name: "WasmTierCLI",
             dependencies: [
-                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness",
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Runtime", "Interpreter", "WASIBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Modules/WasmTierCLI"),

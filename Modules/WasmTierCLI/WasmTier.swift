@@ -15,13 +15,15 @@ public struct WasmTier: ParsableCommand {
             Modules may be given in the binary format (.wasm) or the text format (.wat).
 
             Examples:
+              wasm-tier run program.wasm arg1 arg2
+              wasm-tier run --invoke fac Examples/fac.wat 10
               wasm-tier validate program.wasm
               wasm-tier inspect --json program.wasm
               wasm-tier print program.wasm
               wasm-tier wast ../shared/spectest/wasm2/json
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Inspect.self, Print.self, Wast.self]
+        subcommands: [Run.self, Validate.self, Inspect.self, Print.self, Wast.self]
     )
 
     public init() {}
