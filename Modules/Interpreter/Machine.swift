@@ -111,7 +111,8 @@ struct Machine {
                 let i = code[pc]
                 pc &+= 1
                 if i.op >= 1000 {
-                    switch InternalOp(rawValue: i.op).unsafelyUnwrapped {
+                    // The internal ops are dense from 1000: the case index is op - 1000.
+                    switch unsafeBitCast(UInt8(truncatingIfNeeded: i.op &- 1000), to: InternalOp.self) {
                     case .copy: sp[Int(i.a)] = sp[Int(i.b)]
                     case .const64: sp[Int(i.a)] = i.imm
                     case .jump: pc = Int(i.imm)

@@ -24,7 +24,8 @@ extension Machine {
         let sign32: UInt32 = 0x8000_0000
         let sign64: UInt64 = 0x8000_0000_0000_0000
 
-        switch Opcode(rawValue: i.op).unsafelyUnwrapped {
+        // Opcode raw values are its case indices (0, 1, 2, ...), so this is a plain cast.
+        switch unsafeBitCast(i.op, to: Opcode.self) {
         // Loads and stores
         case .i32Load, .f32Load: sp[a] = UInt64(try load(UInt32.self))
         case .i64Load, .f64Load: sp[a] = try load(UInt64.self)

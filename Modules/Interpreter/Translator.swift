@@ -42,6 +42,14 @@ struct Translator: InstructionVisitor {
     var offset = 0
     var unsupported: String?
     var resultCount = 0
+    /// Per operand height: the local a `local.get` left there without copying it (the consumer
+    /// reads the local's slot directly), or -1 when the value is in its own slot.
+    var deferred: [Int32] = []
+    var deferredCount = 0
+    /// The last instruction that wrote the value now on top (a `local.set` may retarget it).
+    var lastProducer = -1
+    /// Code position where a label was last bound (no retargeting across it).
+    var labelAt = -1
 
     init(module: Module, localCount: Int) {
         self.module = module
@@ -94,8 +102,47 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func push(_ n: Int = 1) {
-        height += n
+        for _ in 0..<n {
+            if deferred.count > height { deferred[height] = -1 } else { deferred.append(-1) }
+            height += 1
+        }
         if height > maxHeight { maxHeight = height }
+    }
+
+    /// The slot an operand can be read from: its own, or the local it is a deferred copy of.
+    func source(_ h: Int) -> UInt32 { deferred[h] >= 0 ? UInt32(deferred[h]) : slot(h) }
+
+    /// Pops `n` operands.
+    mutating func pop(_ n: Int) {
+        for k in (height - n)..<height where deferred[k] >= 0 {
+            deferred[k] = -1
+            deferredCount -= 1
+        }
+        height -= n
+    }
+
+    mutating func materialize(_ h: Int) {
+        guard deferred[h] >= 0 else { return }
+        emit(.copy, a: slot(h), b: UInt32(deferred[h]))
+        deferred[h] = -1
+        deferredCount -= 1
+    }
+
+    /// Puts every operand in its own slot (before calls, branches and block boundaries).
+    mutating func materializeAll() {
+        guard deferredCount > 0 else { return }
+        for h in 0..<height { materialize(h) }
+    }
+
+    /// Before local `x` changes: operands that are deferred copies of it get their own slots.
+    mutating func materialize(local x: UInt32, below: Int) {
+        guard deferredCount > 0 else { return }
+        for h in 0..<below where deferred[h] == Int32(x) { materialize(h) }
+    }
+
+    mutating func bindLabel() -> Int {
+        labelAt = code.count
+        return code.count
     }
 
     /// Copies `count` values from operand height `from` to `to` (to <= from: ascending is safe).
@@ -115,6 +162,7 @@ struct Translator: InstructionVisitor {
     /// Moves the label's values into place and jumps to label `depth` (or returns, for the
     /// function's own label).
     mutating func branch(to depth: UInt32) {
+        materializeAll()
         let target = frames.count - 1 - Int(depth)
         let f = frames[target]
         if f.kind == .function {
@@ -131,13 +179,17 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func emitReturn() {
+        materializeAll()
         let n = resultCount
         // Results go to the frame's first slots, where the caller expects them.
         for k in 0..<n { emit(.copy, a: UInt32(k), b: slot(height - n + k)) }
         emit(.return)
     }
 
-    mutating func patch(_ at: Int, to target: Int) { code[at].imm = UInt64(target) }
+    mutating func patch(_ at: Int, to target: Int) {
+        code[at].imm = UInt64(target)
+        if target == code.count { labelAt = target }
+    }
 
     // MARK: Visitor
 
@@ -150,11 +202,11 @@ struct Translator: InstructionVisitor {
         if opcode.feature == .simd { unsupported = opcode.name; return }
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue)
-        if n >= 1 { i.b = slot(height - n) }
-        if n >= 2 { i.c = slot(height - n + 1) }
-        height -= n
+        if n >= 1 { i.b = source(height - n) }
+        if n >= 2 { i.c = source(height - n + 1) }
+        pop(n)
         i.a = slot(height)
-        emit(i)
+        lastProducer = emit(i)
         if signature.result != nil { push() }
     }
 
@@ -163,11 +215,11 @@ struct Translator: InstructionVisitor {
         if opcode.feature == .simd { unsupported = opcode.name; return }
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue, imm: memarg.offset)
-        i.b = slot(height - n)
-        if n == 2 { i.c = slot(height - 1) }
-        height -= n
+        i.b = source(height - n)
+        if n == 2 { i.c = source(height - 1) }
+        pop(n)
         i.a = slot(height)
-        emit(i)
+        lastProducer = emit(i)
         if signature.result != nil { push() }
     }
 
@@ -185,6 +237,7 @@ struct Translator: InstructionVisitor {
     mutating func visitNop() {}
 
     mutating func enter(_ kind: Frame.Kind, _ type: BlockType) {
+        materializeAll()
         let (p, r) = arity(type)
         if case .typeIndex(let t) = type, types[Int(t)].parameters.contains(.v128) || types[Int(t)].results.contains(.v128) {
             unsupported = "v128 block types"
@@ -201,12 +254,13 @@ struct Translator: InstructionVisitor {
     mutating func visitLoop(blockType: BlockType) {
         if skipping { skippedDepth += 1; return }
         enter(.loop, blockType)
+        frames[frames.count - 1].loopStart = bindLabel()
     }
 
     mutating func visitIf(blockType: BlockType) {
         if skipping { skippedDepth += 1; return }
-        height -= 1
-        let cond = slot(height)
+        let cond = source(height - 1)
+        pop(1)
         enter(.if, blockType)
         let at = emit(.branchUnless, b: cond)
         frames[frames.count - 1].elseFixup = at
@@ -222,14 +276,15 @@ struct Translator: InstructionVisitor {
         if skipping && skippedDepth > 0 { return }
         var f = frames[frames.count - 1]
         if !unreachable {
+            materializeAll()
             move(count: f.resultCount, from: height - f.resultCount, to: f.height)
             f.fixups.append(emit(.jump))
         }
-        if let e = f.elseFixup { patch(e, to: code.count) }
+        if let e = f.elseFixup { patch(e, to: bindLabel()) }
         f.elseFixup = nil
         frames[frames.count - 1] = f
-        height = f.height + f.parameterCount
-        if height > maxHeight { maxHeight = height }
+        pop(height - f.height)
+        push(f.parameterCount)
         unreachable = false
     }
 
@@ -240,12 +295,15 @@ struct Translator: InstructionVisitor {
             if !unreachable { emitReturn() }
             return
         }
-        if !unreachable { move(count: f.resultCount, from: height - f.resultCount, to: f.height) }
-        let end = code.count
+        if !unreachable {
+            materializeAll()
+            move(count: f.resultCount, from: height - f.resultCount, to: f.height)
+        }
+        let end = bindLabel()
         for at in f.fixups { patch(at, to: end) }
         if let e = f.elseFixup { patch(e, to: end) }
-        height = f.height + f.resultCount
-        if height > maxHeight { maxHeight = height }
+        pop(height - f.height)
+        push(f.resultCount)
         unreachable = false
     }
 
@@ -257,8 +315,9 @@ struct Translator: InstructionVisitor {
 
     mutating func visitBrIf(relativeDepth: UInt32) {
         guard !skipping else { return }
-        height -= 1
-        let cond = slot(height)
+        let cond = source(height - 1)
+        pop(1)
+        materializeAll()
         let target = frames.count - 1 - Int(relativeDepth)
         let f = frames[target]
         let needsMoves = f.kind == .function || (height - f.labelArity != f.height && f.labelArity > 0)
@@ -268,21 +327,22 @@ struct Translator: InstructionVisitor {
         } else {
             let skip = emit(.branchUnless, b: cond)
             branch(to: relativeDepth)
-            patch(skip, to: code.count)
+            patch(skip, to: bindLabel())
         }
     }
 
     mutating func visitBrTable(table: BrTable) {
         guard !skipping else { return }
-        height -= 1
-        let index = slot(height)
+        let index = source(height - 1)
+        pop(1)
+        materializeAll()
         let all = table.targets + [table.defaultTarget]
         let base = branchTargets.count
         branchTargets.append(contentsOf: repeatElement(0, count: all.count))
         emit(.branchTable, b: index, c: UInt32(table.targets.count), imm: UInt64(base))
         // One stub per target: its moves and jump.
         for (k, depth) in all.enumerated() {
-            branchTargets[base + k] = code.count
+            branchTargets[base + k] = bindLabel()
             branch(to: depth)
         }
         unreachable = true
@@ -298,7 +358,8 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         guard let type = module.functionType(ofFunction: functionIndex) else { return }
         if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
-        height -= type.parameters.count
+        materializeAll()
+        pop(type.parameters.count)
         emit(.call, a: slot(height), imm: UInt64(functionIndex))
         push(type.results.count)
         // The callee's frame overlaps ours from `height` up.
@@ -308,19 +369,21 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         let type = types[Int(typeIndex)]
         if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
-        height -= 1
+        materializeAll()
+        pop(1)
         let index = slot(height)
-        height -= type.parameters.count
+        pop(type.parameters.count)
         emit(.callIndirect, a: slot(height), b: index, c: tableIndex, imm: UInt64(typeIndex))
         push(type.results.count)
     }
 
-    mutating func visitDrop() { if !skipping { height -= 1 } }
+    mutating func visitDrop() { if !skipping { pop(1) } }
 
     mutating func visitSelect() {
         guard !skipping else { return }
-        height -= 3
-        emit(.select, a: slot(height), b: slot(height), c: slot(height + 1), imm: UInt64(slot(height + 2)))
+        let b = source(height - 3), c = source(height - 2), cond = source(height - 1)
+        pop(3)
+        lastProducer = emit(.select, a: slot(height), b: b, c: c, imm: UInt64(cond))
         push()
     }
 
@@ -331,36 +394,53 @@ struct Translator: InstructionVisitor {
 
     mutating func visitLocalGet(localIndex: UInt32) {
         guard !skipping else { return }
-        emit(.copy, a: slot(height), b: localIndex)
+        // No copy: consumers read the local's slot until something changes the local.
         push()
+        deferred[height - 1] = Int32(localIndex)
+        deferredCount += 1
     }
 
     mutating func visitLocalSet(localIndex: UInt32) {
         guard !skipping else { return }
-        height -= 1
-        emit(.copy, a: localIndex, b: slot(height))
+        let top = deferred[height - 1]
+        let value = source(height - 1)
+        pop(1)
+        materialize(local: localIndex, below: height)
+        if top >= 0 {
+            if top != Int32(localIndex) { emit(.copy, a: localIndex, b: value) }
+        } else if lastProducer == code.count - 1, lastProducer >= 0, code[lastProducer].a == value, labelAt != code.count {
+            // The instruction that computed the value writes the local directly.
+            code[lastProducer].a = localIndex
+        } else {
+            emit(.copy, a: localIndex, b: value)
+        }
+        lastProducer = -1
     }
 
     mutating func visitLocalTee(localIndex: UInt32) {
         guard !skipping else { return }
-        emit(.copy, a: localIndex, b: slot(height - 1))
+        let top = deferred[height - 1]
+        materialize(local: localIndex, below: height - 1)
+        if top != Int32(localIndex) { emit(.copy, a: localIndex, b: source(height - 1)) }
+        lastProducer = -1
     }
 
     mutating func visitGlobalGet(globalIndex: UInt32) {
         guard !skipping else { return }
-        emit(.globalGet, a: slot(height), imm: UInt64(globalIndex))
+        lastProducer = emit(.globalGet, a: slot(height), imm: UInt64(globalIndex))
         push()
     }
 
     mutating func visitGlobalSet(globalIndex: UInt32) {
         guard !skipping else { return }
-        height -= 1
-        emit(.globalSet, b: slot(height), imm: UInt64(globalIndex))
+        let value = source(height - 1)
+        pop(1)
+        emit(.globalSet, b: value, imm: UInt64(globalIndex))
     }
 
     mutating func constant(_ bits: UInt64) {
         guard !skipping else { return }
-        emit(.const64, a: slot(height), imm: bits)
+        lastProducer = emit(.const64, a: slot(height), imm: bits)
         push()
     }
 
@@ -372,7 +452,10 @@ struct Translator: InstructionVisitor {
 
     mutating func visitRefIsNull() {
         guard !skipping else { return }
-        emit(.refIsNull, a: slot(height - 1), b: slot(height - 1))
+        let value = source(height - 1)
+        pop(1)
+        emit(.refIsNull, a: slot(height), b: value)
+        push()
     }
 
     mutating func visitRefFunc(functionIndex: UInt32) {
@@ -389,12 +472,16 @@ struct Translator: InstructionVisitor {
 
     mutating func visitMemoryGrow(memoryIndex: UInt32) {
         guard !skipping else { return }
-        emit(.memoryGrow, a: slot(height - 1), b: slot(height - 1))
+        let value = source(height - 1)
+        pop(1)
+        emit(.memoryGrow, a: slot(height), b: value)
+        push()
     }
 
     mutating func ternary(_ op: InternalOp, imm: UInt64 = 0, c: UInt32 = 0) {
         guard !skipping else { return }
-        height -= 3
+        materializeAll()
+        pop(3)
         emit(op, a: slot(height), c: c, imm: imm)
     }
 
@@ -411,18 +498,23 @@ struct Translator: InstructionVisitor {
 
     mutating func visitTableGet(tableIndex: UInt32) {
         guard !skipping else { return }
-        emit(.tableGet, a: slot(height - 1), b: slot(height - 1), imm: UInt64(tableIndex))
+        let index = source(height - 1)
+        pop(1)
+        emit(.tableGet, a: slot(height), b: index, imm: UInt64(tableIndex))
+        push()
     }
 
     mutating func visitTableSet(tableIndex: UInt32) {
         guard !skipping else { return }
-        height -= 2
+        materializeAll()
+        pop(2)
         emit(.tableSet, a: slot(height), imm: UInt64(tableIndex))
     }
 
     mutating func visitTableGrow(tableIndex: UInt32) {
         guard !skipping else { return }
-        height -= 2
+        materializeAll()
+        pop(2)
         emit(.tableGrow, a: slot(height), imm: UInt64(tableIndex))
         push()
     }
