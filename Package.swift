@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "wasm-tier", targets: ["WasmTierMain"]),
         .library(name: "WasmTierCore", targets: ["WasmCore", "Decoder", "Validator"]),
+        .library(name: "WasmTierRuntime", targets: ["Runtime", "Interpreter", "WASIBridge", "TextFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -7,6 +7,7 @@
 Outputs:
     Modules/WasmCore/Generated/Opcode.swift            the Opcode enum and its per-opcode facts
     Modules/Decoder/Generated/InstructionVisitor.swift the visitor protocol and the decode switch
+    Modules/Interpreter/Generated/Op.swift             the interpreter's operation enum
 """
 import os
 import re
@@ -308,12 +309,41 @@ def visitor_swift(rows):
     return "".join(out)
 
 
+# Instructions of the interpreter's internal code that have no Wasm opcode (Modules/Interpreter).
+INTERPRETER_EXTRA = [
+    ("copy", "slots[a] = slots[b]"),
+    ("const64", "slots[a] = imm"),
+    ("jump", "pc = imm"),
+    ("branchIf", "if slots[b] as i32 != 0 { pc = imm }"),
+    ("branchUnless", "if slots[b] as i32 == 0 { pc = imm }"),
+    ("branchTable", "pc = branchTargets[imm + min(slots[b] as u32, c)]"),
+    ("trap", "trap with the code numbered imm"),
+]
+
+
+def interpreter_op_swift(rows):
+    out = [HEADER, "\n"]
+    out.append("/// The operations of the interpreter's internal code: every Wasm opcode (same raw values as\n")
+    out.append("/// `Opcode`, so a Wasm opcode converts by value) followed by the internal-only operations.\n")
+    out.append("/// One enum, so the interpreter dispatches with a single jump table.\n")
+    out.append("enum Op: UInt16 {\n")
+    for i, r in enumerate(rows):
+        c = f"`{r.case}`" if r.case in SWIFT_KEYWORDS else r.case
+        out.append(f"    case {c} = {i}\n")
+    for k, (name, doc) in enumerate(INTERPRETER_EXTRA):
+        out.append(f"    /// {doc}\n")
+        out.append(f"    case {name} = {len(rows) + k}\n")
+    out.append("}\n")
+    return "".join(out)
+
+
 def main():
     check = "--check" in sys.argv[1:]
     rows = parse()
     outputs = {
         os.path.join(ROOT, "Modules", "WasmCore", "Generated", "Opcode.swift"): opcode_swift(rows),
         os.path.join(ROOT, "Modules", "Decoder", "Generated", "InstructionVisitor.swift"): visitor_swift(rows),
+        os.path.join(ROOT, "Modules", "Interpreter", "Generated", "Op.swift"): interpreter_op_swift(rows),
     }
     stale = []
     for path, text in outputs.items():

@@ -1,50 +1,19 @@
 import WasmCore
 
 /// One instruction of the interpreter's internal code: a register machine over frame slots.
-/// Wasm operand-stack positions and locals are resolved to slot numbers at translation, so
-/// execution never pushes or pops.
+/// Wasm operand-stack positions, locals and constants are resolved to slot numbers at
+/// translation, so execution never pushes or pops.
 ///
-/// - `op` below 1000 is a Wasm `Opcode` raw value (numeric, load and store instructions):
-///   `a` = destination slot, `b` = first operand (or address), `c` = second operand (or stored
-///   value), `imm` = memory offset.
-/// - `op` of 1000 and more is an `InternalOp`.
+/// `op` is an `Op` raw value. For numeric instructions `a` is the destination slot and `b`, `c`
+/// the operands; loads read address `b` (+ `imm`, the offset) into `a`; stores write `c` at
+/// address `b` + `imm`. Calls place the callee's frame at slot `a`. Bulk memory and table
+/// instructions read their three operands from slots `a`, `a+1`, `a+2`.
 struct Instr {
     var op: UInt16
     var a: UInt32 = 0
     var b: UInt32 = 0
     var c: UInt32 = 0
     var imm: UInt64 = 0
-}
-
-enum InternalOp: UInt16 {
-    /// slots[a] = slots[b]
-    case copy = 1000
-    /// slots[a] = imm
-    case const64
-    /// pc = imm
-    case jump
-    /// if slots[b] as i32 != 0 { pc = imm }
-    case branchIf
-    /// if slots[b] as i32 == 0 { pc = imm }
-    case branchUnless
-    /// pc = brTargets[imm + min(slots[b] as u32, c)]
-    case branchTable
-    /// call function index imm; the callee's frame starts at slot a
-    case call
-    /// call through table c, element slots[b], expected type index imm; frame at slot a
-    case callIndirect
-    case `return`
-    /// slots[a] = slots[imm] as i32 != 0 ? slots[b] : slots[c]
-    case select
-    case globalGet, globalSet
-    /// trap with TrapCode(imm)
-    case trap
-    case memorySize, memoryGrow
-    /// operands at slots a, a+1, a+2
-    case memoryInit, memoryCopy, memoryFill, tableInit, tableCopy, tableFill
-    case dataDrop, elemDrop
-    case tableGet, tableSet, tableGrow, tableSize
-    case refIsNull, refFunc
 }
 
 /// The translated form of one function.
@@ -60,8 +29,14 @@ final class CompiledFunction {
     let branchTargets: [Int]
     /// Wasm byte offset of each instruction, for backtraces.
     let offsets: [Int]
+    /// Constants, copied into the slots after the locals when the function is entered.
+    let constants: UnsafeMutablePointer<UInt64>
+    let constantCount: Int
 
-    init(code: [Instr], frameSize: Int, type: FunctionType, localCount: Int, branchTargets: [Int], offsets: [Int]) {
+    init(code: [Instr], frameSize: Int, type: FunctionType, localCount: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
+        self.constants = .allocate(capacity: max(constants.count, 1))
+        self.constants.initialize(from: constants, count: constants.count)
+        self.constantCount = constants.count
         self.code = .allocate(capacity: max(code.count, 1))
         self.code.initialize(from: code, count: code.count)
         self.count = code.count
@@ -74,5 +49,19 @@ final class CompiledFunction {
         self.offsets = offsets
     }
 
-    deinit { code.deallocate() }
+    deinit {
+        code.deallocate()
+        constants.deallocate()
+    }
+
+    /// Prepares a new frame: zeroes the declared locals and writes the constants.
+    @inline(__always)
+    func enter(_ frame: UnsafeMutablePointer<UInt64>) {
+        var k = parameterCount
+        while k < localCount {
+            frame[k] = 0
+            k &+= 1
+        }
+        if constantCount > 0 { (frame + localCount).update(from: constants, count: constantCount) }
+    }
 }

@@ -88,7 +88,7 @@ struct Machine {
         var functionIndex = entry.index
         guard base + function.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
         var sp = base
-        for i in function.parameterCount..<function.localCount { sp[i] = 0 }
+        function.enter(sp)
         var code = function.code
         var pc = 0
         var memory = instance.memories.first
@@ -110,155 +110,148 @@ struct Machine {
             while true {
                 let i = code[pc]
                 pc &+= 1
-                if i.op >= 1000 {
-                    // The internal ops are dense from 1000: the case index is op - 1000.
-                    switch unsafeBitCast(UInt8(truncatingIfNeeded: i.op &- 1000), to: InternalOp.self) {
-                    case .copy: sp[Int(i.a)] = sp[Int(i.b)]
-                    case .const64: sp[Int(i.a)] = i.imm
-                    case .jump: pc = Int(i.imm)
-                    case .branchIf: if Machine.i32(sp[Int(i.b)]) != 0 { pc = Int(i.imm) }
-                    case .branchUnless: if Machine.i32(sp[Int(i.b)]) == 0 { pc = Int(i.imm) }
-                    case .branchTable:
-                        let index = Int(min(Machine.i32(sp[Int(i.b)]), i.c))
-                        pc = function.branchTargets[Int(i.imm) + index]
-                    case .select:
-                        sp[Int(i.a)] = Machine.i32(sp[Int(i.imm)]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
-                    case .globalGet: sp[Int(i.a)] = instance.globals[Int(i.imm)].bits
-                    case .globalSet: instance.globals[Int(i.imm)].bits = sp[Int(i.b)]
-                    case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
-                    case .return:
-                        guard let r = calls.popLast() else { return }
-                        function = r.function
-                        instance = r.instance
-                        functionIndex = r.functionIndex
-                        code = function.code
-                        pc = r.pc
-                        sp = r.base
-                        memory = instance.memories.first
-                        memBase = memory?.base
-                        memSize = UInt64(memory?.byteCount ?? 0)
-                    case .call, .callIndirect:
-                        let callee: FunctionInstance
-                        if i.op == InternalOp.call.rawValue {
-                            callee = store.function(instance.functionAddresses[Int(i.imm)])
-                        } else {
-                            let table = instance.tables[Int(i.c)]
-                            let index = Int(Machine.i32(sp[Int(i.b)]))
-                            guard index < table.elements.count else { throw Trap(.undefinedElement) }
-                            let raw = table.elements[index]
-                            guard raw != 0 else { throw Trap(.uninitializedElement) }
-                            callee = store.function(FunctionAddress(rawValue: Int(raw - 1)))
-                            guard callee.type == instance.module.module.types[Int(i.imm)] else {
-                                throw Trap(.indirectCallTypeMismatch)
-                            }
-                        }
-                        let newBase = sp + Int(i.a)
-                        if let host = callee.hostFunction {
-                            var args = [Value]()
-                            args.reserveCapacity(host.type.parameters.count)
-                            for (k, t) in host.type.parameters.enumerated() { args.append(Interpreter.value(newBase[k], t)) }
-                            let results = try host.body(Caller(instance: instance, store: store), args)
-                            for (k, v) in results.enumerated() { newBase[k] = Interpreter.bits(v) }
-                        } else {
-                            let target = try Interpreter.compiled(callee)
-                            guard calls.count < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
-                                throw Trap(.callStackExhausted)
-                            }
-                            calls.append(Return(function: function, instance: instance, functionIndex: functionIndex, pc: pc, base: sp))
-                            function = target
-                            instance = callee.instance!
-                            functionIndex = callee.index
-                            code = function.code
-                            pc = 0
-                            sp = newBase
-                            for k in function.parameterCount..<function.localCount { sp[k] = 0 }
-                        }
-                        memory = instance.memories.first
-                        memBase = memory?.base
-                        memSize = UInt64(memory?.byteCount ?? 0)
-                    case .memorySize: sp[Int(i.a)] = UInt64(memory!.pageCount)
-                    case .memoryGrow:
-                        let r = memory!.grow(by: Int(Machine.i32(sp[Int(i.b)])))
-                        sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
-                        memSize = UInt64(memory!.byteCount)
-                    case .memoryInit:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        let seg = instance.dataSegments[Int(i.imm)]
-                        guard s + n <= seg.count, d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                        instance.module.module.bytes.withUnsafeBytes { raw in
-                            (memBase! + d).copyMemory(from: raw.baseAddress! + seg.lowerBound + s, byteCount: n)
-                        }
-                    case .dataDrop: instance.dataSegments[Int(i.imm)] = 0..<0
-                    case .memoryCopy:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        guard s + n <= Int(memSize), d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                        if n > 0 { memmove(memBase! + d, memBase! + s, n) }
-                    case .memoryFill:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), v = Int32(truncatingIfNeeded: sp[Int(i.a) + 1]), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        guard d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                        if n > 0 { memset(memBase! + d, v & 0xFF, n) }
-                    case .tableInit:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        let seg = instance.elementSegments[Int(i.imm)]
-                        let table = instance.tables[Int(i.c)]
-                        guard s + n <= seg.count, d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                        if n > 0 { table.elements.replaceSubrange(d..<(d + n), with: seg[s..<(s + n)]) }
-                    case .elemDrop: instance.elementSegments[Int(i.imm)] = []
-                    case .tableCopy:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        let dst = instance.tables[Int(i.c)], src = instance.tables[Int(i.imm)]
-                        guard s + n <= src.elements.count, d + n <= dst.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                        if n > 0 {
-                            let items = Array(src.elements[s..<(s + n)])
-                            dst.elements.replaceSubrange(d..<(d + n), with: items)
-                        }
-                    case .tableFill:
-                        let d = Int(Machine.i32(sp[Int(i.a)])), v = sp[Int(i.a) + 1], n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                        let table = instance.tables[Int(i.imm)]
-                        guard d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                        for k in d..<(d + n) { table.elements[k] = v }
-                    case .tableGet:
-                        let table = instance.tables[Int(i.imm)]
-                        let index = Int(Machine.i32(sp[Int(i.b)]))
-                        guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                        sp[Int(i.a)] = table.elements[index]
-                    case .tableSet:
-                        let table = instance.tables[Int(i.imm)]
-                        let index = Int(Machine.i32(sp[Int(i.a)]))
-                        guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                        table.elements[index] = sp[Int(i.a) + 1]
-                    case .tableGrow:
-                        let table = instance.tables[Int(i.imm)]
-                        let r = table.grow(by: Int(Machine.i32(sp[Int(i.a) + 1])), value: sp[Int(i.a)])
-                        sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
-                    case .tableSize: sp[Int(i.a)] = UInt64(instance.tables[Int(i.imm)].elements.count)
-                    case .refIsNull: sp[Int(i.a)] = Machine.bool(sp[Int(i.b)] == 0)
-                    case .refFunc: sp[Int(i.a)] = UInt64(instance.functionAddresses[Int(i.imm)].rawValue) + 1
-                    }
-                    continue
-                }
-                // Numeric, load and store instructions, inline in the loop.
-                let a = Int(i.a)
-                @inline(__always) func x() -> UInt64 { sp[Int(i.b)] }
-                @inline(__always) func y() -> UInt64 { sp[Int(i.c)] }
-                @inline(__always) func address(_ size: UInt64) throws -> Int {
-                    let ea = UInt64(UInt32(truncatingIfNeeded: sp[Int(i.b)])) &+ i.imm
-                    guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
-                    return Int(ea)
-                }
-                @inline(__always) func loadValue<T: FixedWidthInteger>(_: T.Type) throws -> T {
-                    let at = try address(UInt64(MemoryLayout<T>.size))
-                    return T(littleEndian: memBase.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at, as: T.self))
-                }
-                @inline(__always) func storeValue<T: FixedWidthInteger>(_ v: T) throws {
-                    let at = try address(UInt64(MemoryLayout<T>.size))
-                    memBase.unsafelyUnwrapped.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
-                }
-                let sign32: UInt32 = 0x8000_0000
-                let sign64: UInt64 = 0x8000_0000_0000_0000
+        let a = Int(i.a)
+        @inline(__always) func x() -> UInt64 { sp[Int(i.b)] }
+        @inline(__always) func y() -> UInt64 { sp[Int(i.c)] }
+        @inline(__always) func address(_ size: UInt64) throws -> Int {
+            let ea = UInt64(UInt32(truncatingIfNeeded: sp[Int(i.b)])) &+ i.imm
+            guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+            return Int(ea)
+        }
+        @inline(__always) func loadValue<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            let at = try address(UInt64(MemoryLayout<T>.size))
+            return T(littleEndian: memBase.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at, as: T.self))
+        }
+        @inline(__always) func storeValue<T: FixedWidthInteger>(_ v: T) throws {
+            let at = try address(UInt64(MemoryLayout<T>.size))
+            memBase.unsafelyUnwrapped.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
+        }
+        let sign32: UInt32 = 0x8000_0000
+        let sign64: UInt64 = 0x8000_0000_0000_0000
 
-                // Opcode raw values are its case indices (0, 1, 2, ...), so this is a plain cast.
-                switch unsafeBitCast(i.op, to: Opcode.self) {
+                // One dispatch for every operation: Op raw values are its case indices.
+                switch unsafeBitCast(i.op, to: Op.self) {
+                case .copy: sp[Int(i.a)] = sp[Int(i.b)]
+                case .const64: sp[Int(i.a)] = i.imm
+                case .jump: pc = Int(i.imm)
+                case .branchIf: if Machine.i32(sp[Int(i.b)]) != 0 { pc = Int(i.imm) }
+                case .branchUnless: if Machine.i32(sp[Int(i.b)]) == 0 { pc = Int(i.imm) }
+                case .branchTable:
+                    let index = Int(min(Machine.i32(sp[Int(i.b)]), i.c))
+                    pc = function.branchTargets[Int(i.imm) + index]
+                case .select:
+                    sp[Int(i.a)] = Machine.i32(sp[Int(i.imm)]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
+                case .globalGet: sp[Int(i.a)] = instance.globals[Int(i.imm)].bits
+                case .globalSet: instance.globals[Int(i.imm)].bits = sp[Int(i.b)]
+                case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
+                case .return:
+                    guard let r = calls.popLast() else { return }
+                    function = r.function
+                    instance = r.instance
+                    functionIndex = r.functionIndex
+                    code = function.code
+                    pc = r.pc
+                    sp = r.base
+                    memory = instance.memories.first
+                    memBase = memory?.base
+                    memSize = UInt64(memory?.byteCount ?? 0)
+                case .call, .callIndirect:
+                    let callee: FunctionInstance
+                    if i.op == Op.call.rawValue {
+                        callee = store.function(instance.functionAddresses[Int(i.imm)])
+                    } else {
+                        let table = instance.tables[Int(i.c)]
+                        let index = Int(Machine.i32(sp[Int(i.b)]))
+                        guard index < table.elements.count else { throw Trap(.undefinedElement) }
+                        let raw = table.elements[index]
+                        guard raw != 0 else { throw Trap(.uninitializedElement) }
+                        callee = store.function(FunctionAddress(rawValue: Int(raw - 1)))
+                        guard callee.type == instance.module.module.types[Int(i.imm)] else {
+                            throw Trap(.indirectCallTypeMismatch)
+                        }
+                    }
+                    let newBase = sp + Int(i.a)
+                    if let host = callee.hostFunction {
+                        var args = [Value]()
+                        args.reserveCapacity(host.type.parameters.count)
+                        for (k, t) in host.type.parameters.enumerated() { args.append(Interpreter.value(newBase[k], t)) }
+                        let results = try host.body(Caller(instance: instance, store: store), args)
+                        for (k, v) in results.enumerated() { newBase[k] = Interpreter.bits(v) }
+                    } else {
+                        let target = try Interpreter.compiled(callee)
+                        guard calls.count < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
+                            throw Trap(.callStackExhausted)
+                        }
+                        calls.append(Return(function: function, instance: instance, functionIndex: functionIndex, pc: pc, base: sp))
+                        function = target
+                        instance = callee.instance!
+                        functionIndex = callee.index
+                        code = function.code
+                        pc = 0
+                        sp = newBase
+                        function.enter(sp)
+                    }
+                    memory = instance.memories.first
+                    memBase = memory?.base
+                    memSize = UInt64(memory?.byteCount ?? 0)
+                case .memorySize: sp[Int(i.a)] = UInt64(memory!.pageCount)
+                case .memoryGrow:
+                    let r = memory!.grow(by: Int(Machine.i32(sp[Int(i.b)])))
+                    sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
+                    memSize = UInt64(memory!.byteCount)
+                case .memoryInit:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    let seg = instance.dataSegments[Int(i.imm)]
+                    guard s + n <= seg.count, d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    instance.module.module.bytes.withUnsafeBytes { raw in
+                        (memBase! + d).copyMemory(from: raw.baseAddress! + seg.lowerBound + s, byteCount: n)
+                    }
+                case .dataDrop: instance.dataSegments[Int(i.imm)] = 0..<0
+                case .memoryCopy:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    guard s + n <= Int(memSize), d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    if n > 0 { memmove(memBase! + d, memBase! + s, n) }
+                case .memoryFill:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), v = Int32(truncatingIfNeeded: sp[Int(i.a) + 1]), n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    guard d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    if n > 0 { memset(memBase! + d, v & 0xFF, n) }
+                case .tableInit:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    let seg = instance.elementSegments[Int(i.imm)]
+                    let table = instance.tables[Int(i.c)]
+                    guard s + n <= seg.count, d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                    if n > 0 { table.elements.replaceSubrange(d..<(d + n), with: seg[s..<(s + n)]) }
+                case .elemDrop: instance.elementSegments[Int(i.imm)] = []
+                case .tableCopy:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    let dst = instance.tables[Int(i.c)], src = instance.tables[Int(i.imm)]
+                    guard s + n <= src.elements.count, d + n <= dst.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                    if n > 0 {
+                        let items = Array(src.elements[s..<(s + n)])
+                        dst.elements.replaceSubrange(d..<(d + n), with: items)
+                    }
+                case .tableFill:
+                    let d = Int(Machine.i32(sp[Int(i.a)])), v = sp[Int(i.a) + 1], n = Int(Machine.i32(sp[Int(i.a) + 2]))
+                    let table = instance.tables[Int(i.imm)]
+                    guard d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                    for k in d..<(d + n) { table.elements[k] = v }
+                case .tableGet:
+                    let table = instance.tables[Int(i.imm)]
+                    let index = Int(Machine.i32(sp[Int(i.b)]))
+                    guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                    sp[Int(i.a)] = table.elements[index]
+                case .tableSet:
+                    let table = instance.tables[Int(i.imm)]
+                    let index = Int(Machine.i32(sp[Int(i.a)]))
+                    guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
+                    table.elements[index] = sp[Int(i.a) + 1]
+                case .tableGrow:
+                    let table = instance.tables[Int(i.imm)]
+                    let r = table.grow(by: Int(Machine.i32(sp[Int(i.a) + 1])), value: sp[Int(i.a)])
+                    sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
+                case .tableSize: sp[Int(i.a)] = UInt64(instance.tables[Int(i.imm)].elements.count)
+                case .refIsNull: sp[Int(i.a)] = Machine.bool(sp[Int(i.b)] == 0)
+                case .refFunc: sp[Int(i.a)] = UInt64(instance.functionAddresses[Int(i.imm)].rawValue) + 1
                 // Loads and stores
                 case .i32Load, .f32Load: sp[a] = UInt64(try loadValue(UInt32.self))
                 case .i64Load, .f64Load: sp[a] = try loadValue(UInt64.self)

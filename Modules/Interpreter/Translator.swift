@@ -6,7 +6,9 @@ import WasmCore
 /// Translates one validated function body into internal code (`CompiledFunction`), once, on the
 /// function's first call.
 ///
-/// Operand-stack position `h` lives in slot `localCount + h`; locals in slots `0..<localCount`.
+/// Locals live in slots `0..<localCount`, the function's distinct constants right after them
+/// (written at entry, so `i32.const` costs nothing at run time), and operand-stack position `h`
+/// in slot `stackBase + h`.
 /// A branch moves the label's values down to the label's slots and jumps. Block results end in
 /// the block's base slots, so fallthrough needs no moves except where a branch did not run.
 /// Code after an unconditional branch is skipped. `if` blocks with parameters run their `then`
@@ -51,10 +53,35 @@ struct Translator: InstructionVisitor {
     /// Code position where a label was last bound (no retargeting across it).
     var labelAt = -1
 
+    /// The function's distinct constant bit patterns, in order of first use.
+    var constants: [UInt64] = []
+    var constantSlots: [UInt64: UInt32] = [:]
+    var stackBase = 0
+
     init(module: Module, localCount: Int) {
         self.module = module
         self.types = module.types
         self.localCount = localCount
+        self.stackBase = localCount
+    }
+
+    /// Collects the constants of a body before translation, so the operand stack can start above them.
+    struct ConstantCollector: PartialInstructionVisitor {
+        var constants: [UInt64] = []
+        var seen: [UInt64: UInt32] = [:]
+        let base: Int
+        mutating func add(_ bits: UInt64) {
+            if seen[bits] == nil {
+                seen[bits] = UInt32(base + constants.count)
+                constants.append(bits)
+            }
+        }
+        mutating func visitOther(_ opcode: Opcode) {}
+        mutating func visitI32Const(value: Int32) { add(UInt64(UInt32(bitPattern: value))) }
+        mutating func visitI64Const(value: Int64) { add(UInt64(bitPattern: value)) }
+        mutating func visitF32Const(bits: UInt32) { add(UInt64(bits)) }
+        mutating func visitF64Const(bits: UInt64) { add(bits) }
+        mutating func visitRefNull(type: ValueType) { add(0) }
     }
 
     static func translate(_ module: ValidatedModule, definedIndex i: Int) throws -> CompiledFunction {
@@ -69,6 +96,14 @@ struct Translator: InstructionVisitor {
         t.frames.append(Frame(kind: .function, height: 0, parameterCount: 0, resultCount: type.results.count))
         let body = m.functionBodies[i]
         if t.unsupported == nil {
+            var collector = ConstantCollector(base: info.localTypes.count)
+            try m.bytes.withUnsafeBytes { raw in
+                var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+                while !r.isAtEnd { try r.decodeInstruction(&collector) }
+            }
+            t.constants = collector.constants
+            t.constantSlots = collector.seen
+            t.stackBase = info.localTypes.count + collector.constants.count
             try m.bytes.withUnsafeBytes { raw in
                 var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
                 while !r.isAtEnd && t.unsupported == nil { try r.decodeInstruction(&t) }
@@ -76,21 +111,23 @@ struct Translator: InstructionVisitor {
         }
         if let what = t.unsupported {
             // Not executable by this tier yet: the function traps when called.
-            t.code = [Instr(op: InternalOp.trap.rawValue, imm: UInt64(TrapCodeIndex.unsupported.rawValue))]
+            t.code = [Instr(op: Op.trap.rawValue, imm: UInt64(TrapCodeIndex.unsupported.rawValue))]
             t.offsets = [body.code.lowerBound]
             t.branchTargets = []
+            t.constants = []
             _ = what
         }
-        return CompiledFunction(code: t.code, frameSize: info.localTypes.count + t.maxHeight + 1, type: type,
-                                localCount: info.localTypes.count, branchTargets: t.branchTargets, offsets: t.offsets)
+        return CompiledFunction(code: t.code, frameSize: info.localTypes.count + t.constants.count + t.maxHeight + 1, type: type,
+                                localCount: info.localTypes.count, constants: t.constants,
+                                branchTargets: t.branchTargets, offsets: t.offsets)
     }
 
     // MARK: Emission
 
-    func slot(_ h: Int) -> UInt32 { UInt32(localCount + h) }
+    func slot(_ h: Int) -> UInt32 { UInt32(stackBase + h) }
 
     @discardableResult
-    mutating func emit(_ op: InternalOp, a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, imm: UInt64 = 0) -> Int {
+    mutating func emit(_ op: Op, a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, imm: UInt64 = 0) -> Int {
         emit(Instr(op: op.rawValue, a: a, b: b, c: c, imm: imm))
     }
 
@@ -440,8 +477,10 @@ struct Translator: InstructionVisitor {
 
     mutating func constant(_ bits: UInt64) {
         guard !skipping else { return }
-        lastProducer = emit(.const64, a: slot(height), imm: bits)
+        // Like local.get: consumers read the constant's slot.
         push()
+        deferred[height - 1] = Int32(constantSlots[bits]!)
+        deferredCount += 1
     }
 
     mutating func visitI32Const(value: Int32) { constant(UInt64(UInt32(bitPattern: value))) }
@@ -478,7 +517,7 @@ struct Translator: InstructionVisitor {
         push()
     }
 
-    mutating func ternary(_ op: InternalOp, imm: UInt64 = 0, c: UInt32 = 0) {
+    mutating func ternary(_ op: Op, imm: UInt64 = 0, c: UInt32 = 0) {
         guard !skipping else { return }
         materializeAll()
         pop(3)
@@ -526,7 +565,7 @@ struct Translator: InstructionVisitor {
     }
 }
 
-/// Trap codes as small integers for `InternalOp.trap`.
+/// Trap codes as small integers for `Op.trap`.
 enum TrapCodeIndex: Int {
     case unreachable, unsupported
 
