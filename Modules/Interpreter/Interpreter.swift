@@ -15,9 +15,16 @@ public final class Interpreter: Executor {
 
     public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
         let f = store.function(function)
+        guard arguments.count == f.type.parameters.count,
+              zip(arguments, f.type.parameters).allSatisfy({ $0.type == $1 }) else {
+            throw Trap(.hostError, detail: "arguments \(arguments.map(\.type)) do not match the function's parameters \(f.type.parameters)")
+        }
         if let host = f.hostFunction {
             return try host.body(Caller(instance: nil, store: store), arguments)
         }
+        guard store.reentry < store.maxReentry, store.callDepth < store.maxCallDepth else { throw Trap(.callStackExhausted) }
+        store.reentry += 1
+        defer { store.reentry -= 1 }
         let stack = UnsafeMutablePointer<UInt64>.allocate(capacity: stackSlots)
         defer { stack.deallocate() }
         for (i, v) in arguments.enumerated() { stack[i] = Interpreter.bits(v) }

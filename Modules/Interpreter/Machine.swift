@@ -5,9 +5,12 @@ import WasmCore
 
 /// One activation of the interpreter: the value stack, the call stack and the execution loop.
 struct Machine {
+    /// A suspended caller. The references are unowned: the store keeps instances and their
+    /// compiled code alive for as long as any of their code can run, and not counting
+    /// references keeps calls free of reference-count traffic.
     struct Return {
-        let function: CompiledFunction
-        let instance: Instance
+        unowned(unsafe) let function: CompiledFunction
+        unowned(unsafe) let instance: Instance
         let functionIndex: Int
         let pc: Int
         let base: UnsafeMutablePointer<UInt64>
@@ -83,15 +86,19 @@ struct Machine {
     // MARK: Execution
 
     mutating func run(_ entry: FunctionInstance, base: UnsafeMutablePointer<UInt64>) throws {
-        var function = try Interpreter.compiled(entry)
-        var instance = entry.instance!
+        let entryCode = try Interpreter.compiled(entry)
+        let entryInstance = entry.instance!
+        unowned(unsafe) var function = entryCode
+        unowned(unsafe) var instance = entryInstance
+        defer { withExtendedLifetime((entryCode, entryInstance)) {} }
+        calls.reserveCapacity(256)
         var functionIndex = entry.index
         guard base + function.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
         var sp = base
         function.enter(sp)
         var code = function.code
         var pc = 0
-        var memory = instance.memories.first
+        unowned(unsafe) var memory: MemoryInstance? = instance.memories.first
         var memBase = memory?.base
         var memSize = UInt64(memory?.byteCount ?? 0)
 
@@ -147,53 +154,67 @@ struct Machine {
                 case .return:
                     guard let r = calls.popLast() else { return }
                     function = r.function
-                    instance = r.instance
                     functionIndex = r.functionIndex
                     code = function.code
                     pc = r.pc
                     sp = r.base
-                    memory = instance.memories.first
-                    memBase = memory?.base
+                    if r.instance !== instance {
+                        instance = r.instance
+                        memory = instance.memories.first
+                        memBase = memory?.base
+                    }
                     memSize = UInt64(memory?.byteCount ?? 0)
                 case .call, .callIndirect:
-                    let callee: FunctionInstance
+                    unowned(unsafe) let callee: FunctionInstance
                     if i.op == Op.call.rawValue {
-                        callee = store.function(instance.functionAddresses[Int(i.imm)])
+                        callee = store.functions[instance.functionAddresses[Int(i.imm)].rawValue]
                     } else {
-                        let table = instance.tables[Int(i.c)]
+                        unowned(unsafe) let table = instance.tables[Int(i.c)]
                         let index = Int(Machine.i32(sp[Int(i.b)]))
                         guard index < table.elements.count else { throw Trap(.undefinedElement) }
                         let raw = table.elements[index]
                         guard raw != 0 else { throw Trap(.uninitializedElement) }
-                        callee = store.function(FunctionAddress(rawValue: Int(raw - 1)))
-                        guard callee.type == instance.module.module.types[Int(i.imm)] else {
+                        callee = store.functions[Int(raw - 1)]
+                        guard callee.typeID == instance.typeIDs[Int(i.imm)] else {
                             throw Trap(.indirectCallTypeMismatch)
                         }
                     }
                     let newBase = sp + Int(i.a)
-                    if let host = callee.hostFunction {
+                    if callee.isHost {
+                        let host = callee.hostFunction!
                         var args = [Value]()
                         args.reserveCapacity(host.type.parameters.count)
                         for (k, t) in host.type.parameters.enumerated() { args.append(Interpreter.value(newBase[k], t)) }
+                        // A host function that calls back into Wasm continues this call depth.
+                        store.callDepth += calls.count + 1
+                        defer { store.callDepth -= calls.count + 1 }
                         let results = try host.body(Caller(instance: instance, store: store), args)
+                        guard results.count == host.type.results.count,
+                              zip(results, host.type.results).allSatisfy({ $0.type == $1 }) else {
+                            throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
+                        }
                         for (k, v) in results.enumerated() { newBase[k] = Interpreter.bits(v) }
+                        memSize = UInt64(memory?.byteCount ?? 0)
                     } else {
-                        let target = try Interpreter.compiled(callee)
-                        guard calls.count < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
+                        unowned(unsafe) let target = try Interpreter.compiled(callee)
+                        guard calls.count &+ store.callDepth < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
                             throw Trap(.callStackExhausted)
                         }
                         calls.append(Return(function: function, instance: instance, functionIndex: functionIndex, pc: pc, base: sp))
                         function = target
-                        instance = callee.instance!
                         functionIndex = callee.index
                         code = function.code
                         pc = 0
                         sp = newBase
                         function.enter(sp)
+                        unowned(unsafe) let calleeInstance = callee.instance!
+                        if calleeInstance !== instance {
+                            instance = calleeInstance
+                            memory = instance.memories.first
+                            memBase = memory?.base
+                        }
+                        memSize = UInt64(memory?.byteCount ?? 0)
                     }
-                    memory = instance.memories.first
-                    memBase = memory?.base
-                    memSize = UInt64(memory?.byteCount ?? 0)
                 case .memorySize: sp[Int(i.a)] = UInt64(memory!.pageCount)
                 case .memoryGrow:
                     let r = memory!.grow(by: Int(Machine.i32(sp[Int(i.b)])))

@@ -17,6 +17,8 @@ public final class Instance {
     /// Data segments; a dropped segment is an empty range.
     public var dataSegments: [Range<Int>] = []
     public internal(set) var exportList: [(String, Extern)] = []
+    /// The store's type number of each type of the module (see `Store.typeID`).
+    public internal(set) var typeIDs: [Int] = []
     var exportMap: [WasmName: Extern] = [:]
 
     init(module: ValidatedModule, store: Store) {
@@ -53,6 +55,7 @@ extension Store {
     public func instantiate(_ module: ValidatedModule, imports: Imports) throws -> Instance {
         let m = module.module
         let instance = Instance(module: module, store: self)
+        instance.typeIDs = m.types.map(typeID)
 
         // Imports.
         for imp in m.imports {
@@ -89,7 +92,8 @@ extension Store {
 
         // Definitions.
         for (i, t) in m.functionTypeIndices.enumerated() {
-            let f = FunctionInstance(type: m.types[Int(t)], instance: instance, index: m.importedFunctionCount + i)
+            let f = FunctionInstance(type: m.types[Int(t)], typeID: instance.typeIDs[Int(t)], instance: instance,
+                                     index: m.importedFunctionCount + i)
             instance.functionAddresses.append(add(f))
         }
         for t in m.tables { instance.tables.append(TableInstance(type: t)) }

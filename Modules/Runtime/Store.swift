@@ -49,19 +49,28 @@ public final class FunctionInstance {
     public let index: Int
     /// The executing tier's code for this function, installed lazily (tier-up replaces it).
     public var code: AnyObject?
+    /// True for host functions (checked on every call without copying the host function).
+    public let isHost: Bool
+    /// The store's number for the function's type: equal types have equal numbers, so
+    /// `call_indirect` compares integers.
+    public let typeID: Int
 
-    init(type: FunctionType, instance: Instance, index: Int) {
+    init(type: FunctionType, typeID: Int, instance: Instance, index: Int) {
         self.type = type
+        self.typeID = typeID
         self.instanceRef = instance
         self.host = nil
         self.index = index
+        self.isHost = false
     }
 
-    init(host: HostFunction) {
+    init(host: HostFunction, typeID: Int) {
         self.type = host.type
+        self.typeID = typeID
         self.instanceRef = nil
         self.host = host
         self.index = -1
+        self.isHost = true
     }
 
     public var kind: Kind {
@@ -78,10 +87,26 @@ public final class Store {
     public private(set) var functions: [FunctionInstance] = []
     var instances: [Instance] = []
     public weak var executor: (any Executor)?
-    /// Maximum depth of nested Wasm calls before "call stack exhausted".
+    /// Maximum depth of nested Wasm calls before "call stack exhausted", counted across host
+    /// functions that call back into Wasm.
     public var maxCallDepth = 10_000
+    /// Maximum nesting of host-to-Wasm entries (each uses host stack).
+    public var maxReentry = 200
+    /// Calls active in activations below the current one (maintained by the executor).
+    public var callDepth = 0
+    /// Host-to-Wasm entries currently active.
+    public var reentry = 0
+    var typeIDs: [FunctionType: Int] = [:]
 
     public init() {}
+
+    /// The store-wide number of a function type.
+    public func typeID(_ t: FunctionType) -> Int {
+        if let id = typeIDs[t] { return id }
+        let id = typeIDs.count
+        typeIDs[t] = id
+        return id
+    }
 
     public func function(_ address: FunctionAddress) -> FunctionInstance { functions[address.rawValue] }
 
@@ -92,7 +117,7 @@ public final class Store {
 
     /// Adds a host function and returns its address (for imports and tables).
     public func addHostFunction(_ host: HostFunction) -> FunctionAddress {
-        add(FunctionInstance(host: host))
+        add(FunctionInstance(host: host, typeID: typeID(host.type)))
     }
 
     /// Calls a function with the installed executor.
