@@ -26,7 +26,7 @@ final class CompiledFunction {
     let localCount: Int
     let resultTypes: [ValueType]
     let parameterTypes: [ValueType]
-    let branchTargets: [Int]
+    let branchTargets: UnsafeMutablePointer<Int>
     /// Wasm byte offset of each instruction, for backtraces.
     let offsets: [Int]
     /// Constants, copied into the slots after the locals when the function is entered.
@@ -45,13 +45,15 @@ final class CompiledFunction {
         self.localCount = localCount
         self.resultTypes = type.results
         self.parameterTypes = type.parameters
-        self.branchTargets = branchTargets
+        self.branchTargets = .allocate(capacity: max(branchTargets.count, 1))
+        self.branchTargets.initialize(from: branchTargets, count: branchTargets.count)
         self.offsets = offsets
     }
 
     deinit {
         code.deallocate()
         constants.deallocate()
+        branchTargets.deallocate()
     }
 
     /// Prepares a new frame: zeroes the declared locals and writes the constants.

@@ -9,9 +9,17 @@ import WasmCore
 /// "call stack exhausted", never in a host stack overflow.
 public final class Interpreter: Executor {
     /// Slots (8 bytes each) of the value stack of one activation from the host.
-    public var stackSlots = 1 << 20
+    public var stackSlots = 1 << 20 {
+        didSet {
+            spareStack?.deallocate()
+            spareStack = nil
+        }
+    }
+    var spareStack: UnsafeMutablePointer<UInt64>?
 
     public init() {}
+
+    deinit { spareStack?.deallocate() }
 
     public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
         let f = store.function(function)
@@ -25,8 +33,20 @@ public final class Interpreter: Executor {
         guard store.reentry < store.maxReentry, store.callDepth < store.maxCallDepth else { throw Trap(.callStackExhausted) }
         store.reentry += 1
         defer { store.reentry -= 1 }
-        let stack = UnsafeMutablePointer<UInt64>.allocate(capacity: stackSlots)
-        defer { stack.deallocate() }
+        // One value stack is kept for the outermost activation and reused call after call (a
+        // fresh 8 MiB allocation cost more than a small call); nested activations (host
+        // functions calling back into Wasm) get their own.
+        let stack: UnsafeMutablePointer<UInt64>
+        let reused = spareStack != nil
+        if let spare = spareStack {
+            stack = spare
+            spareStack = nil
+        } else {
+            stack = .allocate(capacity: stackSlots)
+        }
+        defer {
+            if reused || spareStack == nil { spareStack = stack } else { stack.deallocate() }
+        }
         for (i, v) in arguments.enumerated() { stack[i] = Interpreter.bits(v) }
         var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots)
         try machine.run(f, base: stack)

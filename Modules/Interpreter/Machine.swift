@@ -10,7 +10,7 @@ struct Machine {
     /// references keeps calls free of reference-count traffic.
     struct Return {
         unowned(unsafe) let function: CompiledFunction
-        unowned(unsafe) let instance: Instance
+        let instance: Unmanaged<Instance>
         let functionIndex: Int
         let pc: Int
         let base: UnsafeMutablePointer<UInt64>
@@ -89,7 +89,12 @@ struct Machine {
         let entryCode = try Interpreter.compiled(entry)
         let entryInstance = entry.instance!
         unowned(unsafe) var function = entryCode
-        unowned(unsafe) var instance = entryInstance
+        // The current instance, unretained; its hot tables are cached in locals below and
+        // reloaded only when a call or return changes instance.
+        var instanceU = Unmanaged.passUnretained(entryInstance)
+        var instance: Instance { instanceU.takeUnretainedValue() }
+        var globalCells = entryInstance.globalCells
+        var functionSlots = entryInstance.functionSlots
         defer { withExtendedLifetime((entryCode, entryInstance)) {} }
         calls.reserveCapacity(256)
         var functionIndex = entry.index
@@ -98,16 +103,16 @@ struct Machine {
         function.enter(sp)
         var code = function.code
         var pc = 0
-        unowned(unsafe) var memory: MemoryInstance? = instance.memories.first
-        var memBase = memory?.base
-        var memSize = UInt64(memory?.byteCount ?? 0)
+        var memBase = entryInstance.memories.first?.base
+        var memSizeCell = entryInstance.memories.first?.sizeCell
+        var memSize = UInt64(memSizeCell?.pointee ?? 0)
 
         func backtrace(_ trap: Trap) -> Trap {
             var t = trap
             let here = BacktraceFrame(functionIndex: UInt32(functionIndex), name: instance.functionName(functionIndex),
                                       offset: function.offsets.indices.contains(pc - 1) ? function.offsets[pc - 1] : 0)
             t.backtrace = [here] + calls.reversed().map { r in
-                BacktraceFrame(functionIndex: UInt32(r.functionIndex), name: r.instance.functionName(r.functionIndex),
+                BacktraceFrame(functionIndex: UInt32(r.functionIndex), name: r.instance.takeUnretainedValue().functionName(r.functionIndex),
                                offset: r.function.offsets.indices.contains(r.pc - 1) ? r.function.offsets[r.pc - 1] : 0)
             }
             return t
@@ -148,8 +153,8 @@ struct Machine {
                     pc = function.branchTargets[Int(i.imm) + index]
                 case .select:
                     sp[Int(i.a)] = Machine.i32(sp[Int(i.imm)]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
-                case .globalGet: sp[Int(i.a)] = instance.globals[Int(i.imm)].bits
-                case .globalSet: instance.globals[Int(i.imm)].bits = sp[Int(i.b)]
+                case .globalGet: sp[Int(i.a)] = globalCells[Int(i.imm)].pointee
+                case .globalSet: globalCells[Int(i.imm)].pointee = sp[Int(i.b)]
                 case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
                 case .return:
                     guard let r = calls.popLast() else { return }
@@ -158,30 +163,35 @@ struct Machine {
                     code = function.code
                     pc = r.pc
                     sp = r.base
-                    if r.instance !== instance {
-                        instance = r.instance
-                        memory = instance.memories.first
-                        memBase = memory?.base
+                    if r.instance.toOpaque() != instanceU.toOpaque() {
+                        instanceU = r.instance
+                        r.instance._withUnsafeGuaranteedRef { x in
+                            globalCells = x.globalCells
+                            functionSlots = x.functionSlots
+                            memBase = x.memories.first?.base
+                            memSizeCell = x.memories.first?.sizeCell
+                        }
                     }
-                    memSize = UInt64(memory?.byteCount ?? 0)
+                    memSize = UInt64(memSizeCell?.pointee ?? 0)
                 case .call, .callIndirect:
-                    unowned(unsafe) let callee: FunctionInstance
+                    let slot: FunctionSlot
                     if i.op == Op.call.rawValue {
-                        callee = store.functions[instance.functionAddresses[Int(i.imm)].rawValue]
+                        slot = functionSlots[Int(i.imm)]
                     } else {
                         unowned(unsafe) let table = instance.tables[Int(i.c)]
                         let index = Int(Machine.i32(sp[Int(i.b)]))
                         guard index < table.elements.count else { throw Trap(.undefinedElement) }
                         let raw = table.elements[index]
                         guard raw != 0 else { throw Trap(.uninitializedElement) }
-                        callee = store.functions[Int(raw - 1)]
-                        guard callee.typeID == instance.typeIDs[Int(i.imm)] else {
+                        let f = store.functions[Int(raw - 1)]
+                        guard f.typeID == instance.typeIDs[Int(i.imm)] else {
                             throw Trap(.indirectCallTypeMismatch)
                         }
+                        slot = FunctionSlot(f)
                     }
                     let newBase = sp + Int(i.a)
-                    if callee.isHost {
-                        let host = callee.hostFunction!
+                    if slot.isHost {
+                        let host = slot.function.takeUnretainedValue().hostFunction!
                         var args = [Value]()
                         args.reserveCapacity(host.type.parameters.count)
                         for (k, t) in host.type.parameters.enumerated() { args.append(Interpreter.value(newBase[k], t)) }
@@ -194,32 +204,37 @@ struct Machine {
                             throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
                         }
                         for (k, v) in results.enumerated() { newBase[k] = Interpreter.bits(v) }
-                        memSize = UInt64(memory?.byteCount ?? 0)
+                        memSize = UInt64(memSizeCell?.pointee ?? 0)
                     } else {
-                        unowned(unsafe) let target = try Interpreter.compiled(callee)
+                        if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }
+                        unowned(unsafe) let target = Unmanaged<CompiledFunction>.fromOpaque(slot.code.pointee!).takeUnretainedValue()
                         guard calls.count &+ store.callDepth < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
                             throw Trap(.callStackExhausted)
                         }
-                        calls.append(Return(function: function, instance: instance, functionIndex: functionIndex, pc: pc, base: sp))
+                        calls.append(Return(function: function, instance: instanceU, functionIndex: functionIndex, pc: pc, base: sp))
                         function = target
-                        functionIndex = callee.index
+                        functionIndex = slot.index
                         code = function.code
                         pc = 0
                         sp = newBase
                         function.enter(sp)
-                        unowned(unsafe) let calleeInstance = callee.instance!
-                        if calleeInstance !== instance {
-                            instance = calleeInstance
-                            memory = instance.memories.first
-                            memBase = memory?.base
+                        let calleeInstance = slot.instance.unsafelyUnwrapped
+                        if calleeInstance.toOpaque() != instanceU.toOpaque() {
+                            instanceU = calleeInstance
+                            calleeInstance._withUnsafeGuaranteedRef { x in
+                                globalCells = x.globalCells
+                                functionSlots = x.functionSlots
+                                memBase = x.memories.first?.base
+                                memSizeCell = x.memories.first?.sizeCell
+                            }
                         }
-                        memSize = UInt64(memory?.byteCount ?? 0)
+                        memSize = UInt64(memSizeCell?.pointee ?? 0)
                     }
-                case .memorySize: sp[Int(i.a)] = UInt64(memory!.pageCount)
+                case .memorySize: sp[Int(i.a)] = UInt64(instance.memories[0].pageCount)
                 case .memoryGrow:
-                    let r = memory!.grow(by: Int(Machine.i32(sp[Int(i.b)])))
+                    let r = instance.memories[0].grow(by: Int(Machine.i32(sp[Int(i.b)])))
                     sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
-                    memSize = UInt64(memory!.byteCount)
+                    memSize = UInt64(memSizeCell.unsafelyUnwrapped.pointee)
                 case .memoryInit:
                     let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
                     let seg = instance.dataSegments[Int(i.imm)]

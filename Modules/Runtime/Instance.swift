@@ -19,6 +19,38 @@ public final class Instance {
     public internal(set) var exportList: [(String, Extern)] = []
     /// The store's type number of each type of the module (see `Store.typeID`).
     public internal(set) var typeIDs: [Int] = []
+
+    // Raw views for execution tiers (the instance's context block): reading them costs no
+    // reference counting. Valid once instantiation has created the definitions.
+    /// The value cell of each global in the global index space.
+    public private(set) var globalCells = UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>.allocate(capacity: 1)
+    /// Each function of the function index space, unretained (the store owns them).
+    public private(set) var functionRefs = UnsafeMutablePointer<Unmanaged<FunctionInstance>>.allocate(capacity: 1)
+    /// The per-instance function table (DESIGN-NOTES section 3): for each function of the index
+    /// space, where its code is, its instance, its type number and index, read by calls without
+    /// touching any object.
+    public private(set) var functionSlots = UnsafeMutablePointer<FunctionSlot>.allocate(capacity: 1)
+
+    func buildContext() {
+        globalCells.deallocate()
+        globalCells = .allocate(capacity: max(globals.count, 1))
+        for (i, g) in globals.enumerated() { globalCells[i] = g.cell }
+        functionRefs.deallocate()
+        functionRefs = .allocate(capacity: max(functionAddresses.count, 1))
+        for (i, f) in functionAddresses.enumerated() { functionRefs[i] = Unmanaged.passUnretained(store.function(f)) }
+        functionSlots.deallocate()
+        functionSlots = .allocate(capacity: max(functionAddresses.count, 1))
+        for (i, a) in functionAddresses.enumerated() {
+            let f = store.function(a)
+            functionSlots.advanced(by: i).initialize(to: FunctionSlot(f))
+        }
+    }
+
+    deinit {
+        globalCells.deallocate()
+        functionRefs.deallocate()
+        functionSlots.deallocate()
+    }
     var exportMap: [WasmName: Extern] = [:]
 
     init(module: ValidatedModule, store: Store) {
@@ -45,6 +77,29 @@ public final class Instance {
     @inlinable public static func value(fromRawReference raw: UInt64, type: ValueType) -> Value {
         if type == .funcref { return .funcref(raw == 0 ? nil : FunctionAddress(rawValue: Int(raw - 1))) }
         return .externref(raw == 0 ? nil : ExternAddress(rawValue: raw &- 1))
+    }
+}
+
+/// One entry of an instance's function table.
+public struct FunctionSlot {
+    /// The cell holding the function's current code (nil until the executing tier installs it).
+    public let code: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// The callee's instance; nil for host functions.
+    public let instance: Unmanaged<Instance>?
+    public let function: Unmanaged<FunctionInstance>
+    public let typeID: Int
+    /// The function's index in its own module.
+    public let index: Int
+    public let isHost: Bool
+
+    /// The slot of any function of the store (for calls through tables).
+    public init(_ f: FunctionInstance) {
+        code = f.codeCell
+        instance = f.instanceRef.map { Unmanaged.passUnretained($0) }
+        function = Unmanaged.passUnretained(f)
+        typeID = f.typeID
+        index = f.index
+        isHost = f.isHost
     }
 }
 
@@ -102,6 +157,7 @@ extension Store {
             let v = try evaluate(g.initializer, in: instance)
             instance.globals.append(GlobalInstance(type: g.type, bits: v.0, high: v.1))
         }
+        instance.buildContext()
         for x in m.exports {
             let e: Extern
             switch x.kind {

@@ -14,8 +14,13 @@ public final class MemoryInstance: @unchecked Sendable {
     static let reservation = 12 << 30
 
     public let base: UnsafeMutableRawPointer
-    /// Current size in bytes. Read by execution on every access.
-    public private(set) var byteCount: Int
+    /// Current size in bytes, in a cell that never moves so execution tiers can read it
+    /// through a pointer after calls (any of which may grow the memory).
+    public let sizeCell: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
+    public private(set) var byteCount: Int {
+        get { sizeCell.pointee }
+        set { sizeCell.pointee = newValue }
+    }
     public let type: MemoryType
     let reserved: Int
 
@@ -32,18 +37,26 @@ public final class MemoryInstance: @unchecked Sendable {
             size = Swift.max(Int(type.limits.maximum ?? type.limits.minimum) * MemoryInstance.pageSize, MemoryInstance.pageSize)
             p = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         }
-        guard let p, p != MAP_FAILED else { throw Trap(.hostError, detail: "cannot reserve memory") }
+        sizeCell.initialize(to: 0)
+        guard let p, p != MAP_FAILED else {
+            sizeCell.deallocate()
+            throw Trap(.hostError, detail: "cannot reserve memory")
+        }
         base = p
         reserved = size
         byteCount = 0
         if initial > 0 && mprotect(base, initial, PROT_READ | PROT_WRITE) != 0 {
             munmap(base, size)
+            sizeCell.deallocate()
             throw Trap(.hostError, detail: "cannot commit \(initial) bytes of memory")
         }
         byteCount = initial
     }
 
-    deinit { munmap(base, reserved) }
+    deinit {
+        munmap(base, reserved)
+        sizeCell.deallocate()
+    }
 
     /// Grows by `delta` pages; returns the old page count, or -1 (the spec's failure result).
     public func grow(by delta: Int) -> Int {
@@ -96,15 +109,28 @@ public final class TableInstance: @unchecked Sendable {
     }
 }
 
-/// A global variable. Values are raw bits (low and high words for v128).
+/// A global variable. Its value lives in a heap cell that never moves (two words, for v128), so
+/// execution tiers read and write it through a raw pointer without touching the object.
 public final class GlobalInstance: @unchecked Sendable {
     public let type: GlobalType
-    public var bits: UInt64
-    public var high: UInt64 = 0
+    public let cell: UnsafeMutablePointer<UInt64>
+
+    public var bits: UInt64 {
+        get { cell[0] }
+        set { cell[0] = newValue }
+    }
+
+    public var high: UInt64 {
+        get { cell[1] }
+        set { cell[1] = newValue }
+    }
 
     public init(type: GlobalType, bits: UInt64, high: UInt64 = 0) {
         self.type = type
-        self.bits = bits
-        self.high = high
+        cell = .allocate(capacity: 2)
+        cell[0] = bits
+        cell[1] = high
     }
+
+    deinit { cell.deallocate() }
 }

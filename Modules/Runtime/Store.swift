@@ -44,11 +44,23 @@ public final class FunctionInstance {
 
     public let type: FunctionType
     /// Wasm functions refer to their instance without owning it: the store owns instances.
-    unowned(unsafe) let instanceRef: Instance?
+    public unowned(unsafe) let instanceRef: Instance?
     let host: HostFunction?
     public let index: Int
     /// The executing tier's code for this function, installed lazily (tier-up replaces it).
-    public var code: AnyObject?
+    public var code: AnyObject? {
+        didSet { codeCell.pointee = code.map { UnsafeMutableRawPointer(Unmanaged.passUnretained($0).toOpaque()) } }
+    }
+    /// `code`, unretained, in a cell that never moves: instances' function slots point at it, so
+    /// installing code (first translation, tier-up) is one store seen by every caller.
+    public let codeCell: UnsafeMutablePointer<UnsafeMutableRawPointer?> = {
+        let p = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
+    public var codePointer: UnsafeMutableRawPointer? { codeCell.pointee }
+
+    deinit { codeCell.deallocate() }
     /// True for host functions (checked on every call without copying the host function).
     public let isHost: Bool
     /// The store's number for the function's type: equal types have equal numbers, so
