@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "wasm-tier", targets: ["WasmTierMain"]),
         .library(name: "WasmTierCore", targets: ["WasmCore", "Decoder", "Validator"]),
         .library(name: "WasmTierRuntime", targets: ["Runtime", "Interpreter", "WASIBridge", "TextFormat"]),
+        .library(name: "WasmTier", targets: ["Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,9 @@ let package = Package(
             dependencies: ["WasmCore", "Runtime", .product(name: "WASI", package: "WasmKit")],
             path: "Modules/WASIBridge"),
         .target(
+            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter"],
+            path: "Modules/Engine"),
+        .target(
             name: "TextFormat",
             dependencies: [
                 .product(name: "WAT", package: "WasmKit"),
@@ -57,9 +61,10 @@ let package = Package(
         .executableTarget(name: "WasmTierMain", dependencies: ["WasmTierCLI"], path: "Modules/WasmTierMain"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz"),
-        .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator"], path: "Benchmarks/Runner"),
+        .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TextFormat"]),
         .testTarget(name: "ValidatorTests", dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"]),
         .testTarget(name: "RuntimeTests", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "TextFormat"]),
         .testTarget(

@@ -27,6 +27,7 @@ final class CompiledFunction {
     let resultTypes: [ValueType]
     let parameterTypes: [ValueType]
     let branchTargets: UnsafeMutablePointer<Int>
+    let branchTargetCount: Int
     /// Wasm byte offset of each instruction, for backtraces.
     let offsets: [Int]
     /// Constants, copied into the slots after the locals when the function is entered.
@@ -45,6 +46,7 @@ final class CompiledFunction {
         self.localCount = localCount
         self.resultTypes = type.results
         self.parameterTypes = type.parameters
+        self.branchTargetCount = branchTargets.count
         self.branchTargets = .allocate(capacity: max(branchTargets.count, 1))
         self.branchTargets.initialize(from: branchTargets, count: branchTargets.count)
         self.offsets = offsets

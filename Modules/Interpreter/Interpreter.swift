@@ -84,3 +84,31 @@ public final class Interpreter: Executor {
         return c
     }
 }
+
+extension Interpreter {
+    /// What translating a module's functions costs: the bytes of Wasm function bodies, the bytes
+    /// of internal code produced (instructions, constants, branch tables), and the time taken.
+    /// For benchmarks and the size budget of the translated form.
+    public struct TranslationReport: Sendable {
+        public var functions: Int
+        public var wasmBytes: Int
+        public var internalBytes: Int
+        public var seconds: Double
+    }
+
+    public static func translateAll(_ module: ValidatedModule) throws -> TranslationReport {
+        let clock = ContinuousClock()
+        var report = TranslationReport(functions: 0, wasmBytes: 0, internalBytes: 0, seconds: 0)
+        let start = clock.now
+        for i in module.functions.indices {
+            let c = try Translator.translate(module, definedIndex: i)
+            report.functions += 1
+            report.wasmBytes += module.module.functionBodies[i].code.count
+            report.internalBytes += c.count * MemoryLayout<Instr>.stride + c.constantCount * 8
+                + c.branchTargetCount * MemoryLayout<Int>.stride
+        }
+        let d = clock.now - start
+        report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return report
+    }
+}

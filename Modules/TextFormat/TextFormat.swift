@@ -1,3 +1,4 @@
+import Foundation
 import WAT
 import WasmParser
 
@@ -17,8 +18,19 @@ public enum TextFormat {
         do {
             return try WAT.wat2wasm(text, features: features, options: EncodeOptions(nameSection: true))
         } catch {
-            throw ParseError(description: "\(error)")
+            throw ParseError(description: describe(error))
         }
+    }
+
+    /// "message at line L, column C" (the library's own text names a Swift debug description).
+    static func describe(_ error: WatParserError) -> String {
+        var text = "\(error)"
+        if let location = error.location {
+            let (line, column) = location.computeLineAndColumn()
+            if let at = text.range(of: " at \(location)") { text.removeSubrange(at.lowerBound...) }
+            text += " at line \(line), column \(column)"
+        }
+        return "text format: " + text
     }
 
     /// True when `bytes` start with the binary format's magic number.
