@@ -63,6 +63,7 @@ let package = Package(
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz"),
         .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
+        .testTarget(name: "CLITests", dependencies: ["WasmTierMain"], path: "Tests/CLITests"),
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TextFormat"]),
         .testTarget(name: "ValidatorTests", dependencies: ["WasmCore", "Decoder", "Validator", "TextFormat"]),

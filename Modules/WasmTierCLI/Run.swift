@@ -44,16 +44,16 @@ struct Run: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the program or the invoked function.")
     var arguments: [String] = []
 
-    func validate() throws {
+    func run() throws {
+        // Checked here rather than in validate(): one `error:` line, not a usage dump.
         for e in environment where !e.contains("=") || e.hasPrefix("=") {
-            throw ValidationError("--env takes KEY=VALUE, got '\(e)'")
+            printError("--env takes KEY=VALUE, got '\(e)'")
+            throw ExitCode(2)
         }
         for d in directories where d.isEmpty || d.hasPrefix("::") {
-            throw ValidationError("--dir takes HOST[::GUEST], got '\(d)'")
+            printError("--dir takes HOST[::GUEST], got '\(d)'")
+            throw ExitCode(2)
         }
-    }
-
-    func run() throws {
         guard tier == .interp else {
             printError("the \(tier.rawValue) tier is not available yet; use --tier interp")
             throw ExitCode(2)
