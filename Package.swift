@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "WasmTierCLI",
             dependencies: [
-                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Runtime", "Interpreter", "WASIBridge",
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Runtime", "Interpreter", "WASIBridge", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Modules/WasmTierCLI"),
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "SpecTests",
             dependencies: [
-                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI",
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
     ]

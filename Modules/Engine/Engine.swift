@@ -67,6 +67,9 @@ public final class Engine {
 public struct CompiledModule: Sendable {
     public let validated: ValidatedModule
 
+    /// Wraps a module that already passed validation.
+    public init(validated: ValidatedModule) { self.validated = validated }
+
     /// An import or export as the JS API describes it, with its type.
     public struct Descriptor: Hashable, Sendable {
         /// The module name of an import; nil for exports.

@@ -1,6 +1,5 @@
-import Decoder
+import Engine
 import Foundation
-import WasmCore
 
 /// The imports, exports and custom sections of a module, described as the JS API describes them
 /// (`WebAssembly.Module.imports/exports/customSections`), with types added.
@@ -21,41 +20,12 @@ public struct ModuleSummary {
     public var exports: [Entry] = []
     public var customSections: [Custom] = []
 
-    public init(_ m: Module) {
-        for imp in m.imports {
-            let type: String
-            switch imp.descriptor {
-            case .function(let t): type = Int(t) < m.types.count ? m.types[Int(t)].description : "type \(t)"
-            case .table(let t): type = t.description
-            case .memory(let mem): type = mem.description
-            case .global(let g): type = g.description
-            }
-            imports.append(Entry(module: imp.module, name: imp.name, kind: imp.kind.description, type: type))
-        }
-        var tables: [TableType] = [], memories: [MemoryType] = [], globals: [GlobalType] = []
-        for imp in m.imports {
-            switch imp.descriptor {
-            case .table(let t): tables.append(t)
-            case .memory(let mem): memories.append(mem)
-            case .global(let g): globals.append(g)
-            case .function: break
-            }
-        }
-        tables += m.tables
-        memories += m.memories
-        globals += m.globals.map(\.type)
-        for x in m.exports {
-            let i = Int(x.index)
-            let type: String
-            switch x.kind {
-            case .function: type = m.functionType(ofFunction: x.index)?.description ?? "?"
-            case .table: type = i < tables.count ? tables[i].description : "?"
-            case .memory: type = i < memories.count ? memories[i].description : "?"
-            case .global: type = i < globals.count ? globals[i].description : "?"
-            }
-            exports.append(Entry(module: nil, name: x.name, kind: x.kind.description, type: type))
-        }
-        customSections = m.customSections.map { Custom(name: $0.name, size: $0.payload.count) }
+    /// Built from the embedding API's descriptors (`CompiledModule.imports/exports`), so the
+    /// CLI and the API describe modules the same way.
+    public init(_ module: CompiledModule) {
+        imports = module.imports.map { Entry(module: $0.module, name: $0.name, kind: $0.kind.description, type: $0.type) }
+        exports = module.exports.map { Entry(module: nil, name: $0.name, kind: $0.kind.description, type: $0.type) }
+        customSections = module.validated.module.customSections.map { Custom(name: $0.name, size: $0.payload.count) }
     }
 
     public func text() -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Decoder
+import Engine
 import Foundation
 import SpecHarness
 import TextFormat
@@ -105,7 +106,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let validated = try loadValidModule(file)
-        let summary = ModuleSummary(validated.module)
+        let summary = ModuleSummary(CompiledModule(validated: validated))
         if json {
             print(summary.json())
         } else {

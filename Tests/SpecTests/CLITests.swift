@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import WasmTierCLI
+import Engine
 
 /// The CLI's commands, run in-process.
 @Suite struct CLITests {
@@ -51,8 +52,7 @@ import Testing
               (export "g" (global $g)))
             """
         let bytes = try TextFormatTestSupport.encode(wat)
-        let module = try DecoderTestSupport.decode(bytes)
-        let s = ModuleSummary(module)
+        let s = ModuleSummary(try Engine().compile(bytes))
         #expect(s.imports == [
             .init(module: "env", name: "log", kind: "function", type: "(i32) -> ()"),
             .init(module: "env", name: "mem", kind: "memory", type: "1 2"),

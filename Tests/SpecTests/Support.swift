@@ -4,7 +4,3 @@ import TextFormat
 enum TextFormatTestSupport {
     static func encode(_ wat: String) throws -> [UInt8] { try TextFormat.wat2wasm(wat) }
 }
-
-enum DecoderTestSupport {
-    static func decode(_ bytes: [UInt8]) throws -> Module { try ModuleDecoder().decode(bytes) }
-}
