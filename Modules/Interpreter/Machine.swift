@@ -96,7 +96,6 @@ struct Machine {
         var globalCells = entryInstance.globalCells
         var functionSlots = entryInstance.functionSlots
         defer { withExtendedLifetime((entryCode, entryInstance)) {} }
-        calls.reserveCapacity(256)
         var functionIndex = entry.index
         guard base + function.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
         var sp = base
