@@ -47,32 +47,10 @@ public final class Interpreter: Executor {
         defer {
             if reused || spareStack == nil { spareStack = stack } else { stack.deallocate() }
         }
-        for (i, v) in arguments.enumerated() { stack[i] = Interpreter.bits(v) }
+        for (i, v) in arguments.enumerated() { stack[i] = v.bits }
         var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots)
         try machine.run(f, base: stack)
-        return f.type.results.enumerated().map { i, t in Interpreter.value(stack[i], t) }
-    }
-
-    static func bits(_ v: Value) -> UInt64 {
-        switch v {
-        case .i32(let x): UInt64(x)
-        case .i64(let x): x
-        case .f32(let x): UInt64(x)
-        case .f64(let x): x
-        case .v128(let x): x.low
-        case .funcref, .externref: Instance.rawReference(v)
-        }
-    }
-
-    static func value(_ bits: UInt64, _ t: ValueType) -> Value {
-        switch t {
-        case .i32: .i32(UInt32(truncatingIfNeeded: bits))
-        case .i64: .i64(bits)
-        case .f32: .f32(UInt32(truncatingIfNeeded: bits))
-        case .f64: .f64(bits)
-        case .v128: .v128(V128(low: bits, high: 0))
-        case .funcref, .externref: Instance.value(fromRawReference: bits, type: t)
-        }
+        return f.type.results.enumerated().map { i, t in Value(bits: stack[i], type: t) }
     }
 
     /// The compiled code of a Wasm function, translating it on first use.

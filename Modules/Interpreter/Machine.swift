@@ -193,7 +193,7 @@ struct Machine {
                         let host = slot.function.takeUnretainedValue().hostFunction!
                         var args = [Value]()
                         args.reserveCapacity(host.type.parameters.count)
-                        for (k, t) in host.type.parameters.enumerated() { args.append(Interpreter.value(newBase[k], t)) }
+                        for (k, t) in host.type.parameters.enumerated() { args.append(Value(bits: newBase[k], type: t)) }
                         // A host function that calls back into Wasm continues this call depth.
                         store.callDepth += calls.count + 1
                         defer { store.callDepth -= calls.count + 1 }
@@ -202,7 +202,7 @@ struct Machine {
                               zip(results, host.type.results).allSatisfy({ $0.type == $1 }) else {
                             throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
                         }
-                        for (k, v) in results.enumerated() { newBase[k] = Interpreter.bits(v) }
+                        for (k, v) in results.enumerated() { newBase[k] = v.bits }
                         memSize = UInt64(memSizeCell?.pointee ?? 0)
                     } else {
                         if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }

@@ -62,22 +62,6 @@ public final class Instance {
 
     /// The function's name from the name section, if any.
     public func functionName(_ index: Int) -> String? { module.module.names?.functionNames[UInt32(index)] }
-
-    // MARK: Raw reference encoding shared with the execution tiers
-
-    /// Table slots and reference values are raw: 0 is null, otherwise address + 1.
-    @inlinable public static func rawReference(_ v: Value) -> UInt64 {
-        switch v {
-        case .funcref(let f): f.map { UInt64($0.rawValue) + 1 } ?? 0
-        case .externref(let e): e.map { $0.rawValue &+ 1 } ?? 0
-        default: 0
-        }
-    }
-
-    @inlinable public static func value(fromRawReference raw: UInt64, type: ValueType) -> Value {
-        if type == .funcref { return .funcref(raw == 0 ? nil : FunctionAddress(rawValue: Int(raw - 1))) }
-        return .externref(raw == 0 ? nil : ExternAddress(rawValue: raw &- 1))
-    }
 }
 
 /// One entry of an instance's function table.

@@ -125,6 +125,9 @@ public final class GlobalInstance: @unchecked Sendable {
         set { cell[1] = newValue }
     }
 
+    /// The current value.
+    public var value: Value { Value(bits: bits, high: high, type: type.valueType) }
+
     public init(type: GlobalType, bits: UInt64, high: UInt64 = 0) {
         self.type = type
         cell = .allocate(capacity: 2)

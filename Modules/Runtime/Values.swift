@@ -56,6 +56,35 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Value {
+    /// A value from its raw representation in slots, globals and tables: the bit pattern (the
+    /// low word of a v128, whose high word is `high`), or 0 / address + 1 for references.
+    public init(bits: UInt64, high: UInt64 = 0, type: ValueType) {
+        switch type {
+        case .i32: self = .i32(UInt32(truncatingIfNeeded: bits))
+        case .i64: self = .i64(bits)
+        case .f32: self = .f32(UInt32(truncatingIfNeeded: bits))
+        case .f64: self = .f64(bits)
+        case .v128: self = .v128(V128(low: bits, high: high))
+        case .funcref: self = .funcref(bits == 0 ? nil : FunctionAddress(rawValue: Int(bits - 1)))
+        case .externref: self = .externref(bits == 0 ? nil : ExternAddress(rawValue: bits &- 1))
+        }
+    }
+
+    /// The raw representation (the low word of a v128).
+    public var bits: UInt64 {
+        switch self {
+        case .i32(let x): UInt64(x)
+        case .i64(let x): x
+        case .f32(let x): UInt64(x)
+        case .f64(let x): x
+        case .v128(let x): x.low
+        case .funcref(let f): f.map { UInt64($0.rawValue) + 1 } ?? 0
+        case .externref(let e): e.map { $0.rawValue &+ 1 } ?? 0
+        }
+    }
+}
+
 /// A function's identity in a store: the same function exported twice, or placed in a table, is
 /// the same address.
 public struct FunctionAddress: Hashable, Sendable {

@@ -141,7 +141,7 @@ public struct SpecRunner {
         guard let export = instance.export(field) else { return .failure(ActionError.noExport(field)) }
         if action["type"] as? String == "get" {
             guard case .global(let g) = export else { return .failure(ActionError.noExport(field)) }
-            return .success([SpecRunner.globalValue(g)])
+            return .success([g.value])
         }
         guard case .function(let f) = export else { return .failure(ActionError.noExport(field)) }
         var args = [Value]()
@@ -155,16 +155,6 @@ public struct SpecRunner {
         return Result { try state.store.invoke(f, arguments: args) }
     }
 
-    static func globalValue(_ g: GlobalInstance) -> Value {
-        switch g.type.valueType {
-        case .i32: .i32(UInt32(truncatingIfNeeded: g.bits))
-        case .i64: .i64(g.bits)
-        case .f32: .f32(UInt32(truncatingIfNeeded: g.bits))
-        case .f64: .f64(g.bits)
-        case .v128: .v128(V128(low: g.bits, high: g.high))
-        case .funcref, .externref: Instance.value(fromRawReference: g.bits, type: g.type.valueType)
-        }
-    }
     public static let textModule = "text-format module: tests the WAT parser, not this engine"
 
     // MARK: JSON scripts

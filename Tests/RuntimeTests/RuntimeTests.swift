@@ -403,7 +403,7 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
         #expect(recorder.callerInstances.count == 1 && recorder.callerInstances[0] === inst)
         // The table slot holds the host function's own address.
         let table = try #require(tableExport(inst, "table"))
-        #expect(Instance.value(fromRawReference: table.elements[0], type: .funcref) == .funcref(double))
+        #expect(Value(bits: table.elements[0], type: .funcref) == .funcref(double))
         #expect(try engine.trap(inst, "call", [.i32(2), .i32(1)])?.code == .undefinedElement)
         #expect(try engine.trap(inst, "wrongType")?.code == .indirectCallTypeMismatch)
     }
@@ -430,7 +430,7 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
             """, imports: imports)
         #expect(try engine.call(b, "go") == [.i32(42 + 7)])
         let table = try #require(tableExport(b, "table"))
-        #expect(Instance.value(fromRawReference: table.elements[0], type: .funcref) == .funcref(functionExport(a, "peek")))
+        #expect(Value(bits: table.elements[0], type: .funcref) == .funcref(functionExport(a, "peek")))
     }
 
     @Test func sharedTableFilledByAnotherInstance() throws {
@@ -521,7 +521,7 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
         // Elements come before data: no data segment ran.
         #expect(memory.read(at: 0, count: 4) == [0, 0, 0, 0])
         // The function placed by the first segment outlives the failed instantiation.
-        guard case .funcref(let f?) = Instance.value(fromRawReference: table.elements[0], type: .funcref) else {
+        guard case .funcref(let f?) = Value(bits: table.elements[0], type: .funcref) else {
             Issue.record("slot 0 should hold a function")
             return
         }
