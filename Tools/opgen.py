@@ -312,6 +312,10 @@ def visitor_swift(rows):
 # Instructions of the interpreter's internal code that have no Wasm opcode (Modules/Interpreter).
 INTERPRETER_EXTRA = [
     ("copy", "slots[a] = slots[b]"),
+    ("copy128", "slots[a, a+1] = slots[b, b+1] (a v128)"),
+    ("select128", "slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1]"),
+    ("globalGet128", "slots[a, a+1] = global cell imm (a v128)"),
+    ("globalSet128", "global cell imm = slots[b, b+1] (a v128)"),
     ("const64", "slots[a] = imm"),
     ("jump", "pc = imm"),
     ("branchIf", "if slots[b] as i32 != 0 { pc = imm }"),

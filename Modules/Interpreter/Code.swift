@@ -22,8 +22,9 @@ final class CompiledFunction {
     let count: Int
     /// Slots of the frame: parameters, locals, then the operand stack.
     let frameSize: Int
-    let parameterCount: Int
-    let localCount: Int
+    /// Slots of the parameters, and of parameters plus declared locals (a v128 takes two).
+    let parameterSlots: Int
+    let localSlots: Int
     let resultTypes: [ValueType]
     let parameterTypes: [ValueType]
     let branchTargets: UnsafeMutablePointer<Int>
@@ -34,7 +35,7 @@ final class CompiledFunction {
     let constants: UnsafeMutablePointer<UInt64>
     let constantCount: Int
 
-    init(code: [Instr], frameSize: Int, type: FunctionType, localCount: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
+    init(code: [Instr], frameSize: Int, type: FunctionType, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
         self.constants = .allocate(capacity: max(constants.count, 1))
         self.constants.initialize(from: constants, count: constants.count)
         self.constantCount = constants.count
@@ -42,8 +43,8 @@ final class CompiledFunction {
         self.code.initialize(from: code, count: code.count)
         self.count = code.count
         self.frameSize = frameSize
-        self.parameterCount = type.parameters.count
-        self.localCount = localCount
+        self.parameterSlots = parameterSlots
+        self.localSlots = localSlots
         self.resultTypes = type.results
         self.parameterTypes = type.parameters
         self.branchTargetCount = branchTargets.count
@@ -61,11 +62,11 @@ final class CompiledFunction {
     /// Prepares a new frame: zeroes the declared locals and writes the constants.
     @inline(__always)
     func enter(_ frame: UnsafeMutablePointer<UInt64>) {
-        var k = parameterCount
-        while k < localCount {
+        var k = parameterSlots
+        while k < localSlots {
             frame[k] = 0
             k &+= 1
         }
-        if constantCount > 0 { (frame + localCount).update(from: constants, count: constantCount) }
+        if constantCount > 0 { (frame + localSlots).update(from: constants, count: constantCount) }
     }
 }

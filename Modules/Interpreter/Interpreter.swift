@@ -47,10 +47,10 @@ public final class Interpreter: Executor {
         defer {
             if reused || spareStack == nil { spareStack = stack } else { stack.deallocate() }
         }
-        for (i, v) in arguments.enumerated() { stack[i] = v.bits }
+        Machine.store(arguments, at: stack)
         var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots)
         try machine.run(f, base: stack)
-        return f.type.results.enumerated().map { i, t in Value(bits: stack[i], type: t) }
+        return Machine.values(f.type.results, at: stack)
     }
 
     /// The compiled code of a Wasm function, translating it on first use.

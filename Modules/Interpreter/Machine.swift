@@ -83,6 +83,40 @@ struct Machine {
         return UInt64(x.rounded(.towardZero))
     }
 
+    // MARK: Values in slots
+
+    /// Reads values of the given types from consecutive slots (a v128 takes two).
+    static func values(_ types: [ValueType], at p: UnsafeMutablePointer<UInt64>) -> [Value] {
+        var out = [Value]()
+        out.reserveCapacity(types.count)
+        var k = 0
+        for t in types {
+            if t == .v128 {
+                out.append(Value(bits: p[k], high: p[k + 1], type: t))
+                k += 2
+            } else {
+                out.append(Value(bits: p[k], type: t))
+                k += 1
+            }
+        }
+        return out
+    }
+
+    /// Writes values to consecutive slots (a v128 takes two).
+    static func store(_ values: [Value], at p: UnsafeMutablePointer<UInt64>) {
+        var k = 0
+        for v in values {
+            if case .v128(let x) = v {
+                p[k] = x.low
+                p[k + 1] = x.high
+                k += 2
+            } else {
+                p[k] = v.bits
+                k += 1
+            }
+        }
+    }
+
     // MARK: Execution
 
     mutating func run(_ entry: FunctionInstance, base: UnsafeMutablePointer<UInt64>) throws {
@@ -143,6 +177,11 @@ struct Machine {
                 // One dispatch for every operation: Op raw values are its case indices.
                 switch unsafeBitCast(i.op, to: Op.self) {
                 case .copy: sp[Int(i.a)] = sp[Int(i.b)]
+                case .copy128:
+                    // Both words are read before either is written: source and destination may overlap.
+                    let lo = sp[Int(i.b)], hi = sp[Int(i.b) + 1]
+                    sp[Int(i.a)] = lo
+                    sp[Int(i.a) + 1] = hi
                 case .const64: sp[Int(i.a)] = i.imm
                 case .jump: pc = Int(i.imm)
                 case .branchIf: if Machine.i32(sp[Int(i.b)]) != 0 { pc = Int(i.imm) }
@@ -154,6 +193,19 @@ struct Machine {
                     sp[Int(i.a)] = Machine.i32(sp[Int(i.imm)]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
                 case .globalGet: sp[Int(i.a)] = globalCells[Int(i.imm)].pointee
                 case .globalSet: globalCells[Int(i.imm)].pointee = sp[Int(i.b)]
+                case .select128:
+                    let from = Machine.i32(sp[Int(i.imm)]) != 0 ? Int(i.b) : Int(i.c)
+                    let lo = sp[from], hi = sp[from + 1]
+                    sp[Int(i.a)] = lo
+                    sp[Int(i.a) + 1] = hi
+                case .globalGet128:
+                    let cell = globalCells[Int(i.imm)]
+                    sp[Int(i.a)] = cell[0]
+                    sp[Int(i.a) + 1] = cell[1]
+                case .globalSet128:
+                    let cell = globalCells[Int(i.imm)]
+                    cell[0] = sp[Int(i.b)]
+                    cell[1] = sp[Int(i.b) + 1]
                 case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
                 case .return:
                     guard let r = calls.popLast() else { return }
@@ -191,9 +243,7 @@ struct Machine {
                     let newBase = sp + Int(i.a)
                     if slot.isHost {
                         let host = slot.function.takeUnretainedValue().hostFunction!
-                        var args = [Value]()
-                        args.reserveCapacity(host.type.parameters.count)
-                        for (k, t) in host.type.parameters.enumerated() { args.append(Value(bits: newBase[k], type: t)) }
+                        let args = Machine.values(host.type.parameters, at: newBase)
                         // A host function that calls back into Wasm continues this call depth.
                         store.callDepth += calls.count + 1
                         defer { store.callDepth -= calls.count + 1 }
@@ -202,7 +252,7 @@ struct Machine {
                               zip(results, host.type.results).allSatisfy({ $0.type == $1 }) else {
                             throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
                         }
-                        for (k, v) in results.enumerated() { newBase[k] = v.bits }
+                        Machine.store(results, at: newBase)
                         memSize = UInt64(memSizeCell?.pointee ?? 0)
                     } else {
                         if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }
@@ -487,7 +537,8 @@ struct Machine {
                 case .i64TruncSatF64S: sp[a] = Machine.satS64(Machine.f64(x()))
                 case .i64TruncSatF64U: sp[a] = Machine.satU64(Machine.f64(x()))
                 default:
-                    throw Trap(.unsupported, detail: Opcode(rawValue: i.op)?.name)
+                    // The SIMD instructions (v128), outside the main loop.
+                    try Machine.simd(i, sp, memBase, memSize)
                 }
 
             }

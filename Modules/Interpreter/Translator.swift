@@ -6,9 +6,11 @@ import WasmCore
 /// Translates one validated function body into internal code (`CompiledFunction`), once, on the
 /// function's first call.
 ///
-/// Locals live in slots `0..<localCount`, the function's distinct constants right after them
-/// (written at entry, so `i32.const` costs nothing at run time), and operand-stack position `h`
-/// in slot `stackBase + h`.
+/// A slot is 8 bytes; a v128 value takes two consecutive slots. Locals live in the first slots
+/// (`localSlots[x]` is local `x`'s), the function's distinct constants right after them (written
+/// at entry, so `i32.const` costs nothing at run time), and operand-stack position `h` in slot
+/// `slots[h]`, from `stackBase` up: the operand types below a position are fixed by validation, so
+/// its slot is known statically.
 /// A branch moves the label's values down to the label's slots and jumps. Block results end in
 /// the block's base slots, so fallthrough needs no moves except where a branch did not run.
 /// Code after an unconditional branch is skipped. `if` blocks with parameters run their `then`
@@ -19,31 +21,41 @@ struct Translator: InstructionVisitor {
         var kind: Kind
         /// Operand height of the label's first value.
         var height: Int
-        var parameterCount: Int
-        var resultCount: Int
+        var parameterTypes: [ValueType]
+        var resultTypes: [ValueType]
         var loopStart = 0
         /// Instructions whose target is this block's end.
         var fixups: [Int] = []
         /// The `branchUnless` of an `if`, patched at `else` or `end`.
         var elseFixup: Int?
+        var parameterCount: Int { parameterTypes.count }
+        var resultCount: Int { resultTypes.count }
         var labelArity: Int { kind == .loop ? parameterCount : resultCount }
     }
 
     let module: Module
     let types: [FunctionType]
-    let localCount: Int
+    let globalTypes: [GlobalType]
+    let localTypes: [ValueType]
+    /// The first slot of each local; parameters first, so arguments arrive where the caller put them.
+    let localSlots: [UInt32]
+    let localSlotCount: Int
+    let parameterSlotCount: Int
     var code: [Instr] = []
     var offsets: [Int] = []
     var branchTargets: [Int] = []
     var frames: [Frame] = []
     var height = 0
-    var maxHeight = 0
+    /// `slots[h]`: the slot of operand height `h` (valid up to `height`); `widths[h]`: its slot count.
+    var slots: [UInt32] = []
+    var widths: [UInt8] = []
+    /// One past the highest slot any operand used.
+    var maxSlot = 0
     var unreachable = false
     /// Blocks opened inside unreachable code (skipped with their contents).
     var skippedDepth = 0
     var offset = 0
-    var unsupported: String?
-    var resultCount = 0
+    var resultTypes: [ValueType] = []
     /// Per operand height: the local a `local.get` left there without copying it (the consumer
     /// reads the local's slot directly), or -1 when the value is in its own slot.
     var deferred: [Int32] = []
@@ -53,22 +65,44 @@ struct Translator: InstructionVisitor {
     /// Code position where a label was last bound (no retargeting across it).
     var labelAt = -1
 
-    /// The function's distinct constant bit patterns, in order of first use.
+    /// The function's distinct constant bit patterns, in order of first use (a v128 takes two).
     var constants: [UInt64] = []
     var constantSlots: [UInt64: UInt32] = [:]
+    var vectorSlots: [V128: UInt32] = [:]
     var stackBase = 0
 
-    init(module: Module, localCount: Int) {
-        self.module = module
-        self.types = module.types
-        self.localCount = localCount
-        self.stackBase = localCount
+    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType]) {
+        self.module = module.module
+        self.types = module.module.types
+        self.globalTypes = module.globalTypes
+        self.localTypes = localTypes
+        var at: UInt32 = 0
+        var localSlots = [UInt32]()
+        localSlots.reserveCapacity(localTypes.count)
+        var parameterSlots = 0
+        for (k, t) in localTypes.enumerated() {
+            if k == type.parameters.count { parameterSlots = Int(at) }
+            localSlots.append(at)
+            at += UInt32(Translator.width(t))
+        }
+        if type.parameters.count == localTypes.count { parameterSlots = Int(at) }
+        self.localSlots = localSlots
+        self.localSlotCount = Int(at)
+        self.parameterSlotCount = parameterSlots
+        self.stackBase = Int(at)
     }
+
+    /// Slots a value of type `t` takes.
+    static func width(_ t: ValueType) -> Int { t == .v128 ? 2 : 1 }
+
+    /// The number of slots a sequence of values takes.
+    static func width(_ types: [ValueType]) -> Int { types.reduce(0) { $0 + width($1) } }
 
     /// Collects the constants of a body before translation, so the operand stack can start above them.
     struct ConstantCollector: PartialInstructionVisitor {
         var constants: [UInt64] = []
         var seen: [UInt64: UInt32] = [:]
+        var seenVectors: [V128: UInt32] = [:]
         let base: Int
         mutating func add(_ bits: UInt64) {
             if seen[bits] == nil {
@@ -76,7 +110,17 @@ struct Translator: InstructionVisitor {
                 constants.append(bits)
             }
         }
+        /// A v128 takes two consecutive slots of its own.
+        mutating func add(_ v: V128) {
+            if seenVectors[v] == nil {
+                seenVectors[v] = UInt32(base + constants.count)
+                constants.append(v.low)
+                constants.append(v.high)
+            }
+        }
         mutating func visitOther(_ opcode: Opcode) {}
+        mutating func visitV128Const(value: V128) { add(value) }
+        mutating func visitShuffle(lanes: V128) { add(lanes) }
         mutating func visitI32Const(value: Int32) { add(UInt64(UInt32(bitPattern: value))) }
         mutating func visitI64Const(value: Int64) { add(UInt64(bitPattern: value)) }
         mutating func visitF32Const(bits: UInt32) { add(UInt64(bits)) }
@@ -88,43 +132,33 @@ struct Translator: InstructionVisitor {
         let m = module.module
         let info = module.functions[i]
         let type = m.types[Int(info.typeIndex)]
-        var t = Translator(module: m, localCount: info.localTypes.count)
-        if info.localTypes.contains(.v128) || type.results.contains(.v128) {
-            t.unsupported = "v128 values"
-        }
-        t.resultCount = type.results.count
-        t.frames.append(Frame(kind: .function, height: 0, parameterCount: 0, resultCount: type.results.count))
+        var t = Translator(module: module, type: type, localTypes: info.localTypes)
+        t.resultTypes = type.results
+        t.frames.append(Frame(kind: .function, height: 0, parameterTypes: [], resultTypes: type.results))
         let body = m.functionBodies[i]
-        if t.unsupported == nil {
-            var collector = ConstantCollector(base: info.localTypes.count)
-            try m.bytes.withUnsafeBytes { raw in
-                var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
-                while !r.isAtEnd { try r.decodeInstruction(&collector) }
-            }
-            t.constants = collector.constants
-            t.constantSlots = collector.seen
-            t.stackBase = info.localTypes.count + collector.constants.count
-            try m.bytes.withUnsafeBytes { raw in
-                var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
-                while !r.isAtEnd && t.unsupported == nil { try r.decodeInstruction(&t) }
-            }
+        var collector = ConstantCollector(base: t.localSlotCount)
+        try m.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+            while !r.isAtEnd { try r.decodeInstruction(&collector) }
         }
-        if let what = t.unsupported {
-            // Not executable by this tier yet: the function traps when called.
-            t.code = [Instr(op: Op.trap.rawValue, imm: UInt64(TrapCodeIndex.unsupported.rawValue))]
-            t.offsets = [body.code.lowerBound]
-            t.branchTargets = []
-            t.constants = []
-            _ = what
+        t.constants = collector.constants
+        t.constantSlots = collector.seen
+        t.vectorSlots = collector.seenVectors
+        t.stackBase = t.localSlotCount + collector.constants.count
+        t.slots = [UInt32(t.stackBase)]
+        t.maxSlot = t.stackBase
+        try m.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+            while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
-        return CompiledFunction(code: t.code, frameSize: info.localTypes.count + t.constants.count + t.maxHeight + 1, type: type,
-                                localCount: info.localTypes.count, constants: t.constants,
+        return CompiledFunction(code: t.code, frameSize: max(t.maxSlot, t.localSlotCount + t.constants.count) + 2, type: type,
+                                parameterSlots: t.parameterSlotCount, localSlots: t.localSlotCount, constants: t.constants,
                                 branchTargets: t.branchTargets, offsets: t.offsets)
     }
 
     // MARK: Emission
 
-    func slot(_ h: Int) -> UInt32 { UInt32(stackBase + h) }
+    func slot(_ h: Int) -> UInt32 { slots[h] }
 
     @discardableResult
     mutating func emit(_ op: Op, a: UInt32 = 0, b: UInt32 = 0, c: UInt32 = 0, imm: UInt64 = 0) -> Int {
@@ -138,12 +172,23 @@ struct Translator: InstructionVisitor {
         return code.count - 1
     }
 
-    mutating func push(_ n: Int = 1) {
-        for _ in 0..<n {
-            if deferred.count > height { deferred[height] = -1 } else { deferred.append(-1) }
-            height += 1
-        }
-        if height > maxHeight { maxHeight = height }
+    /// Pushes an operand taking `w` slots.
+    mutating func push(width w: Int = 1) {
+        if deferred.count > height { deferred[height] = -1 } else { deferred.append(-1) }
+        if widths.count > height { widths[height] = UInt8(w) } else { widths.append(UInt8(w)) }
+        let next = slots[height] + UInt32(w)
+        if slots.count > height + 1 { slots[height + 1] = next } else { slots.append(next) }
+        height += 1
+        if Int(next) > maxSlot { maxSlot = Int(next) }
+    }
+
+    mutating func push(_ t: ValueType) { push(width: Translator.width(t)) }
+
+    mutating func push(_ types: [ValueType]) { for t in types { push(t) } }
+
+    /// Copies one value of `width` slots.
+    mutating func copy(to a: UInt32, from b: UInt32, width: UInt8) {
+        emit(width == 2 ? .copy128 : .copy, a: a, b: b)
     }
 
     /// The slot an operand can be read from: its own, or the local it is a deferred copy of.
@@ -160,7 +205,7 @@ struct Translator: InstructionVisitor {
 
     mutating func materialize(_ h: Int) {
         guard deferred[h] >= 0 else { return }
-        emit(.copy, a: slot(h), b: UInt32(deferred[h]))
+        copy(to: slot(h), from: UInt32(deferred[h]), width: widths[h])
         deferred[h] = -1
         deferredCount -= 1
     }
@@ -174,7 +219,8 @@ struct Translator: InstructionVisitor {
     /// Before local `x` changes: operands that are deferred copies of it get their own slots.
     mutating func materialize(local x: UInt32, below: Int) {
         guard deferredCount > 0 else { return }
-        for h in 0..<below where deferred[h] == Int32(x) { materialize(h) }
+        let s = Int32(localSlots[Int(x)])
+        for h in 0..<below where deferred[h] == s { materialize(h) }
     }
 
     mutating func bindLabel() -> Int {
@@ -182,17 +228,22 @@ struct Translator: InstructionVisitor {
         return code.count
     }
 
-    /// Copies `count` values from operand height `from` to `to` (to <= from: ascending is safe).
+    /// Copies `count` values from operand height `from` to `to` (to <= from: ascending is safe,
+    /// and a two-slot copy reads both words before writing).
     mutating func move(count: Int, from: Int, to: Int) {
         guard from != to else { return }
-        for k in 0..<count { emit(.copy, a: slot(to + k), b: slot(from + k)) }
+        var dst = slot(to)
+        for k in 0..<count {
+            copy(to: dst, from: slot(from + k), width: widths[from + k])
+            dst += UInt32(widths[from + k])
+        }
     }
 
-    func arity(_ t: BlockType) -> (Int, Int) {
+    func signature(_ t: BlockType) -> ([ValueType], [ValueType]) {
         switch t {
-        case .empty: (0, 0)
-        case .value: (0, 1)
-        case .typeIndex(let i): (types[Int(i)].parameters.count, types[Int(i)].results.count)
+        case .empty: ([], [])
+        case .value(let v): ([], [v])
+        case .typeIndex(let i): (types[Int(i)].parameters, types[Int(i)].results)
         }
     }
 
@@ -217,9 +268,14 @@ struct Translator: InstructionVisitor {
 
     mutating func emitReturn() {
         materializeAll()
-        let n = resultCount
+        let n = resultTypes.count
         // Results go to the frame's first slots, where the caller expects them.
-        for k in 0..<n { emit(.copy, a: UInt32(k), b: slot(height - n + k)) }
+        var dst: UInt32 = 0
+        for k in 0..<n {
+            let h = height - n + k
+            if slot(h) != dst { copy(to: dst, from: slot(h), width: widths[h]) }
+            dst += UInt32(widths[h])
+        }
         emit(.return)
     }
 
@@ -236,20 +292,19 @@ struct Translator: InstructionVisitor {
 
     mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) {
         guard !skipping else { return }
-        if opcode.feature == .simd { unsupported = opcode.name; return }
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue)
         if n >= 1 { i.b = source(height - n) }
         if n >= 2 { i.c = source(height - n + 1) }
+        if n >= 3 { i.imm = UInt64(source(height - n + 2)) }
         pop(n)
         i.a = slot(height)
         lastProducer = emit(i)
-        if signature.result != nil { push() }
+        if let r = signature.result { push(r) }
     }
 
     mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) {
         guard !skipping else { return }
-        if opcode.feature == .simd { unsupported = opcode.name; return }
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue, imm: memarg.offset)
         i.b = source(height - n)
@@ -257,13 +312,50 @@ struct Translator: InstructionVisitor {
         pop(n)
         i.a = slot(height)
         lastProducer = emit(i)
-        if signature.result != nil { push() }
+        if let r = signature.result { push(r) }
     }
 
-    mutating func visitLane(_ opcode: Opcode, signature: OperandSignature, lane: UInt8) { if !skipping { unsupported = opcode.name } }
-    mutating func visitMemoryLane(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) { if !skipping { unsupported = opcode.name } }
-    mutating func visitV128Const(value: V128) { if !skipping { unsupported = "v128.const" } }
-    mutating func visitShuffle(lanes: V128) { if !skipping { unsupported = "i8x16.shuffle" } }
+    /// Lane instructions: the lane index is the immediate.
+    mutating func visitLane(_ opcode: Opcode, signature: OperandSignature, lane: UInt8) {
+        guard !skipping else { return }
+        let n = Int(signature.parameterCount)
+        var i = Instr(op: opcode.rawValue, imm: UInt64(lane))
+        i.b = source(height - n)
+        if n == 2 { i.c = source(height - 1) }
+        pop(n)
+        i.a = slot(height)
+        lastProducer = emit(i)
+        if let r = signature.result { push(r) }
+    }
+
+    /// Lane loads and stores: address `b`, vector `c`; the immediate holds the offset in its low
+    /// 32 bits and the lane above them (memory32 offsets fit in 32 bits).
+    mutating func visitMemoryLane(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) {
+        guard !skipping else { return }
+        var i = Instr(op: opcode.rawValue, imm: memarg.offset | UInt64(lane) << 32)
+        i.b = source(height - 2)
+        i.c = source(height - 1)
+        pop(2)
+        i.a = slot(height)
+        lastProducer = emit(i)
+        if let r = signature.result { push(r) }
+    }
+
+    mutating func visitV128Const(value: V128) {
+        guard !skipping else { return }
+        push(width: 2)
+        deferred[height - 1] = Int32(vectorSlots[value]!)
+        deferredCount += 1
+    }
+
+    /// The 16 lane indices are a constant; its slot is the immediate.
+    mutating func visitShuffle(lanes: V128) {
+        guard !skipping else { return }
+        let b = source(height - 2), c = source(height - 1)
+        pop(2)
+        lastProducer = emit(.i8x16Shuffle, a: slot(height), b: b, c: c, imm: UInt64(vectorSlots[lanes]!))
+        push(width: 2)
+    }
 
     mutating func visitUnreachable() {
         guard !skipping else { return }
@@ -275,12 +367,8 @@ struct Translator: InstructionVisitor {
 
     mutating func enter(_ kind: Frame.Kind, _ type: BlockType) {
         materializeAll()
-        let (p, r) = arity(type)
-        if case .typeIndex(let t) = type, types[Int(t)].parameters.contains(.v128) || types[Int(t)].results.contains(.v128) {
-            unsupported = "v128 block types"
-        }
-        if case .value(.v128) = type { unsupported = "v128 block types" }
-        frames.append(Frame(kind: kind, height: height - p, parameterCount: p, resultCount: r, loopStart: code.count))
+        let (p, r) = signature(type)
+        frames.append(Frame(kind: kind, height: height - p.count, parameterTypes: p, resultTypes: r, loopStart: code.count))
     }
 
     mutating func visitBlock(blockType: BlockType) {
@@ -304,8 +392,9 @@ struct Translator: InstructionVisitor {
         let p = frames[frames.count - 1].parameterCount
         if p > 0 {
             // The then arm works on a copy of the parameters above the originals.
-            for k in 0..<p { emit(.copy, a: slot(height + k), b: slot(height - p + k)) }
-            push(p)
+            let base = height
+            push(frames[frames.count - 1].parameterTypes)
+            for k in 0..<p { copy(to: slot(base + k), from: slot(base - p + k), width: widths[base + k]) }
         }
     }
 
@@ -321,7 +410,7 @@ struct Translator: InstructionVisitor {
         f.elseFixup = nil
         frames[frames.count - 1] = f
         pop(height - f.height)
-        push(f.parameterCount)
+        push(f.parameterTypes)
         unreachable = false
     }
 
@@ -340,7 +429,7 @@ struct Translator: InstructionVisitor {
         for at in f.fixups { patch(at, to: end) }
         if let e = f.elseFixup { patch(e, to: end) }
         pop(height - f.height)
-        push(f.resultCount)
+        push(f.resultTypes)
         unreachable = false
     }
 
@@ -394,24 +483,22 @@ struct Translator: InstructionVisitor {
     mutating func visitCall(functionIndex: UInt32) {
         guard !skipping else { return }
         guard let type = module.functionType(ofFunction: functionIndex) else { return }
-        if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
         materializeAll()
         pop(type.parameters.count)
         emit(.call, a: slot(height), imm: UInt64(functionIndex))
-        push(type.results.count)
+        push(type.results)
         // The callee's frame overlaps ours from `height` up.
     }
 
     mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) {
         guard !skipping else { return }
         let type = types[Int(typeIndex)]
-        if type.parameters.contains(.v128) || type.results.contains(.v128) { unsupported = "v128 values"; return }
         materializeAll()
         pop(1)
         let index = slot(height)
         pop(type.parameters.count)
         emit(.callIndirect, a: slot(height), b: index, c: tableIndex, imm: UInt64(typeIndex))
-        push(type.results.count)
+        push(type.results)
     }
 
     mutating func visitDrop() { if !skipping { pop(1) } }
@@ -419,21 +506,19 @@ struct Translator: InstructionVisitor {
     mutating func visitSelect() {
         guard !skipping else { return }
         let b = source(height - 3), c = source(height - 2), cond = source(height - 1)
+        let w = widths[height - 3]
         pop(3)
-        lastProducer = emit(.select, a: slot(height), b: b, c: c, imm: UInt64(cond))
-        push()
+        lastProducer = emit(w == 2 ? .select128 : .select, a: slot(height), b: b, c: c, imm: UInt64(cond))
+        push(width: Int(w))
     }
 
-    mutating func visitTypedSelect(types: [ValueType]) {
-        if !skipping && types.first == .v128 { unsupported = "v128 select"; return }
-        visitSelect()
-    }
+    mutating func visitTypedSelect(types: [ValueType]) { visitSelect() }
 
     mutating func visitLocalGet(localIndex: UInt32) {
         guard !skipping else { return }
         // No copy: consumers read the local's slot until something changes the local.
-        push()
-        deferred[height - 1] = Int32(localIndex)
+        push(localTypes[Int(localIndex)])
+        deferred[height - 1] = Int32(localSlots[Int(localIndex)])
         deferredCount += 1
     }
 
@@ -441,15 +526,17 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         let top = deferred[height - 1]
         let value = source(height - 1)
+        let w = widths[height - 1]
+        let local = localSlots[Int(localIndex)]
         pop(1)
         materialize(local: localIndex, below: height)
         if top >= 0 {
-            if top != Int32(localIndex) { emit(.copy, a: localIndex, b: value) }
+            if top != Int32(local) { copy(to: local, from: value, width: w) }
         } else if lastProducer == code.count - 1, lastProducer >= 0, code[lastProducer].a == value, labelAt != code.count {
             // The instruction that computed the value writes the local directly.
-            code[lastProducer].a = localIndex
+            code[lastProducer].a = local
         } else {
-            emit(.copy, a: localIndex, b: value)
+            copy(to: local, from: value, width: w)
         }
         lastProducer = -1
     }
@@ -457,22 +544,25 @@ struct Translator: InstructionVisitor {
     mutating func visitLocalTee(localIndex: UInt32) {
         guard !skipping else { return }
         let top = deferred[height - 1]
+        let local = localSlots[Int(localIndex)]
         materialize(local: localIndex, below: height - 1)
-        if top != Int32(localIndex) { emit(.copy, a: localIndex, b: source(height - 1)) }
+        if top != Int32(local) { copy(to: local, from: source(height - 1), width: widths[height - 1]) }
         lastProducer = -1
     }
 
     mutating func visitGlobalGet(globalIndex: UInt32) {
         guard !skipping else { return }
-        lastProducer = emit(.globalGet, a: slot(height), imm: UInt64(globalIndex))
-        push()
+        let t = globalTypes[Int(globalIndex)].valueType
+        lastProducer = emit(t == .v128 ? .globalGet128 : .globalGet, a: slot(height), imm: UInt64(globalIndex))
+        push(t)
     }
 
     mutating func visitGlobalSet(globalIndex: UInt32) {
         guard !skipping else { return }
         let value = source(height - 1)
+        let t = globalTypes[Int(globalIndex)].valueType
         pop(1)
-        emit(.globalSet, b: value, imm: UInt64(globalIndex))
+        emit(t == .v128 ? .globalSet128 : .globalSet, b: value, imm: UInt64(globalIndex))
     }
 
     mutating func constant(_ bits: UInt64) {

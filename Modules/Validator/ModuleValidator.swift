@@ -18,7 +18,8 @@ public struct ModuleValidator {
         let context = try ModuleContext(module)
         try context.validateModuleFields()
         let infos = try validateBodies(module, context: context)
-        return ValidatedModule(module: module, functions: infos, functionTypeIndices: context.functionTypeIndices)
+        return ValidatedModule(module: module, functions: infos, functionTypeIndices: context.functionTypeIndices,
+                               globalTypes: context.globalTypes)
     }
 }
 

@@ -9,6 +9,8 @@ public struct ValidatedModule: Sendable {
     public let functions: [FunctionInfo]
     /// The type index of every function in the function index space (imports first).
     public let functionTypeIndices: [UInt32]
+    /// The type of every global in the global index space (imports first).
+    public let globalTypes: [GlobalType]
 }
 
 /// What validation learned about one function body.

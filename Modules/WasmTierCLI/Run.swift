@@ -152,7 +152,7 @@ struct Run: ParsableCommand {
     }
 
     /// Parses an argument for a parameter type: signed or unsigned decimal integers; floats as
-    /// decimal, `nan`, `inf` or `-inf`.
+    /// decimal, `nan`, `inf` or `-inf`; v128 as `0x` and 1 to 32 hex digits.
     static func parse(_ text: String, as type: ValueType) -> Value? {
         switch type {
         case .i32:
@@ -164,8 +164,11 @@ struct Run: ParsableCommand {
         case .f32: return Float(text).map(Value.float)
         case .f64: return Double(text).map(Value.double)
         case .v128:
-            guard text.hasPrefix("0x"), text.count == 34, let hi = UInt64(text.dropFirst(2).prefix(16), radix: 16),
-                  let lo = UInt64(text.suffix(16), radix: 16) else { return nil }
+            // 0x and up to 32 hex digits: the vector as one 128-bit number, lane 0 lowest.
+            let digits = text.dropFirst(2)
+            guard text.hasPrefix("0x"), (1...32).contains(digits.count), digits.allSatisfy(\.isHexDigit) else { return nil }
+            let padded = String(repeating: "0", count: 32 - digits.count) + digits
+            guard let hi = UInt64(padded.prefix(16), radix: 16), let lo = UInt64(padded.suffix(16), radix: 16) else { return nil }
             return .v128(V128(low: lo, high: hi))
         case .funcref: return text == "null" ? .funcref(nil) : nil
         case .externref:

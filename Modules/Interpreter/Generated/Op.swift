@@ -443,16 +443,24 @@ enum Op: UInt16 {
     case f64x2ConvertLowI32x4U = 436
     /// slots[a] = slots[b]
     case copy = 437
+    /// slots[a, a+1] = slots[b, b+1] (a v128)
+    case copy128 = 438
+    /// slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1]
+    case select128 = 439
+    /// slots[a, a+1] = global cell imm (a v128)
+    case globalGet128 = 440
+    /// global cell imm = slots[b, b+1] (a v128)
+    case globalSet128 = 441
     /// slots[a] = imm
-    case const64 = 438
+    case const64 = 442
     /// pc = imm
-    case jump = 439
+    case jump = 443
     /// if slots[b] as i32 != 0 { pc = imm }
-    case branchIf = 440
+    case branchIf = 444
     /// if slots[b] as i32 == 0 { pc = imm }
-    case branchUnless = 441
+    case branchUnless = 445
     /// pc = branchTargets[imm + min(slots[b] as u32, c)]
-    case branchTable = 442
+    case branchTable = 446
     /// trap with the code numbered imm
-    case trap = 443
+    case trap = 447
 }
