@@ -439,8 +439,14 @@ class Native(Engine):
         super().__init__()
         self.dir = native_dir
 
+    @staticmethod
+    def binary_name(program):
+        # A program's `native` key names the native binary when it shares one with another
+        # program (a scalar twin, e.g. simd-scalar, runs natively as simd).
+        return program.get("native") or program["name"]
+
     def probe(self, opts):
-        names = [p["name"] for p in opts.selected_programs]
+        names = list(dict.fromkeys(self.binary_name(p) for p in opts.selected_programs))
         missing = [n for n in names if not os.access(os.path.join(self.dir, n), os.X_OK)]
         build = os.path.join(ROOT, "Tools", "build-benchmarks")
         if missing and not opts.no_build and os.path.exists(build) and self.dir == default_native_dir():
@@ -460,7 +466,7 @@ class Native(Engine):
             self.version = compiler
 
     def command(self, program):
-        path = os.path.join(self.dir, program["name"])
+        path = os.path.join(self.dir, self.binary_name(program))
         if not os.access(path, os.X_OK):
             raise RuntimeError("no native binary %s" % os.path.relpath(path, ROOT))
         return [path] + program["args"]
