@@ -545,8 +545,19 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         let top = deferred[height - 1]
         let local = localSlots[Int(localIndex)]
+        let value = source(height - 1)
         materialize(local: localIndex, below: height - 1)
-        if top != Int32(local) { copy(to: local, from: source(height - 1), width: widths[height - 1]) }
+        if top == Int32(local) {
+            // Already the local's value.
+        } else if top < 0, lastProducer == code.count - 1, lastProducer >= 0, code[lastProducer].a == value, labelAt != code.count {
+            // The instruction that computed the value writes the local directly, and the operand
+            // becomes a deferred read of the local.
+            code[lastProducer].a = local
+            deferred[height - 1] = Int32(local)
+            deferredCount += 1
+        } else {
+            copy(to: local, from: value, width: widths[height - 1])
+        }
         lastProducer = -1
     }
 
