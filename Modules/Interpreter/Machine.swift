@@ -37,47 +37,47 @@ struct Machine {
     @inline(__always) static func s32(_ x: UInt64) -> Int32 { Int32(truncatingIfNeeded: x) }
     @inline(__always) static func bool(_ b: Bool) -> UInt64 { b ? 1 : 0 }
 
-    static func fmin<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
+    @inline(__always) static func fmin<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
         if a.isNaN || b.isNaN { return a + b }
         if a == b { return a.sign == .minus ? a : b }
         return a < b ? a : b
     }
 
-    static func fmax<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
+    @inline(__always) static func fmax<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
         if a.isNaN || b.isNaN { return a + b }
         if a == b { return a.sign == .minus ? b : a }
         return a > b ? a : b
     }
 
     /// Float to integer with the spec's traps: NaN is an invalid conversion, out of range overflows.
-    static func trunc<F: BinaryFloatingPoint>(_ x: F, lower: F, upper: F) throws -> F {
+    @inline(__always) static func trunc<F: BinaryFloatingPoint>(_ x: F, lower: F, upper: F) throws -> F {
         if x.isNaN { throw Trap(.invalidConversionToInteger) }
         let t = x.rounded(.towardZero)
         guard t > lower && t < upper else { throw Trap(.integerOverflow) }
         return t
     }
 
-    static func satS32<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
+    @inline(__always) static func satS32<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
         if x.isNaN { return 0 }
         if x <= -2147483648.0 { return UInt64(UInt32(bitPattern: Int32.min)) }
         if x >= 2147483648.0 { return UInt64(UInt32(bitPattern: Int32.max)) }
         return UInt64(UInt32(bitPattern: Int32(x.rounded(.towardZero))))
     }
 
-    static func satU32<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
+    @inline(__always) static func satU32<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
         if x.isNaN || x <= -1.0 { return 0 }
         if x >= 4294967296.0 { return UInt64(UInt32.max) }
         return UInt64(UInt32(x.rounded(.towardZero)))
     }
 
-    static func satS64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
+    @inline(__always) static func satS64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
         if x.isNaN { return 0 }
         if x <= -9223372036854775808.0 { return UInt64(bitPattern: Int64.min) }
         if x >= 9223372036854775808.0 { return UInt64(bitPattern: Int64.max) }
         return UInt64(bitPattern: Int64(x.rounded(.towardZero)))
     }
 
-    static func satU64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
+    @inline(__always) static func satU64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
         if x.isNaN || x <= -1.0 { return 0 }
         if x >= 18446744073709551616.0 { return UInt64.max }
         return UInt64(x.rounded(.towardZero))
