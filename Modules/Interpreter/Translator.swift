@@ -269,6 +269,14 @@ struct Translator: InstructionVisitor {
     mutating func emitReturn() {
         materializeAll()
         let n = resultTypes.count
+        if n == 1, deferred[height - 1] < 0, lastProducer == code.count - 1, lastProducer >= 0,
+           code[lastProducer].a == slot(height - 1), labelAt != code.count {
+            // The instruction that computed the result writes it where the caller expects it.
+            code[lastProducer].a = 0
+            lastProducer = -1
+            emit(.return)
+            return
+        }
         // Results go to the frame's first slots, where the caller expects them.
         var dst: UInt32 = 0
         for k in 0..<n {
