@@ -13,13 +13,20 @@ public final class Interpreter: Executor {
         didSet {
             spareStack?.deallocate()
             spareStack = nil
+            spareCold?.deallocate()
+            spareCold = nil
         }
     }
     var spareStack: UnsafeMutablePointer<UInt64>?
+    /// The cell for the activation's seldom-used state (`Machine.Cold`), kept like the stack.
+    var spareCold: UnsafeMutablePointer<Machine.Cold>?
 
     public init() {}
 
-    deinit { spareStack?.deallocate() }
+    deinit {
+        spareStack?.deallocate()
+        spareCold?.deallocate()
+    }
 
     public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
         let f = store.function(function)
@@ -36,19 +43,28 @@ public final class Interpreter: Executor {
         // One value stack is kept for the outermost activation and reused call after call (a
         // fresh 8 MiB allocation cost more than a small call); nested activations (host
         // functions calling back into Wasm) get their own.
-        let stack: UnsafeMutablePointer<UInt64>
-        let reused = spareStack != nil
-        if let spare = spareStack {
+        let stack: UnsafeMutablePointer<UInt64>, cold: UnsafeMutablePointer<Machine.Cold>
+        if let spare = spareStack, let spareCold {
             stack = spare
+            cold = spareCold
             spareStack = nil
+            self.spareCold = nil
         } else {
             stack = .allocate(capacity: stackSlots)
+            cold = .allocate(capacity: 1)
         }
         defer {
-            if reused || spareStack == nil { spareStack = stack } else { stack.deallocate() }
+            // Kept for the next call unless a nested activation already left its own.
+            if spareStack == nil {
+                spareStack = stack
+                spareCold = cold
+            } else {
+                stack.deallocate()
+                cold.deallocate()
+            }
         }
         Machine.store(arguments, at: stack)
-        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots)
+        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold)
         try machine.run(f, base: stack)
         return Machine.values(f.type.results, at: stack)
     }

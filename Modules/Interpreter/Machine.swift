@@ -16,15 +16,35 @@ struct Machine {
         let base: UnsafeMutablePointer<UInt64>
     }
 
+    /// The parts of the running activation's state that most instructions do not touch. They
+    /// live in a heap cell rather than in locals of `run`, so the dispatch loop keeps its hot
+    /// values (frame, code, pc, memory base and size) in registers instead of spilling them.
+    struct Cold {
+        unowned(unsafe) var function: CompiledFunction
+        var instance: Unmanaged<Instance>
+        var functionIndex: Int
+        var globalCells: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
+        var functionSlots: UnsafeMutablePointer<FunctionSlot>
+        var memSizeCell: UnsafeMutablePointer<Int>?
+        /// The current function's code, and memory 0's base and byte size.
+        var code: UnsafeMutablePointer<Instr>
+        var memBase: UnsafeMutableRawPointer?
+        var memSize: UInt64
+    }
+
     let store: Store
     let stack: UnsafeMutablePointer<UInt64>
     let stackEnd: UnsafeMutablePointer<UInt64>
     var calls: [Return] = []
 
-    init(store: Store, stack: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>) {
+    /// The activation's `Cold` cell (uninitialized memory; `run` fills it).
+    let cold: UnsafeMutablePointer<Cold>
+
+    init(store: Store, stack: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>, cold: UnsafeMutablePointer<Cold>) {
         self.store = store
         self.stack = stack
         self.stackEnd = stackEnd
+        self.cold = cold
     }
 
     // MARK: Arithmetic helpers with the spec's semantics
@@ -122,26 +142,27 @@ struct Machine {
     mutating func run(_ entry: FunctionInstance, base: UnsafeMutablePointer<UInt64>) throws {
         let entryCode = try Interpreter.compiled(entry)
         let entryInstance = entry.instance!
-        unowned(unsafe) var function = entryCode
-        // The current instance, unretained; its hot tables are cached in locals below and
-        // reloaded only when a call or return changes instance.
-        var instanceU = Unmanaged.passUnretained(entryInstance)
-        var instance: Instance { instanceU.takeUnretainedValue() }
-        var globalCells = entryInstance.globalCells
-        var functionSlots = entryInstance.functionSlots
+        // The current instance is unretained; its tables are cached in `cold` and reloaded
+        // only when a call or return changes instance.
+        let cold = self.cold
+        cold.initialize(to: Cold(function: entryCode, instance: Unmanaged.passUnretained(entryInstance), functionIndex: entry.index,
+                                 globalCells: entryInstance.globalCells, functionSlots: entryInstance.functionSlots,
+                                 memSizeCell: entryInstance.memories.first?.sizeCell, code: entryCode.code,
+                                 memBase: entryInstance.memories.first?.base,
+                                 memSize: UInt64(entryInstance.memories.first?.sizeCell.pointee ?? 0)))
         defer { withExtendedLifetime((entryCode, entryInstance)) {} }
-        var functionIndex = entry.index
-        guard base + function.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
+        var function: CompiledFunction { cold.pointee.function }
+        var instance: Instance { cold.pointee.instance.takeUnretainedValue() }
+        guard base + entryCode.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
         var sp = base
-        function.enter(sp)
-        var code = function.code
-        var pc = 0
-        var memBase = entryInstance.memories.first?.base
-        var memSizeCell = entryInstance.memories.first?.sizeCell
-        var memSize = UInt64(memSizeCell?.pointee ?? 0)
+        entryCode.enter(sp)
+        // The next instruction.
+        var ip = entryCode.code
 
         func backtrace(_ trap: Trap) -> Trap {
             var t = trap
+            let functionIndex = cold.pointee.functionIndex
+            let pc = ip - cold.pointee.code
             let here = BacktraceFrame(functionIndex: UInt32(functionIndex), name: instance.functionName(functionIndex),
                                       offset: function.offsets.indices.contains(pc - 1) ? function.offsets[pc - 1] : 0)
             t.backtrace = [here] + calls.reversed().map { r in
@@ -153,23 +174,23 @@ struct Machine {
 
         do {
             while true {
-                let i = code[pc]
-                pc &+= 1
+                let i = ip.pointee
+                ip += 1
         let a = Int(i.a)
         @inline(__always) func x() -> UInt64 { sp[Int(i.b)] }
         @inline(__always) func y() -> UInt64 { sp[Int(i.c)] }
         @inline(__always) func address(_ size: UInt64) throws -> Int {
             let ea = UInt64(UInt32(truncatingIfNeeded: sp[Int(i.b)])) &+ i.imm
-            guard ea &+ size <= memSize else { throw Trap(.outOfBoundsMemoryAccess) }
+            guard ea &+ size <= cold.pointee.memSize else { throw Trap(.outOfBoundsMemoryAccess) }
             return Int(ea)
         }
         @inline(__always) func loadValue<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let at = try address(UInt64(MemoryLayout<T>.size))
-            return T(littleEndian: memBase.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at, as: T.self))
+            return T(littleEndian: cold.pointee.memBase.unsafelyUnwrapped.loadUnaligned(fromByteOffset: at, as: T.self))
         }
         @inline(__always) func storeValue<T: FixedWidthInteger>(_ v: T) throws {
             let at = try address(UInt64(MemoryLayout<T>.size))
-            memBase.unsafelyUnwrapped.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
+            cold.pointee.memBase.unsafelyUnwrapped.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
         }
         let sign32: UInt32 = 0x8000_0000
         let sign64: UInt64 = 0x8000_0000_0000_0000
@@ -183,51 +204,51 @@ struct Machine {
                     sp[Int(i.a)] = lo
                     sp[Int(i.a) + 1] = hi
                 case .const64: sp[Int(i.a)] = i.imm
-                case .jump: pc = Int(i.imm)
-                case .branchIf: if Machine.i32(sp[Int(i.b)]) != 0 { pc = Int(i.imm) }
-                case .branchUnless: if Machine.i32(sp[Int(i.b)]) == 0 { pc = Int(i.imm) }
+                case .jump: ip = cold.pointee.code + Int(i.imm)
+                case .branchIf: if Machine.i32(sp[Int(i.b)]) != 0 { ip = cold.pointee.code + Int(i.imm) }
+                case .branchUnless: if Machine.i32(sp[Int(i.b)]) == 0 { ip = cold.pointee.code + Int(i.imm) }
                 case .branchTable:
                     let index = Int(min(Machine.i32(sp[Int(i.b)]), i.c))
-                    pc = function.branchTargets[Int(i.imm) + index]
+                    ip = cold.pointee.code + function.branchTargets[Int(i.imm) + index]
                 case .select:
                     sp[Int(i.a)] = Machine.i32(sp[Int(i.imm)]) != 0 ? sp[Int(i.b)] : sp[Int(i.c)]
-                case .globalGet: sp[Int(i.a)] = globalCells[Int(i.imm)].pointee
-                case .globalSet: globalCells[Int(i.imm)].pointee = sp[Int(i.b)]
+                case .globalGet: sp[Int(i.a)] = cold.pointee.globalCells[Int(i.imm)].pointee
+                case .globalSet: cold.pointee.globalCells[Int(i.imm)].pointee = sp[Int(i.b)]
                 case .select128:
                     let from = Machine.i32(sp[Int(i.imm)]) != 0 ? Int(i.b) : Int(i.c)
                     let lo = sp[from], hi = sp[from + 1]
                     sp[Int(i.a)] = lo
                     sp[Int(i.a) + 1] = hi
                 case .globalGet128:
-                    let cell = globalCells[Int(i.imm)]
+                    let cell = cold.pointee.globalCells[Int(i.imm)]
                     sp[Int(i.a)] = cell[0]
                     sp[Int(i.a) + 1] = cell[1]
                 case .globalSet128:
-                    let cell = globalCells[Int(i.imm)]
+                    let cell = cold.pointee.globalCells[Int(i.imm)]
                     cell[0] = sp[Int(i.b)]
                     cell[1] = sp[Int(i.b) + 1]
                 case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
                 case .return:
                     guard let r = calls.popLast() else { return }
-                    function = r.function
-                    functionIndex = r.functionIndex
-                    code = function.code
-                    pc = r.pc
+                    cold.pointee.function = r.function
+                    cold.pointee.functionIndex = r.functionIndex
+                    cold.pointee.code = r.function.code
+                    ip = r.function.code + r.pc
                     sp = r.base
-                    if r.instance.toOpaque() != instanceU.toOpaque() {
-                        instanceU = r.instance
+                    if r.instance.toOpaque() != cold.pointee.instance.toOpaque() {
+                        cold.pointee.instance = r.instance
                         r.instance._withUnsafeGuaranteedRef { x in
-                            globalCells = x.globalCells
-                            functionSlots = x.functionSlots
-                            memBase = x.memories.first?.base
-                            memSizeCell = x.memories.first?.sizeCell
+                            cold.pointee.globalCells = x.globalCells
+                            cold.pointee.functionSlots = x.functionSlots
+                            cold.pointee.memBase = x.memories.first?.base
+                            cold.pointee.memSizeCell = x.memories.first?.sizeCell
                         }
                     }
-                    memSize = UInt64(memSizeCell?.pointee ?? 0)
+                    cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
                 case .call, .callIndirect:
                     let slot: FunctionSlot
                     if i.op == Op.call.rawValue {
-                        slot = functionSlots[Int(i.imm)]
+                        slot = cold.pointee.functionSlots[Int(i.imm)]
                     } else {
                         unowned(unsafe) let table = instance.tables[Int(i.c)]
                         let index = Int(Machine.i32(sp[Int(i.b)]))
@@ -253,53 +274,54 @@ struct Machine {
                             throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
                         }
                         Machine.store(results, at: newBase)
-                        memSize = UInt64(memSizeCell?.pointee ?? 0)
+                        cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
                     } else {
                         if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }
                         unowned(unsafe) let target = Unmanaged<CompiledFunction>.fromOpaque(slot.code.pointee!).takeUnretainedValue()
                         guard calls.count &+ store.callDepth < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
                             throw Trap(.callStackExhausted)
                         }
-                        calls.append(Return(function: function, instance: instanceU, functionIndex: functionIndex, pc: pc, base: sp))
-                        function = target
-                        functionIndex = slot.index
-                        code = function.code
-                        pc = 0
+                        calls.append(Return(function: cold.pointee.function, instance: cold.pointee.instance,
+                                            functionIndex: cold.pointee.functionIndex, pc: ip - cold.pointee.code, base: sp))
+                        cold.pointee.function = target
+                        cold.pointee.functionIndex = slot.index
+                        cold.pointee.code = target.code
+                        ip = target.code
                         sp = newBase
-                        function.enter(sp)
+                        target.enter(sp)
                         let calleeInstance = slot.instance.unsafelyUnwrapped
-                        if calleeInstance.toOpaque() != instanceU.toOpaque() {
-                            instanceU = calleeInstance
+                        if calleeInstance.toOpaque() != cold.pointee.instance.toOpaque() {
+                            cold.pointee.instance = calleeInstance
                             calleeInstance._withUnsafeGuaranteedRef { x in
-                                globalCells = x.globalCells
-                                functionSlots = x.functionSlots
-                                memBase = x.memories.first?.base
-                                memSizeCell = x.memories.first?.sizeCell
+                                cold.pointee.globalCells = x.globalCells
+                                cold.pointee.functionSlots = x.functionSlots
+                                cold.pointee.memBase = x.memories.first?.base
+                                cold.pointee.memSizeCell = x.memories.first?.sizeCell
                             }
                         }
-                        memSize = UInt64(memSizeCell?.pointee ?? 0)
+                        cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
                     }
                 case .memorySize: sp[Int(i.a)] = UInt64(instance.memories[0].pageCount)
                 case .memoryGrow:
                     let r = instance.memories[0].grow(by: Int(Machine.i32(sp[Int(i.b)])))
                     sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
-                    memSize = UInt64(memSizeCell.unsafelyUnwrapped.pointee)
+                    cold.pointee.memSize = UInt64(cold.pointee.memSizeCell.unsafelyUnwrapped.pointee)
                 case .memoryInit:
                     let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
                     let seg = instance.dataSegments[Int(i.imm)]
-                    guard s + n <= seg.count, d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    guard s + n <= seg.count, d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
                     instance.module.module.bytes.withUnsafeBytes { raw in
-                        (memBase! + d).copyMemory(from: raw.baseAddress! + seg.lowerBound + s, byteCount: n)
+                        (cold.pointee.memBase! + d).copyMemory(from: raw.baseAddress! + seg.lowerBound + s, byteCount: n)
                     }
                 case .dataDrop: instance.dataSegments[Int(i.imm)] = 0..<0
                 case .memoryCopy:
                     let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    guard s + n <= Int(memSize), d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                    if n > 0 { memmove(memBase! + d, memBase! + s, n) }
+                    guard s + n <= Int(cold.pointee.memSize), d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    if n > 0 { memmove(cold.pointee.memBase! + d, cold.pointee.memBase! + s, n) }
                 case .memoryFill:
                     let d = Int(Machine.i32(sp[Int(i.a)])), v = Int32(truncatingIfNeeded: sp[Int(i.a) + 1]), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    guard d + n <= Int(memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                    if n > 0 { memset(memBase! + d, v & 0xFF, n) }
+                    guard d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
+                    if n > 0 { memset(cold.pointee.memBase! + d, v & 0xFF, n) }
                 case .tableInit:
                     let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
                     let seg = instance.elementSegments[Int(i.imm)]
@@ -538,7 +560,7 @@ struct Machine {
                 case .i64TruncSatF64U: sp[a] = Machine.satU64(Machine.f64(x()))
                 default:
                     // The SIMD instructions (v128), outside the main loop.
-                    try Machine.simd(i, sp, memBase, memSize)
+                    try Machine.simd(i, sp, cold.pointee.memBase, cold.pointee.memSize)
                 }
 
             }
