@@ -322,6 +322,8 @@ INTERPRETER_EXTRA = [
     ("branchUnless", "if slots[b] as i32 == 0 { pc = imm }"),
     ("branchTable", "pc = branchTargets[imm + min(slots[b] as u32, c)]"),
     ("trap", "trap with the code numbered imm"),
+    ("countEntry", "tier-up budget of the function -= imm (first instruction, when counting)"),
+    ("loopHint", "tier-up budget of the function -= imm (at a loop header, when counting)"),
 ]
 
 

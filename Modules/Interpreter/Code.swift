@@ -34,6 +34,8 @@ final class CompiledFunction {
     /// Constants, copied into the slots after the locals when the function is entered.
     let constants: UnsafeMutablePointer<UInt64>
     let constantCount: Int
+    /// What is left of the tier-up budget (counting code only; `Int.max` once reported hot).
+    var tierUpBudget = Int.max
 
     init(code: [Instr], frameSize: Int, type: FunctionType, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
         self.constants = .allocate(capacity: max(constants.count, 1))

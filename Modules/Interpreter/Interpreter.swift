@@ -73,7 +73,10 @@ public final class Interpreter: Executor {
     static func compiled(_ f: FunctionInstance) throws -> CompiledFunction {
         if let c = f.code { return unsafeDowncast(c, to: CompiledFunction.self) }
         let instance = f.instance!
-        let c = try Translator.translate(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount)
+        let policy = instance.store.tierUp
+        let c = try Translator.translate(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount,
+                                         counting: policy.map { ($0.entryWeight, $0.backEdgeWeight) })
+        if let policy { c.tierUpBudget = policy.threshold }
         f.code = c
         return c
     }

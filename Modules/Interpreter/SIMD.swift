@@ -117,9 +117,9 @@ extension SIMD {
 }
 
 extension Machine {
-    /// Executes one SIMD instruction. Kept out of the main loop so the scalar paths keep their
-    /// registers; `memBase`/`memSize` are the current memory's.
-    @inline(never)
+    /// Executes one SIMD instruction (reached through `outOfLine`, so the scalar paths of the
+    /// main loop keep their registers); `memBase`/`memSize` are the current memory's.
+    @inline(__always)
     static func simd(_ i: Instr, _ sp: UnsafeMutablePointer<UInt64>, _ memBase: UnsafeMutableRawPointer?, _ memSize: UInt64) throws {
         @inline(__always) func v<T: SIMD>(_ s: UInt32, _: T.Type = T.self) -> T { UnsafeRawPointer(sp + Int(s)).loadUnaligned(as: T.self) }
         @inline(__always) func x<T: SIMD>(_: T.Type) -> T { v(i.b) }

@@ -128,12 +128,18 @@ struct Translator: InstructionVisitor {
         mutating func visitRefNull(type: ValueType) { add(0) }
     }
 
-    static func translate(_ module: ValidatedModule, definedIndex i: Int) throws -> CompiledFunction {
+    /// The tier-up weights of an entry and of a loop iteration, when the function counts them.
+    var counting: (entry: Int, backEdge: Int)?
+
+    /// `counting`: emit tier-up counting (`countEntry` first, `loopHint` at each loop header)
+    /// with these weights; nil emits none.
+    static func translate(_ module: ValidatedModule, definedIndex i: Int, counting: (entry: Int, backEdge: Int)? = nil) throws -> CompiledFunction {
         let m = module.module
         let info = module.functions[i]
         let type = m.types[Int(info.typeIndex)]
         var t = Translator(module: module, type: type, localTypes: info.localTypes)
         t.resultTypes = type.results
+        t.counting = counting
         t.frames.append(Frame(kind: .function, height: 0, parameterTypes: [], resultTypes: type.results))
         let body = m.functionBodies[i]
         var collector = ConstantCollector(base: t.localSlotCount)
@@ -147,6 +153,7 @@ struct Translator: InstructionVisitor {
         t.stackBase = t.localSlotCount + collector.constants.count
         t.slots = [UInt32(t.stackBase)]
         t.maxSlot = t.stackBase
+        if let counting { t.emit(.countEntry, imm: UInt64(counting.entry)) }
         try m.bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&t) }
@@ -388,6 +395,7 @@ struct Translator: InstructionVisitor {
         if skipping { skippedDepth += 1; return }
         enter(.loop, blockType)
         frames[frames.count - 1].loopStart = bindLabel()
+        if let counting { emit(.loopHint, imm: UInt64(counting.backEdge)) }
     }
 
     mutating func visitIf(blockType: BlockType) {

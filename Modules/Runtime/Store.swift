@@ -95,6 +95,25 @@ public final class FunctionInstance {
 }
 
 /// Owns functions, instances and their memories, tables and globals. Values never cross stores.
+/// When the interpreter counts how hot functions are, for tier-up (`Store.tierUp`). Each function
+/// starts with a budget of `threshold`; an entry costs `entryWeight` and each pass through a loop
+/// header `backEdgeWeight` (JSC's defaults: 15 and 1). When the budget runs out, `onHot` is called
+/// once with the function. The interpreter only emits the counting instructions while a policy
+/// is set when it translates a function, so with no policy they cost nothing.
+public struct TierUpPolicy {
+    public var threshold: Int
+    public var entryWeight: Int
+    public var backEdgeWeight: Int
+    public var onHot: (FunctionInstance) -> Void
+
+    public init(threshold: Int, entryWeight: Int = 15, backEdgeWeight: Int = 1, onHot: @escaping (FunctionInstance) -> Void) {
+        self.threshold = threshold
+        self.entryWeight = entryWeight
+        self.backEdgeWeight = backEdgeWeight
+        self.onHot = onHot
+    }
+}
+
 public final class Store {
     public private(set) var functions: [FunctionInstance] = []
     var instances: [Instance] = []
@@ -102,6 +121,8 @@ public final class Store {
     /// Maximum depth of nested Wasm calls before "call stack exhausted", counted across host
     /// functions that call back into Wasm.
     public var maxCallDepth = 10_000
+    /// Hot-function counting for the tiering policy (nil: off). Read when a function is translated.
+    public var tierUp: TierUpPolicy?
     /// Maximum nesting of host-to-Wasm entries (each uses host stack).
     public var maxReentry = 200
     /// Calls active in activations below the current one (maintained by the executor).

@@ -463,4 +463,8 @@ enum Op: UInt16 {
     case branchTable = 446
     /// trap with the code numbered imm
     case trap = 447
+    /// tier-up budget of the function -= imm (first instruction, when counting)
+    case countEntry = 448
+    /// tier-up budget of the function -= imm (at a loop header, when counting)
+    case loopHint = 449
 }
