@@ -37,12 +37,36 @@ public final class Interpreter: Executor {
         if let host = f.hostFunction {
             return try host.body(Caller(instance: nil, store: store), arguments)
         }
+        let count = max(Value.slots(f.type.parameters), Value.slots(f.type.results))
+        return try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(count, 1)) { buffer in
+            let slots = buffer.baseAddress!
+            Value.store(arguments, to: slots)
+            try run(f, slots: slots, in: store)
+            return Value.load(f.type.results, from: slots)
+        }
+    }
+
+    public func invoke(_ function: FunctionAddress, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
+        let f = store.function(function)
+        if let host = f.hostFunction {
+            let results = try host.body(Caller(instance: nil, store: store), Value.load(f.type.parameters, from: slots))
+            guard results.map(\.type) == f.type.results else {
+                throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(f.type.results)")
+            }
+            Value.store(results, to: slots)
+            return
+        }
+        try run(f, slots: slots, in: store)
+    }
+
+    /// Runs a Wasm function on this thread: arguments from `slots`, results back into them.
+    func run(_ f: FunctionInstance, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
         guard store.reentry < store.maxReentry, store.callDepth < store.maxCallDepth else { throw Trap(.callStackExhausted) }
         store.reentry += 1
         defer { store.reentry -= 1 }
-        // One value stack is kept for the outermost activation and reused call after call (a
-        // fresh 8 MiB allocation cost more than a small call); nested activations (host
-        // functions calling back into Wasm) get their own.
+        // One value stack (and activation cell) is kept for the outermost activation and reused
+        // call after call (a fresh 8 MiB allocation cost more than a small call); nested
+        // activations (host functions calling back into Wasm) get their own.
         let stack: UnsafeMutablePointer<UInt64>, cold: UnsafeMutablePointer<Machine.Cold>
         if let spare = spareStack, let spareCold {
             stack = spare
@@ -63,10 +87,11 @@ public final class Interpreter: Executor {
                 cold.deallocate()
             }
         }
-        Machine.store(arguments, at: stack)
+        let parameterSlots = Value.slots(f.type.parameters)
+        stack.update(from: slots, count: parameterSlots)
         var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold)
         try machine.run(f, base: stack)
-        return Machine.values(f.type.results, at: stack)
+        slots.update(from: stack, count: Value.slots(f.type.results))
     }
 
     /// The compiled code of a Wasm function, translating it on first use.

@@ -103,40 +103,6 @@ struct Machine {
         return UInt64(x.rounded(.towardZero))
     }
 
-    // MARK: Values in slots
-
-    /// Reads values of the given types from consecutive slots (a v128 takes two).
-    static func values(_ types: [ValueType], at p: UnsafeMutablePointer<UInt64>) -> [Value] {
-        var out = [Value]()
-        out.reserveCapacity(types.count)
-        var k = 0
-        for t in types {
-            if t == .v128 {
-                out.append(Value(bits: p[k], high: p[k + 1], type: t))
-                k += 2
-            } else {
-                out.append(Value(bits: p[k], type: t))
-                k += 1
-            }
-        }
-        return out
-    }
-
-    /// Writes values to consecutive slots (a v128 takes two).
-    static func store(_ values: [Value], at p: UnsafeMutablePointer<UInt64>) {
-        var k = 0
-        for v in values {
-            if case .v128(let x) = v {
-                p[k] = x.low
-                p[k + 1] = x.high
-                k += 2
-            } else {
-                p[k] = v.bits
-                k += 1
-            }
-        }
-    }
-
     /// The operations kept out of the main loop (adding cases to its switch changes how LLVM
     /// allocates its registers, by as much as 40% on some programs): SIMD, and the tier-up
     /// counters, which only code translated under a tier-up policy contains.
@@ -288,7 +254,7 @@ struct Machine {
                     let newBase = sp + Int(i.a)
                     if slot.isHost {
                         let host = slot.function.takeUnretainedValue().hostFunction!
-                        let args = Machine.values(host.type.parameters, at: newBase)
+                        let args = Value.load(host.type.parameters, from: newBase)
                         // A host function that calls back into Wasm continues this call depth.
                         store.callDepth += calls.count + 1
                         defer { store.callDepth -= calls.count + 1 }
@@ -297,7 +263,7 @@ struct Machine {
                               zip(results, host.type.results).allSatisfy({ $0.type == $1 }) else {
                             throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(host.type.results)")
                         }
-                        Machine.store(results, at: newBase)
+                        Value.store(results, to: newBase)
                         cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
                     } else {
                         if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }

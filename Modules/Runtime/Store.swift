@@ -6,6 +6,19 @@ import WasmCore
 /// runtime itself never imports a compiler or an interpreter.
 public protocol Executor: AnyObject {
     func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value]
+
+    /// Calls `function` with raw values: the arguments in `slots` (8 bytes each, a v128 in two,
+    /// references as 0 or address + 1), the results written back from `slots[0]`. The caller has
+    /// checked the types and sized `slots` for the larger of the two; nothing is allocated.
+    func invoke(_ function: FunctionAddress, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws
+}
+
+extension Executor {
+    /// Through `[Value]`, for executors without a raw path.
+    public func invoke(_ function: FunctionAddress, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
+        let type = store.function(function).type
+        try Value.store(invoke(function, arguments: Value.load(type.parameters, from: slots), in: store), to: slots)
+    }
 }
 
 /// What a host function sees of its caller.
@@ -157,6 +170,13 @@ public final class Store {
     public func invoke(_ function: FunctionAddress, arguments: [Value]) throws -> [Value] {
         guard let executor else { throw Trap(.hostError, detail: "no executor installed in the store") }
         return try executor.invoke(function, arguments: arguments, in: self)
+    }
+
+    /// Calls `function` with raw argument slots; results come back in the same slots (see
+    /// `Executor.invoke(_:slots:in:)`). For typed call paths that have checked the types once.
+    public func invoke(_ function: FunctionAddress, slots: UnsafeMutablePointer<UInt64>) throws {
+        guard let executor else { throw Trap(.hostError, detail: "no executor installed in the store") }
+        try executor.invoke(function, slots: slots, in: self)
     }
 }
 

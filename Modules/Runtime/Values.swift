@@ -71,6 +71,36 @@ extension Value {
         }
     }
 
+    /// Reads values of the given types from consecutive slots (a v128 takes two).
+    public static func load(_ types: [ValueType], from p: UnsafePointer<UInt64>) -> [Value] {
+        var out = [Value]()
+        out.reserveCapacity(types.count)
+        var k = 0
+        for t in types {
+            out.append(Value(bits: p[k], high: t == .v128 ? p[k + 1] : 0, type: t))
+            k += t == .v128 ? 2 : 1
+        }
+        return out
+    }
+
+    /// Writes values to consecutive slots (a v128 takes two).
+    public static func store(_ values: [Value], to p: UnsafeMutablePointer<UInt64>) {
+        var k = 0
+        for v in values {
+            if case .v128(let x) = v {
+                p[k] = x.low
+                p[k + 1] = x.high
+                k += 2
+            } else {
+                p[k] = v.bits
+                k += 1
+            }
+        }
+    }
+
+    /// Slots a value of type `t` takes (a v128 two, everything else one).
+    public static func slots(_ types: [ValueType]) -> Int { types.reduce(0) { $0 + ($1 == .v128 ? 2 : 1) } }
+
     /// The raw representation (the low word of a v128).
     public var bits: UInt64 {
         switch self {

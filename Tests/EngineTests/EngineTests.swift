@@ -85,3 +85,51 @@ import TextFormat
         #expect(try instance.function("call")!.call() == [.i32(7)])
     }
 }
+
+/// The typed call path: types checked once at lookup, raw values per call.
+@Suite struct TypedFunctionTests {
+    let engine = Engine()
+
+    @Test func callsWithSwiftTypes() throws {
+        let module = try engine.compile(TextFormat.wat2wasm("""
+            (module
+              (func (export "mix") (param i32 i64 f32 f64) (result f64)
+                (f64.add (f64.add (f64.convert_i32_s (local.get 0)) (f64.convert_i64_s (local.get 1)))
+                         (f64.add (f64.promote_f32 (local.get 2)) (local.get 3))))
+              (func (export "neg") (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+              (func (export "boom") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))
+            """))
+        let instance = try engine.instantiate(module)
+        let mix = try instance.function("mix")!.typed(Int32.self, Int64.self, Float.self, Double.self, returning: Double.self)
+        #expect(try mix(-2, 40, 1.5, 0.25) == 39.75)
+        let neg = try instance.function("neg")!.typed(UInt32.self, returning: Int32.self)
+        #expect(try neg(5) == -5)
+        let boom = try instance.function("boom")!.typed(Int32.self, returning: Int32.self)
+        #expect(try boom(1) == 1)
+        #expect(throws: Trap.self) { try boom(0) }
+    }
+
+    @Test func typesAreCheckedAtLookup() throws {
+        let instance = try engine.instantiate(engine.compile(TextFormat.wat2wasm(
+            "(module (func (export \"id\") (param i64) (result i64) (local.get 0)))")))
+        let id = try #require(instance.function("id"))
+        #expect(throws: Trap.self) { try id.typed(Int32.self, returning: Int64.self) }
+        #expect(throws: Trap.self) { try id.typed(Int64.self, returning: Double.self) }
+        let typed = try id.typed(UInt64.self, returning: UInt64.self)
+        let result = try typed(UInt64.max)
+        #expect(result == UInt64.max)
+    }
+
+    @Test func reExportedHostFunctions() throws {
+        let twice = engine.hostFunction(parameters: [.i32], results: [.i32]) { _, args in
+            guard case .i32(let x) = args[0] else { return [] }
+            return [.i32(x &* 2)]
+        }
+        let instance = try engine.instantiate(engine.compile(TextFormat.wat2wasm(
+            #"(module (import "env" "twice" (func $t (param i32) (result i32))) (export "twice" (func $t)))"#)),
+            imports: ["env": ["twice": twice]])
+        let typed = try instance.function("twice")!.typed(Int32.self, returning: Int32.self)
+        let result = try typed(21)
+        #expect(result == 42)
+    }
+}

@@ -166,6 +166,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 4c. The same call through raw slots (`Store.invoke(_:slots:)`, the path of the embedding
+    // API's `TypedFunction`): no arrays, types checked once.
+    let rawCall = Engine()
+    let rawID = rawCall.function(rawCall.instantiate(wasm(identityWAT)), "id")
+    _ = try? rawCall.store.invoke(rawID, arguments: [.i32(1)])
+    Benchmark("4c host-to-Wasm call id(i32) -> i32, raw slots (TypedFunction's path)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var slot: UInt64 = 1
+        for _ in benchmark.scaledIterations {
+            slot = 1
+            try withUnsafeMutablePointer(to: &slot) { try rawCall.store.invoke(rawID, slots: $0) }
+            blackHole(slot)
+        }
+    }
+
     // 5. Instantiating a small validated module in a fresh store (a store keeps every instance
     // it made, so reusing one would grow without bound); includes the 64 KiB memory.
     let small: ValidatedModule
