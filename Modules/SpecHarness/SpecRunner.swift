@@ -9,9 +9,9 @@ import WasmCore
 /// files (through the text-format library). Every command is counted once as passed, failed or
 /// skipped, as the reference runner behind `shared/spectest/BASELINE.md` does.
 ///
-/// JSON scripts run every command kind on the interpreter, with the standard `spectest` host
-/// module; `.wast` scripts run the decode and validate commands (execution from `.wast` is not
-/// wired yet).
+/// Both forms run every command kind on the interpreter, with the standard `spectest` host
+/// module; a `.wast` script's directives are turned into the JSON form's commands first
+/// (`TextFormat.scriptCommands`).
 public struct SpecRunner {
     public init() {}
 
@@ -117,7 +117,6 @@ public struct SpecRunner {
         }
     }
 
-    static let needsExecution = "needs execution (the interpreter tier has not landed)"
 
     enum ActionError: Error, CustomStringConvertible {
         case noInstance(String?)
@@ -165,9 +164,15 @@ public struct SpecRunner {
             return result
         }
         let folder = (path as NSString).deletingLastPathComponent
-        func load(_ name: String) -> [UInt8]? {
+        run(commands, into: &result) { name in
             FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)).map { [UInt8]($0) }
         }
+        return result
+    }
+
+    /// Runs commands in wast2json's form. A module is `bytes` or a `filename` given to `load`;
+    /// a command with `error` fails and one with `skip` is skipped with that reason.
+    func run(_ commands: [[String: Any]], into result: inout FileResult, load: (String) -> [UInt8]?) {
         let state = ScriptState()
         for command in commands {
             let type = command["type"] as? String ?? "?"
@@ -178,9 +183,18 @@ public struct SpecRunner {
             func outcome(_ status: Status, _ detail: String = "") {
                 result.outcomes.append(Outcome(line: line, kind: type, status: status, detail: detail))
             }
+            if let error = command["error"] as? String {
+                outcome(.failed, error)
+                continue
+            }
+            if let skip = command["skip"] as? String {
+                result.outcomes.append(Outcome(line: line, kind: moduleType == "text" ? "\(type) (text)" : type, status: .skipped, detail: skip))
+                continue
+            }
+            let moduleBytes = (command["bytes"] as? [UInt8]) ?? filename.flatMap(load)
             switch type {
             case "module":
-                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                guard let bytes = moduleBytes else { outcome(.failed, "missing module file"); continue }
                 do {
                     let instance = try state.instantiate(bytes)
                     state.current = instance
@@ -194,7 +208,7 @@ public struct SpecRunner {
                     result.outcomes.append(Outcome(line: line, kind: "\(type) (text)", status: .skipped, detail: SpecRunner.textModule))
                     continue
                 }
-                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                guard let bytes = moduleBytes else { outcome(.failed, "missing module file"); continue }
                 expectRejection(bytes, expected: text, kind: type, line: line, into: &result)
             case "register":
                 guard let name = command["as"] as? String, let instance = state.instance(command["name"] as? String) else {
@@ -204,7 +218,7 @@ public struct SpecRunner {
                 state.imports.define(module: name, exportsOf: instance)
                 outcome(.passed)
             case "assert_unlinkable", "assert_uninstantiable":
-                guard let filename, let bytes = load(filename) else { outcome(.failed, "missing module file"); continue }
+                guard let bytes = moduleBytes else { outcome(.failed, "missing module file"); continue }
                 do {
                     let instance = try state.instantiate(bytes)
                     state.current = instance
@@ -247,7 +261,6 @@ public struct SpecRunner {
                 outcome(.skipped, "command kind not supported: \(type)")
             }
         }
-        return result
     }
 
     /// Foundation's JSON parser drops a raw U+FEFF inside a string (export names in `names`
@@ -271,46 +284,15 @@ public struct SpecRunner {
 
     // MARK: .wast scripts
 
+    /// `.wast` scripts run like JSON ones: the text-format library parses the directives and
+    /// encodes the modules, and `TextFormat.scriptCommands` gives them wast2json's shape.
     func runWast(_ path: String) -> FileResult {
         var result = FileResult(path: path)
         guard let data = FileManager.default.contents(atPath: path) else {
             result.outcomes.append(Outcome(line: 0, kind: "script", status: .failed, detail: "cannot read file"))
             return result
         }
-        let text = String(decoding: data, as: UTF8.self)
-        for (line, command) in TextFormat.parseScript(text) {
-            switch command {
-            case .module(let m, _):
-                switch m {
-                case .binary(let bytes): expectAcceptance(bytes, kind: "module", line: line, into: &result)
-                case .textError(let e):
-                    result.outcomes.append(Outcome(line: line, kind: "module", status: .failed, detail: "text format: \(e)"))
-                case .quote(let q):
-                    if let bytes = try? TextFormat.wat2wasm(q) {
-                        expectAcceptance(bytes, kind: "module", line: line, into: &result)
-                    } else {
-                        result.outcomes.append(Outcome(line: line, kind: "module", status: .failed, detail: "text format: cannot parse quoted module"))
-                    }
-                }
-            case .assertMalformed(let m, let message), .assertInvalid(let m, let message):
-                let kind: String
-                if case .assertMalformed = command { kind = "assert_malformed" } else { kind = "assert_invalid" }
-                switch m {
-                case .binary(let bytes): expectRejection(bytes, expected: message, kind: kind, line: line, into: &result)
-                case .quote:
-                    result.outcomes.append(Outcome(line: line, kind: "\(kind) (text)", status: .skipped, detail: SpecRunner.textModule))
-                case .textError:
-                    result.outcomes.append(Outcome(line: line, kind: "\(kind) (text)", status: .skipped,
-                                                   detail: "the text-format library refused to encode the module, so it never reached this engine"))
-                }
-            case .assertUnlinkable:
-                result.outcomes.append(Outcome(line: line, kind: "assert_unlinkable", status: .skipped, detail: SpecRunner.needsExecution))
-            case .execution(let kind):
-                result.outcomes.append(Outcome(line: line, kind: kind, status: .skipped, detail: SpecRunner.needsExecution))
-            case .parseError(let e):
-                result.outcomes.append(Outcome(line: line, kind: "script", status: .failed, detail: "text format: \(e)"))
-            }
-        }
+        run(TextFormat.scriptCommands(String(decoding: data, as: UTF8.self)), into: &result) { _ in nil }
         return result
     }
 }

@@ -49,72 +49,166 @@ public enum TextFormat {
 
     // MARK: Scripts
 
-    /// A module in a `.wast` script, as far as a binary-format engine needs it.
-    public enum ScriptModule {
-        case binary([UInt8])
-        /// Text that failed to parse or encode, with the parser's message.
-        case textError(String)
-        /// `(module quote ...)`: text the test means to feed to a text parser.
-        case quote(String)
-    }
-
-    public enum ScriptCommand {
-        case module(ScriptModule, name: String?)
-        case assertMalformed(ScriptModule, message: String)
-        case assertInvalid(ScriptModule, message: String)
-        case assertUnlinkable(ScriptModule, message: String)
-        /// Commands that need execution; named by kind.
-        case execution(kind: String)
-        case parseError(String)
-    }
-
-    /// Parses a `.wast` script into commands with their 1-based line numbers.
-    public static func parseScript(_ text: String) -> [(line: Int, command: ScriptCommand)] {
-        var out: [(Int, ScriptCommand)] = []
-        guard var wast = try? parseWAST(text, features: features) else { return [(0, .parseError("cannot read script"))] }
+    /// Turns a `.wast` script into commands shaped like wast2json's JSON (`type`, `line`,
+    /// `action`, `expected`, `text`, ...), so one runner executes both forms. Modules are carried
+    /// as encoded bytes under `bytes` instead of a file name; a command the engine cannot be given
+    /// has `error` (it fails) or `skip` (a reason to skip it).
+    public static func scriptCommands(_ text: String) -> [[String: Any]] {
+        guard var wast = try? parseWAST(text, features: features) else {
+            return [["type": "script", "line": 0, "error": "cannot read script"]]
+        }
+        var out: [[String: Any]] = []
         while let (result, location) = wast.nextDirectiveResult() {
-            let line = location.computeLineAndColumn().line
+            var command: [String: Any]
             switch result {
-            case .failure(let error):
-                out.append((line, .parseError("\(error.error)")))
-            case .success(let directive):
-                out.append((line, convert(directive)))
+            case .failure(let error): command = ["type": "script", "error": "text format: \(error.error)"]
+            case .success(let directive): command = convert(directive)
             }
+            command["line"] = location.computeLineAndColumn().line
+            out.append(command)
         }
         return out
     }
 
-    static func convert(_ directive: WASTDirective) -> ScriptCommand {
+    static func convert(_ directive: WASTDirective) -> [String: Any] {
         switch directive {
-        case .module(let m): return .module(encode(m.source), name: m.id)
-        case .assertMalformed(let m, let message): return .assertMalformed(encode(m.source), message: message)
-        case .assertInvalid(let m, let message): return .assertInvalid(encode(m.source), message: message)
+        case .module(let m):
+            var c = module(m.source, type: "module")
+            if let id = m.id { c["name"] = id }
+            return c
+        case .assertMalformed(let m, let message):
+            var c = module(m.source, type: "assert_malformed", textIsSkipped: true)
+            c["text"] = message
+            return c
+        case .assertInvalid(let m, let message):
+            var c = module(m.source, type: "assert_invalid", textIsSkipped: true)
+            c["text"] = message
+            return c
         case .assertUnlinkable(let wat, let message):
             var w = wat
-            do { return .assertUnlinkable(.binary(try w.encode()), message: message) } catch {
-                return .assertUnlinkable(.textError("\(error)"), message: message)
+            do { return ["type": "assert_unlinkable", "bytes": try w.encode(), "text": message] } catch {
+                return ["type": "assert_unlinkable", "error": "text format: \(error)"]
             }
-        case .moduleInstance: return .execution(kind: "module instance")
-        case .assertReturn: return .execution(kind: "assert_return")
-        case .assertTrap(let execute, _):
-            if case .wat = execute { return .execution(kind: "assert_uninstantiable") }
-            return .execution(kind: "assert_trap")
-        case .assertExhaustion: return .execution(kind: "assert_exhaustion")
-        case .assertException: return .execution(kind: "assert_exception")
-        case .assertFuel, .assertOutOfFuel: return .execution(kind: "assert_fuel")
-        case .register: return .execution(kind: "register")
-        case .invoke: return .execution(kind: "action")
+        case .register(let name, let moduleID):
+            var c: [String: Any] = ["type": "register", "as": name]
+            if let moduleID { c["name"] = moduleID }
+            return c
+        case .invoke(let invoke):
+            return action(.invoke(invoke), type: "action")
+        case .assertReturn(let execute, let results):
+            var c = action(execute, type: "assert_return")
+            var expected: [[String: Any]] = []
+            for r in results {
+                guard let e = expectation(r) else { return ["type": "assert_return", "error": "expectation not in Wasm 2.0: \(r)"] }
+                expected.append(e)
+            }
+            c["expected"] = expected
+            return c
+        case .assertTrap(let execute, let message):
+            if case .wat(var wat) = execute {
+                do { return ["type": "assert_uninstantiable", "bytes": try wat.encode(), "text": message] } catch {
+                    return ["type": "assert_uninstantiable", "error": "text format: \(error)"]
+                }
+            }
+            var c = action(execute, type: "assert_trap")
+            c["text"] = message
+            return c
+        case .assertExhaustion(let call, let message):
+            var c = action(.invoke(call), type: "assert_exhaustion")
+            c["text"] = message
+            return c
+        case .moduleInstance: return ["type": "module instance", "skip": notWasm2]
+        case .assertException: return ["type": "assert_exception", "skip": notWasm2]
+        case .assertFuel, .assertOutOfFuel: return ["type": "assert_fuel", "skip": notWasm2]
         }
     }
 
-    static func encode(_ source: ModuleSource) -> ScriptModule {
+    static let notWasm2 = "not a Wasm 2.0 command (exceptions, module definitions, fuel)"
+
+    static func module(_ source: ModuleSource, type: String, textIsSkipped: Bool = false) -> [String: Any] {
         switch source {
-        case .binary(let bytes): return .binary(bytes)
-        case .quote(let bytes): return .quote(String(decoding: bytes, as: UTF8.self))
+        case .binary(let bytes): return ["type": type, "bytes": bytes]
+        case .quote(let bytes):
+            if textIsSkipped { return ["type": type, "module_type": "text"] }
+            if let encoded = try? wat2wasm(String(decoding: bytes, as: UTF8.self)) { return ["type": type, "bytes": encoded] }
+            return ["type": type, "error": "text format: cannot parse quoted module"]
         case .text(var wat):
-            do { return .binary(try wat.encode(options: EncodeOptions(nameSection: true))) } catch {
-                return .textError("\(error)")
+            do { return ["type": type, "bytes": try wat.encode(options: EncodeOptions(nameSection: true))] } catch {
+                if textIsSkipped {
+                    return ["type": type, "module_type": "text",
+                            "skip": "the text-format library refused to encode the module, so it never reached this engine"]
+                }
+                return ["type": type, "error": "text format: \(error)"]
             }
+        }
+    }
+
+    static func action(_ execute: WASTExecute, type: String) -> [String: Any] {
+        switch execute {
+        case .invoke(let invoke):
+            var args: [[String: Any]] = []
+            for a in invoke.args {
+                guard let v = argument(a) else { return ["type": type, "error": "argument not in Wasm 2.0: \(a)"] }
+                args.append(v)
+            }
+            var act: [String: Any] = ["type": "invoke", "field": invoke.name, "args": args]
+            if let m = invoke.module { act["module"] = m }
+            return ["type": type, "action": act]
+        case .get(let module, let name):
+            var act: [String: Any] = ["type": "get", "field": name]
+            if let module { act["module"] = module }
+            return ["type": type, "action": act]
+        case .wat:
+            return ["type": type, "error": "a module where an action was expected"]
+        }
+    }
+
+    static func lanes(_ bytes: [UInt8]) -> [String] { bytes.map { String($0) } }
+
+    static func argument(_ value: WASTConstValue) -> [String: Any]? {
+        switch value {
+        case .i32(let v): ["type": "i32", "value": String(v)]
+        case .i64(let v): ["type": "i64", "value": String(v)]
+        case .f32(let v): ["type": "f32", "value": String(v)]
+        case .f64(let v): ["type": "f64", "value": String(v)]
+        case .v128(let v): ["type": "v128", "lane_type": "i8", "value": lanes(v.bytes)]
+        case .refNull(let heap): ["type": heap == .externRef ? "externref" : "funcref", "value": "null"]
+        case .refExtern(let v): ["type": "externref", "value": String(v)]
+        case .refFunc, .refHost: nil
+        }
+    }
+
+    static func expectation(_ value: WASTExpectValue) -> [String: Any]? {
+        switch value {
+        case .i32(let v): ["type": "i32", "value": String(v)]
+        case .i64(let v): ["type": "i64", "value": String(v)]
+        case .f32(let v): ["type": "f32", "value": String(v)]
+        case .f64(let v): ["type": "f64", "value": String(v)]
+        case .f32CanonicalNaN: ["type": "f32", "value": "nan:canonical"]
+        case .f32ArithmeticNaN: ["type": "f32", "value": "nan:arithmetic"]
+        case .f64CanonicalNaN: ["type": "f64", "value": "nan:canonical"]
+        case .f64ArithmeticNaN: ["type": "f64", "value": "nan:arithmetic"]
+        case .v128(let v): ["type": "v128", "lane_type": "i8", "value": lanes(v.bytes)]
+        case .v128Pattern(let p):
+            // Float lanes: NaN lanes (the library does not say canonical or arithmetic) are
+            // checked as arithmetic NaNs, which canonical ones also are.
+            switch p.shape {
+            case .f32x4?:
+                ["type": "v128", "lane_type": "f32", "value": (0..<4).map { k -> String in
+                    if p.nanLaneMask & (1 << k) != 0 { return "nan:arithmetic" }
+                    return String((0..<4).reduce(UInt32(0)) { $0 | UInt32(p.bytes[k * 4 + $1]) << (8 * UInt32($1)) })
+                }]
+            case .f64x2?:
+                ["type": "v128", "lane_type": "f64", "value": (0..<2).map { k -> String in
+                    if p.nanLaneMask & (1 << k) != 0 { return "nan:arithmetic" }
+                    return String((0..<8).reduce(UInt64(0)) { $0 | UInt64(p.bytes[k * 8 + $1]) << (8 * UInt64($1)) })
+                }]
+            case nil: ["type": "v128", "lane_type": "i8", "value": lanes(p.bytes)]
+            }
+        case .refNull: ["type": "refnull"]
+        case .refFunc: ["type": "funcref"]
+        case .refExtern(let v): v.map { ["type": "externref", "value": String($0)] } ?? ["type": "externref"]
+        case .refI31, .refStruct, .refArray, .refEq, .refHost, .either: nil
         }
     }
 }

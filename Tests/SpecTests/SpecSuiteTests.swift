@@ -56,11 +56,16 @@ enum SpecSuite {
         #expect(skippedText == 1091)
     }
 
-    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"))
-    func wastScriptsRunThroughTheTextFormat() throws {
-        // One .wast file end to end through the text-format library.
-        let result = SpecRunner().run(file: SpecSuite.root! + "/wasm2/wast/br_table.wast")
-        #expect(result.failed == 0)
-        #expect(result.passed > 0)
+    /// `.wast` scripts execute like their JSON form: same commands passed, including
+    /// assert_return, assert_trap, register and v128 lane patterns.
+    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"),
+          arguments: ["i32", "linking", "simd_i16x8_sat_arith", "names"])
+    func wastScriptsRunLikeTheirJSONForm(_ name: String) throws {
+        let root = SpecSuite.root!
+        let wast = SpecRunner().run(file: "\(root)/wasm2/wast/\(name).wast")
+        let json = SpecRunner().run(file: "\(root)/wasm2/json/\(name)/\(name).json")
+        #expect(wast.failed == 0)
+        #expect(wast.passed == json.passed)
+        #expect(wast.outcomes.contains { $0.kind == "assert_return" && $0.status == .passed })
     }
 }
