@@ -65,6 +65,7 @@ public final class Engine {
 
 /// A decoded and validated module: what `WebAssembly.Module` is to JavaScript.
 public struct CompiledModule: Sendable {
+    /// The module with what validation learned of each function (for tiers and tools).
     public let validated: ValidatedModule
 
     /// Wraps a module that already passed validation.
@@ -74,11 +75,14 @@ public struct CompiledModule: Sendable {
     public struct Descriptor: Hashable, Sendable {
         /// The module name of an import; nil for exports.
         public var module: String?
+        /// The field name.
         public var name: String
+        /// Function, table, memory or global.
         public var kind: ExternalKind
         /// The type in text form: `(i32) -> (i64)`, `1 2` (limits), `(mut i32)`, `10 funcref`.
         public var type: String
 
+        /// A descriptor; `module` is nil for exports.
         public init(module: String?, name: String, kind: ExternalKind, type: String) {
             self.module = module
             self.name = name
@@ -138,7 +142,9 @@ public struct CompiledModule: Sendable {
 
 /// An instantiated module: what `WebAssembly.Instance` is to JavaScript.
 public struct ModuleInstance {
+    /// The engine (and so the store) the instance lives in.
     public let engine: Engine
+    /// The runtime's instance, for what this wrapper does not cover.
     public let instance: Instance
 
     /// An export by name (names are compared as code points).
@@ -165,9 +171,12 @@ public struct ModuleInstance {
 
 /// A callable export.
 public struct ExportedFunction {
+    /// The store the function lives in.
     public let store: Store
+    /// The function's identity in the store (the same for every export or table entry of it).
     public let address: FunctionAddress
 
+    /// Parameter and result types.
     public var type: FunctionType { store.function(address).type }
 
     /// Calls the function. Arguments must match its parameter types.
@@ -175,6 +184,7 @@ public struct ExportedFunction {
     @discardableResult
     public func call(_ arguments: Value...) throws -> [Value] { try store.invoke(address, arguments: arguments) }
 
+    /// Calls the function with an array of arguments (see `call(_:)`).
     @discardableResult
     public func call(arguments: [Value]) throws -> [Value] { try store.invoke(address, arguments: arguments) }
 }
