@@ -5,17 +5,23 @@ import WasmCore
 /// An instantiated module: its function, table, memory and global index spaces resolved to store
 /// objects, its segments, and its exports.
 public final class Instance {
+    /// The validated module this is an instance of.
     public let module: ValidatedModule
+    /// The store that owns the instance and everything it references.
     public unowned let store: Store
     /// Store address of each function in the module's function index space.
     public internal(set) var functionAddresses: [FunctionAddress] = []
+    /// The table index space: imported tables first, then defined ones.
     public internal(set) var tables: [TableInstance] = []
+    /// The memory index space (at most one memory in Wasm 2.0).
     public internal(set) var memories: [MemoryInstance] = []
+    /// The global index space: imported globals first, then defined ones.
     public internal(set) var globals: [GlobalInstance] = []
     /// Element segments as raw references; a dropped segment is empty.
     public var elementSegments: [[UInt64]] = []
     /// Data segments; a dropped segment is an empty range.
     public var dataSegments: [Range<Int>] = []
+    /// The exports in the order of the export section.
     public internal(set) var exportList: [(String, Extern)] = []
     /// The store's type number of each type of the module (see `Store.typeID`).
     public internal(set) var typeIDs: [Int] = []
@@ -58,6 +64,7 @@ public final class Instance {
         self.store = store
     }
 
+    /// The export with this name (names are compared as code points), or nil.
     public func export(_ name: String) -> Extern? { exportMap[WasmName(name)] }
 
     /// The function's name from the name section, if any.
@@ -70,10 +77,13 @@ public struct FunctionSlot {
     public let code: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     /// The callee's instance; nil for host functions.
     public let instance: Unmanaged<Instance>?
+    /// The function, unretained (the store keeps it alive).
     public let function: Unmanaged<FunctionInstance>
+    /// The store's number for the function's type, compared by `call_indirect`.
     public let typeID: Int
     /// The function's index in its own module.
     public let index: Int
+    /// Whether the function is a host function (a Swift closure).
     public let isHost: Bool
 
     /// The slot of any function of the store (for calls through tables).

@@ -9,24 +9,32 @@ import WasmCore
 /// region, `PROT_NONE`) and pages are committed on growth, so `base` never moves: compiled code
 /// and the interpreter may keep it across calls. Accesses are bounds-checked against `byteCount`.
 public final class MemoryInstance: @unchecked Sendable {
+    /// The Wasm page size in bytes.
     public static let pageSize = 65_536
     /// 4 GiB of addressable range plus an 8 GiB guard beyond it (an offset can add up to 4 GiB).
     static let reservation = 12 << 30
 
+    /// The first byte of the memory; it never moves, even when the memory grows.
     public let base: UnsafeMutableRawPointer
     /// Current size in bytes, in a cell that never moves so execution tiers can read it
     /// through a pointer after calls (any of which may grow the memory).
     public let sizeCell: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
+    /// The current size in bytes (a multiple of `pageSize`).
     public private(set) var byteCount: Int {
         get { sizeCell.pointee }
         set { sizeCell.pointee = newValue }
     }
+    /// The memory's declared limits, in pages.
     public let type: MemoryType
     let reserved: Int
 
+    /// The current size in pages.
     public var pageCount: Int { byteCount / MemoryInstance.pageSize }
+    /// The most pages the memory can grow to: its declared maximum, or 65,536 (4 GiB).
     public var maximumPages: Int { Int(type.limits.maximum ?? 65_536) }
 
+    /// Reserves the address space and commits the initial pages.
+    /// - Throws: `Trap` when the reservation or the commit fails.
     public init(type: MemoryType) throws {
         self.type = type
         let initial = Int(type.limits.minimum) * MemoryInstance.pageSize
@@ -90,14 +98,18 @@ public final class MemoryInstance: @unchecked Sendable {
 
 /// A table of references, stored as raw slots (0 = null, otherwise address + 1).
 public final class TableInstance: @unchecked Sendable {
+    /// The table's element type and limits.
     public let type: TableType
+    /// The elements as raw references: 0 for null, otherwise store address + 1.
     public var elements: [UInt64]
 
+    /// A table at its minimum size, every element `initial` (a raw reference).
     public init(type: TableType, initial: UInt64 = 0) {
         self.type = type
         elements = Array(repeating: initial, count: Int(type.limits.minimum))
     }
 
+    /// The most elements the table can grow to: its declared maximum, capped at 10 million.
     public var maximum: Int { Int(min(type.limits.maximum ?? UInt64(UInt32.max), UInt64(10_000_000))) }
 
     /// Grows by `delta` slots filled with `value`; returns the old size or -1.
@@ -112,14 +124,18 @@ public final class TableInstance: @unchecked Sendable {
 /// A global variable. Its value lives in a heap cell that never moves (two words, for v128), so
 /// execution tiers read and write it through a raw pointer without touching the object.
 public final class GlobalInstance: @unchecked Sendable {
+    /// The global's value type and mutability.
     public let type: GlobalType
+    /// The value cell: the raw bits in word 0, the high half of a v128 in word 1.
     public let cell: UnsafeMutablePointer<UInt64>
 
+    /// The raw value (the low half of a v128).
     public var bits: UInt64 {
         get { cell[0] }
         set { cell[0] = newValue }
     }
 
+    /// The high half of a v128 value (0 for other types).
     public var high: UInt64 {
         get { cell[1] }
         set { cell[1] = newValue }
@@ -128,6 +144,7 @@ public final class GlobalInstance: @unchecked Sendable {
     /// The current value.
     public var value: Value { Value(bits: bits, high: high, type: type.valueType) }
 
+    /// A global holding the given raw value.
     public init(type: GlobalType, bits: UInt64, high: UInt64 = 0) {
         self.type = type
         cell = .allocate(capacity: 2)

@@ -25,8 +25,10 @@ extension Executor {
 public struct Caller {
     /// The calling instance, when the call comes from Wasm code.
     public let instance: Instance?
+    /// The store the call runs in.
     public let store: Store
 
+    /// What a host function sees: the calling instance (nil for a call from Swift) and the store.
     public init(instance: Instance?, store: Store) {
         self.instance = instance
         self.store = store
@@ -38,9 +40,12 @@ public struct Caller {
 
 /// A function implemented in Swift.
 public struct HostFunction {
+    /// The parameter and result types, checked at link time and on every call.
     public let type: FunctionType
+    /// The implementation: gets the caller and the arguments, returns the results (throw a `Trap` to trap).
     public let body: (Caller, [Value]) throws -> [Value]
 
+    /// A host function of the given type.
     public init(type: FunctionType, body: @escaping (Caller, [Value]) throws -> [Value]) {
         self.type = type
         self.body = body
@@ -49,16 +54,19 @@ public struct HostFunction {
 
 /// A function in a store: Wasm code of an instance, or a host function.
 public final class FunctionInstance {
+    /// Where the function comes from.
     public enum Kind {
         /// Function `index` (in the module's function index space) of `instance`.
         case wasm(instance: Instance, index: Int)
         case host(HostFunction)
     }
 
+    /// The function's type.
     public let type: FunctionType
     /// Wasm functions refer to their instance without owning it: the store owns instances.
     public unowned(unsafe) let instanceRef: Instance?
     let host: HostFunction?
+    /// The function's index in its module's function index space (-1 for host functions).
     public let index: Int
     /// The executing tier's code for this function, installed lazily (tier-up replaces it).
     public var code: AnyObject? {
@@ -71,6 +79,7 @@ public final class FunctionInstance {
         p.initialize(to: nil)
         return p
     }()
+    /// The installed code, unretained; nil before the first call.
     public var codePointer: UnsafeMutableRawPointer? { codeCell.pointee }
 
     deinit { codeCell.deallocate() }
@@ -98,27 +107,34 @@ public final class FunctionInstance {
         self.isHost = true
     }
 
+    /// Wasm code of an instance, or a host function.
     public var kind: Kind {
         if let host { return .host(host) }
         return .wasm(instance: instanceRef!, index: index)
     }
 
+    /// The instance of a Wasm function; nil for host functions.
     public var instance: Instance? { instanceRef }
+    /// The host function; nil for Wasm functions.
     public var hostFunction: HostFunction? { host }
 }
 
-/// Owns functions, instances and their memories, tables and globals. Values never cross stores.
 /// When the interpreter counts how hot functions are, for tier-up (`Store.tierUp`). Each function
 /// starts with a budget of `threshold`; an entry costs `entryWeight` and each pass through a loop
 /// header `backEdgeWeight` (JSC's defaults: 15 and 1). When the budget runs out, `onHot` is called
 /// once with the function. The interpreter only emits the counting instructions while a policy
 /// is set when it translates a function, so with no policy they cost nothing.
 public struct TierUpPolicy {
+    /// The budget each function starts with.
     public var threshold: Int
+    /// What one call of the function costs.
     public var entryWeight: Int
+    /// What one pass through a loop header costs.
     public var backEdgeWeight: Int
+    /// Called once per function, when its budget runs out.
     public var onHot: (FunctionInstance) -> Void
 
+    /// A policy; the weights default to JSC's.
     public init(threshold: Int, entryWeight: Int = 15, backEdgeWeight: Int = 1, onHot: @escaping (FunctionInstance) -> Void) {
         self.threshold = threshold
         self.entryWeight = entryWeight
@@ -127,9 +143,12 @@ public struct TierUpPolicy {
     }
 }
 
+/// Owns functions, instances and their memories, tables and globals. Values never cross stores.
 public final class Store {
+    /// Every function of the store, indexed by `FunctionAddress`.
     public private(set) var functions: [FunctionInstance] = []
     var instances: [Instance] = []
+    /// The tier that runs Wasm code (not retained: keep it alive as long as the store).
     public weak var executor: (any Executor)?
     /// Maximum depth of nested Wasm calls before "call stack exhausted", counted across host
     /// functions that call back into Wasm.
@@ -144,6 +163,7 @@ public final class Store {
     public var reentry = 0
     var typeIDs: [FunctionType: Int] = [:]
 
+    /// An empty store; install an `executor` before calling functions.
     public init() {}
 
     /// The store-wide number of a function type.
@@ -154,6 +174,7 @@ public final class Store {
         return id
     }
 
+    /// The function at an address.
     public func function(_ address: FunctionAddress) -> FunctionInstance { functions[address.rawValue] }
 
     func add(_ f: FunctionInstance) -> FunctionAddress {
@@ -187,6 +208,7 @@ public enum Extern {
     case memory(MemoryInstance)
     case global(GlobalInstance)
 
+    /// Function, table, memory or global.
     public var kind: ExternalKind {
         switch self {
         case .function: .function
@@ -199,7 +221,9 @@ public enum Extern {
 
 /// A name compared as code points (Wasm names are not normalized; Swift's `String` equality is).
 public struct WasmName: Hashable, Sendable, CustomStringConvertible {
+    /// The UTF-8 bytes of the name.
     public let bytes: [UInt8]
+    /// The name of a Swift string, by its UTF-8 bytes.
     public init(_ s: String) { bytes = Array(s.utf8) }
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 }
@@ -208,8 +232,10 @@ public struct WasmName: Hashable, Sendable, CustomStringConvertible {
 public struct Imports {
     var entries: [WasmName: [WasmName: Extern]] = [:]
 
+    /// An empty import table.
     public init() {}
 
+    /// Makes `value` importable as `module`.`name` (replacing an earlier definition).
     public mutating func define(module: String, name: String, _ value: Extern) {
         entries[WasmName(module), default: [:]][WasmName(name)] = value
     }
@@ -219,9 +245,11 @@ public struct Imports {
         for (name, value) in instance.exportList { define(module: module, name: name, value) }
     }
 
+    /// The definition of `module`.`name`, or nil.
     public func lookup(module: String, name: String) -> Extern? {
         entries[WasmName(module)]?[WasmName(name)]
     }
 
+    /// Whether anything is defined under `module` (for "unknown module" link errors).
     public func hasModule(_ module: String) -> Bool { entries[WasmName(module)] != nil }
 }

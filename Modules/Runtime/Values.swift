@@ -13,6 +13,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     /// `nil` is the null reference; otherwise an opaque host reference.
     case externref(ExternAddress?)
 
+    /// The value's type.
     public var type: ValueType {
         switch self {
         case .i32: .i32
@@ -25,9 +26,13 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An f32 from a Swift `Float`.
     public static func float(_ v: Float) -> Value { .f32(v.bitPattern) }
+    /// An f64 from a Swift `Double`.
     public static func double(_ v: Double) -> Value { .f64(v.bitPattern) }
+    /// An i32 from a signed Swift integer.
     public static func int32(_ v: Int32) -> Value { .i32(UInt32(bitPattern: v)) }
+    /// An i64 from a signed Swift integer.
     public static func int64(_ v: Int64) -> Value { .i64(UInt64(bitPattern: v)) }
 
     public var description: String {
@@ -146,11 +151,14 @@ public enum TrapCode: String, Sendable {
 
 /// A frame of a trap's Wasm backtrace.
 public struct BacktraceFrame: Hashable, Sendable, CustomStringConvertible {
+    /// The function's index in its module's function index space.
     public var functionIndex: UInt32
+    /// The function's name from the name section, if any.
     public var name: String?
     /// Byte offset of the instruction in the module.
     public var offset: Int
 
+    /// A frame.
     public init(functionIndex: UInt32, name: String?, offset: Int) {
         self.functionIndex = functionIndex
         self.name = name
@@ -165,23 +173,29 @@ public struct BacktraceFrame: Hashable, Sendable, CustomStringConvertible {
 
 /// A runtime fault: the spec's message and where it happened.
 public struct Trap: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, with the spec's message as its raw value.
     public var code: TrapCode
     /// Details beyond the spec's message (host errors, unsupported instructions).
     public var detail: String?
+    /// The Wasm frames at the trap, innermost first.
     public var backtrace: [BacktraceFrame] = []
 
+    /// A trap with an optional detail.
     public init(_ code: TrapCode, detail: String? = nil) {
         self.code = code
         self.detail = detail
     }
 
+    /// The spec's message, then the detail if any.
     public var message: String { detail.map { "\(code.rawValue): \($0)" } ?? code.rawValue }
     public var description: String { message }
 }
 
 /// Instantiation failed because an import does not match (the JS API's `LinkError`).
 public struct LinkError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The reason, naming the import.
     public var message: String
+    /// A link error with its message.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
