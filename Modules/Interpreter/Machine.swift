@@ -118,6 +118,23 @@ struct Machine {
         }
     }
 
+    /// After a call or return: makes `instance` current if it is not (its function slots, global
+    /// cells and memory 0 cached in `cold`), and reloads the memory size, which any call may
+    /// have changed.
+    @inline(__always)
+    static func enter(_ instance: Unmanaged<Instance>, _ cold: UnsafeMutablePointer<Cold>) {
+        if instance.toOpaque() != cold.pointee.instance.toOpaque() {
+            cold.pointee.instance = instance
+            instance._withUnsafeGuaranteedRef { x in
+                cold.pointee.globalCells = x.globalCells
+                cold.pointee.functionSlots = x.functionSlots
+                cold.pointee.memBase = x.memories.first?.base
+                cold.pointee.memSizeCell = x.memories.first?.sizeCell
+            }
+        }
+        cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
+    }
+
     /// Tells the tier-up policy that the running function spent its budget (once: the budget is
     /// then set out of reach).
     @inline(never)
@@ -225,16 +242,7 @@ struct Machine {
                     cold.pointee.code = r.function.code
                     ip = r.function.code + r.pc
                     sp = r.base
-                    if r.instance.toOpaque() != cold.pointee.instance.toOpaque() {
-                        cold.pointee.instance = r.instance
-                        r.instance._withUnsafeGuaranteedRef { x in
-                            cold.pointee.globalCells = x.globalCells
-                            cold.pointee.functionSlots = x.functionSlots
-                            cold.pointee.memBase = x.memories.first?.base
-                            cold.pointee.memSizeCell = x.memories.first?.sizeCell
-                        }
-                    }
-                    cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
+                    Machine.enter(r.instance, cold)
                 case .call, .callIndirect:
                     let slot: FunctionSlot
                     if i.op == Op.call.rawValue {
@@ -279,17 +287,7 @@ struct Machine {
                         ip = target.code
                         sp = newBase
                         target.enter(sp)
-                        let calleeInstance = slot.instance.unsafelyUnwrapped
-                        if calleeInstance.toOpaque() != cold.pointee.instance.toOpaque() {
-                            cold.pointee.instance = calleeInstance
-                            calleeInstance._withUnsafeGuaranteedRef { x in
-                                cold.pointee.globalCells = x.globalCells
-                                cold.pointee.functionSlots = x.functionSlots
-                                cold.pointee.memBase = x.memories.first?.base
-                                cold.pointee.memSizeCell = x.memories.first?.sizeCell
-                            }
-                        }
-                        cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
+                        Machine.enter(slot.instance.unsafelyUnwrapped, cold)
                     }
                 case .memorySize: sp[Int(i.a)] = UInt64(instance.memories[0].pageCount)
                 case .memoryGrow:
