@@ -34,7 +34,7 @@ where V.Scalar: BinaryFloatingPoint, V.MaskStorage == B, B.MaskStorage == B, B.S
     let ai = cast(a, B.self), bi = cast(b, B.self)
     var r = select(lanes(b .< a), bi, ai)
     r = select(lanes(a .== b), ai | bi, r)
-    return select(lanes(.!(a .== a) .| .!(b .== b)), cast(a + b, B.self), r).castTo(V.self)
+    return cast(select(lanes(.!(a .== a) .| .!(b .== b)), cast(a + b, B.self), r), V.self)
 }
 
 @inline(__always) func wasmMax<V: SIMD, B: SIMD>(_ a: V, _ b: V, bits _: B.Type) -> V
@@ -42,11 +42,7 @@ where V.Scalar: BinaryFloatingPoint, V.MaskStorage == B, B.MaskStorage == B, B.S
     let ai = cast(a, B.self), bi = cast(b, B.self)
     var r = select(lanes(a .< b), bi, ai)
     r = select(lanes(a .== b), ai & bi, r)
-    return select(lanes(.!(a .== a) .| .!(b .== b)), cast(a + b, B.self), r).castTo(V.self)
-}
-
-extension SIMD {
-    @inline(__always) func castTo<U: SIMD>(_: U.Type) -> U { unsafeBitCast(self, to: U.self) }
+    return cast(select(lanes(.!(a .== a) .| .!(b .== b)), cast(a + b, B.self), r), V.self)
 }
 
 // Integer helpers are written with shifts and bitwise selects: the standard library's

@@ -83,7 +83,7 @@ struct Translator: InstructionVisitor {
         for (k, t) in localTypes.enumerated() {
             if k == type.parameters.count { parameterSlots = Int(at) }
             localSlots.append(at)
-            at += UInt32(Translator.width(t))
+            at += UInt32(Value.slots(of: t))
         }
         if type.parameters.count == localTypes.count { parameterSlots = Int(at) }
         self.localSlots = localSlots
@@ -92,11 +92,6 @@ struct Translator: InstructionVisitor {
         self.stackBase = Int(at)
     }
 
-    /// Slots a value of type `t` takes.
-    static func width(_ t: ValueType) -> Int { t == .v128 ? 2 : 1 }
-
-    /// The number of slots a sequence of values takes.
-    static func width(_ types: [ValueType]) -> Int { types.reduce(0) { $0 + width($1) } }
 
     /// Collects the constants of a body before translation, so the operand stack can start above them.
     struct ConstantCollector: PartialInstructionVisitor {
@@ -189,7 +184,7 @@ struct Translator: InstructionVisitor {
         if Int(next) > maxSlot { maxSlot = Int(next) }
     }
 
-    mutating func push(_ t: ValueType) { push(width: Translator.width(t)) }
+    mutating func push(_ t: ValueType) { push(width: Value.slots(of: t)) }
 
     mutating func push(_ types: [ValueType]) { for t in types { push(t) } }
 
@@ -305,10 +300,12 @@ struct Translator: InstructionVisitor {
 
     var skipping: Bool { unreachable }
 
-    mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) {
+    /// An instruction whose operands come off the stack, the first two into `b` and `c` (a third,
+    /// `v128.bitselect`'s mask, into `imm`), and whose result, if any, goes to the next free slot.
+    mutating func operation(_ opcode: Opcode, _ signature: OperandSignature, imm: UInt64 = 0) {
         guard !skipping else { return }
         let n = Int(signature.parameterCount)
-        var i = Instr(op: opcode.rawValue)
+        var i = Instr(op: opcode.rawValue, imm: imm)
         if n >= 1 { i.b = source(height - n) }
         if n >= 2 { i.c = source(height - n + 1) }
         if n >= 3 { i.imm = UInt64(source(height - n + 2)) }
@@ -318,42 +315,22 @@ struct Translator: InstructionVisitor {
         if let r = signature.result { push(r) }
     }
 
+    mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) { operation(opcode, signature) }
+
+    /// Loads and stores: address `b`, stored value `c`, the offset in `imm`.
     mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) {
-        guard !skipping else { return }
-        let n = Int(signature.parameterCount)
-        var i = Instr(op: opcode.rawValue, imm: memarg.offset)
-        i.b = source(height - n)
-        if n == 2 { i.c = source(height - 1) }
-        pop(n)
-        i.a = slot(height)
-        lastProducer = emit(i)
-        if let r = signature.result { push(r) }
+        operation(opcode, signature, imm: memarg.offset)
     }
 
     /// Lane instructions: the lane index is the immediate.
     mutating func visitLane(_ opcode: Opcode, signature: OperandSignature, lane: UInt8) {
-        guard !skipping else { return }
-        let n = Int(signature.parameterCount)
-        var i = Instr(op: opcode.rawValue, imm: UInt64(lane))
-        i.b = source(height - n)
-        if n == 2 { i.c = source(height - 1) }
-        pop(n)
-        i.a = slot(height)
-        lastProducer = emit(i)
-        if let r = signature.result { push(r) }
+        operation(opcode, signature, imm: UInt64(lane))
     }
 
     /// Lane loads and stores: address `b`, vector `c`; the immediate holds the offset in its low
     /// 32 bits and the lane above them (memory32 offsets fit in 32 bits).
     mutating func visitMemoryLane(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) {
-        guard !skipping else { return }
-        var i = Instr(op: opcode.rawValue, imm: memarg.offset | UInt64(lane) << 32)
-        i.b = source(height - 2)
-        i.c = source(height - 1)
-        pop(2)
-        i.a = slot(height)
-        lastProducer = emit(i)
-        if let r = signature.result { push(r) }
+        operation(opcode, signature, imm: memarg.offset | UInt64(lane) << 32)
     }
 
     mutating func visitV128Const(value: V128) {

@@ -103,8 +103,11 @@ extension Value {
         }
     }
 
-    /// Slots a value of type `t` takes (a v128 two, everything else one).
-    public static func slots(_ types: [ValueType]) -> Int { types.reduce(0) { $0 + ($1 == .v128 ? 2 : 1) } }
+    /// Slots (8 bytes each) a value of type `t` takes: a v128 two, everything else one.
+    public static func slots(of t: ValueType) -> Int { t == .v128 ? 2 : 1 }
+
+    /// Slots a sequence of values takes.
+    public static func slots(_ types: [ValueType]) -> Int { types.reduce(0) { $0 + slots(of: $1) } }
 
     /// The raw representation (the low word of a v128).
     public var bits: UInt64 {
