@@ -59,10 +59,14 @@ let package = Package(
             ],
             path: "Modules/WasmTierCLI"),
         .executableTarget(name: "WasmTierMain", dependencies: ["WasmTierCLI"], path: "Modules/WasmTierMain"),
+        // The optimizing tier. IR knows nothing of Wasm; Optimizer only of IR.
+        .target(name: "IR", path: "Modules/IR"),
+        .target(name: "Optimizer", dependencies: ["IR"], path: "Modules/Optimizer"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),
         .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
+        .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer"], exclude: ["Cases"]),
         .testTarget(name: "CLITests", dependencies: ["WasmTierMain"], path: "Tests/CLITests"),
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TextFormat"]),

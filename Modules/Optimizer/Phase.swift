@@ -1,0 +1,35 @@
+import IR
+
+/// Whether every phase validates the procedure after it runs: on when the environment sets
+/// `WASM_TIER_VALIDATE_EACH_PHASE=1` (the file tests validate after each pass themselves).
+let validateEachPhase: Bool = {
+    if let value = getenvString("WASM_TIER_VALIDATE_EACH_PHASE") { return value == "1" }
+    return false
+}()
+
+/// Runs one phase (B3's PhaseScope): with validation on, a phase that breaks the IR stops the
+/// process with the IR from before the phase and the errors, because broken IR is a compiler
+/// bug, never a user error.
+@discardableResult
+func phase(_ name: String, _ procedure: Procedure, _ body: () -> Bool) -> Bool {
+    guard validateEachPhase else { return body() }
+    let before = procedure.printed()
+    let changed = body()
+    let errors = procedure.validate()
+    if !errors.isEmpty {
+        preconditionFailure(
+            "IR invalid after \(name):\n" + errors.map(\.description).joined(separator: "\n") + "\nIR before \(name):\n" + before)
+    }
+    return changed
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func getenvString(_ name: String) -> String? {
+    guard let p = getenv(name) else { return nil }
+    return String(cString: p)
+}

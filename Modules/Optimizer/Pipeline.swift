@@ -1,0 +1,42 @@
+import IR
+
+/// The optimization pipeline, top to bottom (B3's generateToAir up to lowering). Each step says
+/// what holds after it. Level 0 only validates; level 1 and up run everything below.
+///
+/// Still to come, in this order, as the issue lists them: hoisting loop invariants after CSE,
+/// folding bounds checks after it, and placing constants before lowering to Air.
+package func optimize(_ procedure: Procedure, level: Int = 2) {
+    precondition(procedure.validate().isEmpty, "invalid IR given to optimize:\n\(procedure.validate())\n\(procedure)")
+    guard level > 0 else { return }
+
+    // Constants folded, identities applied, canonical forms (constants on the right,
+    // `add x, -c`, reduced shift amounts), constant branches turned into jumps.
+    reduceStrength(procedure)
+
+    // No pure value is computed twice along a dominator path; no load repeats one in its block.
+    if eliminateCommonSubexpressions(procedure) {
+        // The merged values may enable more folding.
+        reduceStrength(procedure)
+    }
+
+    // No branch with equal targets, no jump-only blocks, no jump into a single-predecessor
+    // block, no unreachable blocks.
+    simplifyCFG(procedure)
+
+    // Every remaining value is needed: no identities, nops or unused pure values.
+    eliminateDeadCode(procedure)
+
+    precondition(procedure.validate().isEmpty, "optimize produced invalid IR:\n\(procedure.validate())\n\(procedure)")
+}
+
+/// Runs a pass by its phase name, for file tests (`test pass NAME`) and for tools.
+/// Returns nil for an unknown name.
+package func runPass(named name: String, on procedure: Procedure) -> Bool? {
+    switch name {
+    case "reduceStrength": reduceStrength(procedure)
+    case "eliminateCommonSubexpressions": eliminateCommonSubexpressions(procedure)
+    case "simplifyCFG": simplifyCFG(procedure)
+    case "eliminateDeadCode": eliminateDeadCode(procedure)
+    default: nil
+    }
+}
