@@ -62,11 +62,15 @@ let package = Package(
         // The optimizing tier. IR knows nothing of Wasm; Optimizer only of IR.
         .target(name: "IR", path: "Modules/IR"),
         .target(name: "Optimizer", dependencies: ["IR"], path: "Modules/Optimizer"),
+        // Air knows nothing of IR; the backend lowers IR to Air and emits Air.
+        .target(name: "Air", path: "Modules/Air"),
+        .target(name: "X86_64Backend", dependencies: ["IR", "Air"], path: "Modules/X86_64Backend"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),
         .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
         .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer"], exclude: ["Cases"]),
+        .testTarget(name: "X86_64BackendTests", dependencies: ["Air", "X86_64Backend"]),
         .testTarget(name: "CLITests", dependencies: ["WasmTierMain"], path: "Tests/CLITests"),
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TextFormat"]),

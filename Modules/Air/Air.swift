@@ -1,0 +1,326 @@
+/// Air: the optimizing tier's machine-level IR (JavaScriptCore's "assembly IR"). Instructions
+/// are close to machine instructions but name temporaries instead of registers until register
+/// allocation. Air knows nothing of the SSA IR above it; each backend lowers IR to Air and
+/// emits Air through its assembler. The opcode table is `Tools/Spec/air-opcodes.txt`.
+
+/// A register bank: general purpose or floating point.
+package enum Bank: UInt8, Sendable, Hashable {
+    case gp, fp
+}
+
+/// A machine register: a bank and the target's number for it (x86-64: rax=0 ... r15=15,
+/// xmm0=0 ... xmm15=15). Names belong to the target (`TargetRegisters`).
+package struct Reg: Hashable, Sendable {
+    package var bank: Bank
+    package var index: UInt8
+    package init(_ bank: Bank, _ index: UInt8) {
+        self.bank = bank
+        self.index = index
+    }
+}
+
+/// A temporary: a virtual register of a bank, or a machine register (precolored).
+package enum Tmp: Hashable, Sendable {
+    case virtual(Bank, UInt32)
+    case reg(Reg)
+
+    package var bank: Bank {
+        switch self {
+        case .virtual(let b, _): b
+        case .reg(let r): r.bank
+        }
+    }
+
+    package var isReg: Bool {
+        if case .reg = self { return true }
+        return false
+    }
+}
+
+/// Comparisons of integers (B3's RelationalCondition).
+package enum RelationalCondition: UInt8, Sendable, CaseIterable {
+    case equal, notEqual, above, aboveOrEqual, below, belowOrEqual
+    case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual
+
+    package var name: String {
+        switch self {
+        case .equal: "Equal"
+        case .notEqual: "NotEqual"
+        case .above: "Above"
+        case .aboveOrEqual: "AboveOrEqual"
+        case .below: "Below"
+        case .belowOrEqual: "BelowOrEqual"
+        case .greaterThan: "GreaterThan"
+        case .greaterThanOrEqual: "GreaterThanOrEqual"
+        case .lessThan: "LessThan"
+        case .lessThanOrEqual: "LessThanOrEqual"
+        }
+    }
+
+    package var inverted: RelationalCondition {
+        switch self {
+        case .equal: .notEqual
+        case .notEqual: .equal
+        case .above: .belowOrEqual
+        case .aboveOrEqual: .below
+        case .below: .aboveOrEqual
+        case .belowOrEqual: .above
+        case .greaterThan: .lessThanOrEqual
+        case .greaterThanOrEqual: .lessThan
+        case .lessThan: .greaterThanOrEqual
+        case .lessThanOrEqual: .greaterThan
+        }
+    }
+}
+
+/// Conditions on the result of a bitwise test (B3's ResultCondition).
+package enum ResultCondition: UInt8, Sendable, CaseIterable {
+    case zero, nonZero, signed, positiveOrZero
+
+    package var name: String {
+        switch self {
+        case .zero: "Zero"
+        case .nonZero: "NonZero"
+        case .signed: "Signed"
+        case .positiveOrZero: "PositiveOrZero"
+        }
+    }
+}
+
+/// Comparisons of floats: ordered ones are false when either side is NaN, unordered ones true.
+package enum DoubleCondition: UInt8, Sendable, CaseIterable {
+    case equalAndOrdered, notEqualAndOrdered, greaterThanAndOrdered, greaterThanOrEqualAndOrdered
+    case lessThanAndOrdered, lessThanOrEqualAndOrdered
+    case equalOrUnordered, notEqualOrUnordered, greaterThanOrUnordered, greaterThanOrEqualOrUnordered
+    case lessThanOrUnordered, lessThanOrEqualOrUnordered
+
+    package var name: String {
+        switch self {
+        case .equalAndOrdered: "DoubleEqualAndOrdered"
+        case .notEqualAndOrdered: "DoubleNotEqualAndOrdered"
+        case .greaterThanAndOrdered: "DoubleGreaterThanAndOrdered"
+        case .greaterThanOrEqualAndOrdered: "DoubleGreaterThanOrEqualAndOrdered"
+        case .lessThanAndOrdered: "DoubleLessThanAndOrdered"
+        case .lessThanOrEqualAndOrdered: "DoubleLessThanOrEqualAndOrdered"
+        case .equalOrUnordered: "DoubleEqualOrUnordered"
+        case .notEqualOrUnordered: "DoubleNotEqualOrUnordered"
+        case .greaterThanOrUnordered: "DoubleGreaterThanOrUnordered"
+        case .greaterThanOrEqualOrUnordered: "DoubleGreaterThanOrEqualOrUnordered"
+        case .lessThanOrUnordered: "DoubleLessThanOrUnordered"
+        case .lessThanOrEqualOrUnordered: "DoubleLessThanOrEqualOrUnordered"
+        }
+    }
+}
+
+/// A memory operand: base + index * scale + offset.
+package struct Address: Hashable, Sendable {
+    package var base: Tmp
+    package var index: Tmp?
+    package var scale: UInt8
+    package var offset: Int32
+
+    package init(base: Tmp, index: Tmp? = nil, scale: UInt8 = 1, offset: Int32 = 0) {
+        precondition([1, 2, 4, 8].contains(scale), "scale must be 1, 2, 4 or 8")
+        self.base = base
+        self.index = index
+        self.scale = scale
+        self.offset = offset
+    }
+}
+
+/// What kind of argument a form takes (the table's KIND column).
+package enum ArgKind: UInt8, Sendable {
+    case tmp, imm, bigImm, addr, relCond, resCond, doubleCond
+}
+
+/// One argument of an instruction.
+package enum Arg: Hashable, Sendable {
+    case tmp(Tmp)
+    case imm(Int32)
+    case bigImm(Int64)
+    case addr(Address)
+    case relCond(RelationalCondition)
+    case resCond(ResultCondition)
+    case doubleCond(DoubleCondition)
+
+    package var kind: ArgKind {
+        switch self {
+        case .tmp: .tmp
+        case .imm: .imm
+        case .bigImm: .bigImm
+        case .addr: .addr
+        case .relCond: .relCond
+        case .resCond: .resCond
+        case .doubleCond: .doubleCond
+        }
+    }
+
+    package var imm32: Int32 {
+        guard case .imm(let v) = self else { preconditionFailure("not an Imm: \(self)") }
+        return v
+    }
+
+    package var imm64: Int64 {
+        guard case .bigImm(let v) = self else { preconditionFailure("not a BigImm: \(self)") }
+        return v
+    }
+
+    package var relationalCondition: RelationalCondition {
+        guard case .relCond(let c) = self else { preconditionFailure("not a RelCond: \(self)") }
+        return c
+    }
+
+    package var resultCondition: ResultCondition {
+        guard case .resCond(let c) = self else { preconditionFailure("not a ResCond: \(self)") }
+        return c
+    }
+
+    package var doubleCondition: DoubleCondition {
+        guard case .doubleCond(let c) = self else { preconditionFailure("not a DoubleCond: \(self)") }
+        return c
+    }
+}
+
+/// How an instruction treats one argument (the table's ROLE column).
+package enum Role: UInt8, Sendable {
+    case use, def, zeroDef, useDef, useZeroDef, useAddress, scratch
+
+    package var isUse: Bool { self == .use || self == .useDef || self == .useZeroDef }
+    package var isDef: Bool { self == .def || self == .zeroDef || self == .useDef || self == .useZeroDef || self == .scratch }
+}
+
+/// Role, bank and width of one argument position.
+package struct ArgRole: Sendable {
+    package let role: Role
+    package let bank: Bank
+    package let width: Int
+    package init(_ role: Role, _ bank: Bank, _ width: Int) {
+        self.role = role
+        self.bank = bank
+        self.width = width
+    }
+}
+
+/// The architectures Air has backends for.
+package enum Architecture: Sendable {
+    case x86_64
+}
+
+/// One legal combination of argument kinds, perhaps only on one architecture.
+package struct Form: Sendable {
+    package let kinds: [ArgKind]
+    package let only: Architecture?
+    package init(_ kinds: [ArgKind], only: Architecture? = nil) {
+        self.kinds = kinds
+        self.only = only
+    }
+}
+
+/// The table's facts about one Air opcode (generated from `Tools/Spec/air-opcodes.txt`).
+package struct OpcodeInfo: Sendable {
+    package let name: String
+    package let roles: [ArgRole]
+    package let forms: [Form]
+    package var branch = false
+    package var terminal = false
+    package var `return` = false
+    package var effects = false
+}
+
+/// One Air instruction.
+package struct Inst: Hashable, Sendable {
+    package var opcode: Opcode
+    package var args: [Arg]
+    /// The source offset this instruction came from (UInt32.max for none).
+    package var origin: UInt32
+
+    package init(_ opcode: Opcode, _ args: [Arg], origin: UInt32 = .max) {
+        self.opcode = opcode
+        self.args = args
+        self.origin = origin
+    }
+
+    package static func == (a: Inst, b: Inst) -> Bool { a.opcode == b.opcode && a.args == b.args && a.origin == b.origin }
+    package func hash(into h: inout Hasher) {
+        h.combine(opcode)
+        h.combine(args)
+    }
+
+    /// Whether the arguments match one of the opcode's forms on `architecture`.
+    package func isValidForm(on architecture: Architecture) -> Bool {
+        let kinds = args.map(\.kind)
+        return opcode.info.forms.contains { ($0.only == nil || $0.only == architecture) && $0.kinds == kinds }
+    }
+
+    /// Calls `body` for every temporary the instruction reads or writes, with its role, bank
+    /// and width; the base and index of an address are uses. Liveness and register allocation
+    /// see instructions only through this.
+    package func forEachTmp(_ body: (Tmp, Role, Bank, Int) -> Void) {
+        let roles = opcode.info.roles
+        for (i, arg) in args.enumerated() {
+            switch arg {
+            case .tmp(let t): body(t, roles[i].role, roles[i].bank, roles[i].width)
+            case .addr(let a):
+                body(a.base, .use, .gp, 64)
+                if let index = a.index { body(index, .use, .gp, 64) }
+            default: break
+            }
+        }
+    }
+
+    /// Rewrites every temporary (the allocator replaces virtual ones by registers).
+    package mutating func mapTmps(_ transform: (Tmp) -> Tmp) {
+        for i in args.indices {
+            switch args[i] {
+            case .tmp(let t): args[i] = .tmp(transform(t))
+            case .addr(var a):
+                a.base = transform(a.base)
+                a.index = a.index.map(transform)
+                args[i] = .addr(a)
+            default: break
+            }
+        }
+    }
+}
+
+/// A basic block of Air: instructions (the last one terminal) and successors.
+package struct AirBlock: Sendable {
+    package var insts: [Inst] = []
+    package var successors: [Int] = []
+    package init() {}
+}
+
+/// Register names and roles of a target, which Air's printer and allocators need but Air
+/// does not define.
+package protocol TargetRegisters {
+    static func name(of reg: Reg) -> String
+    /// Registers the allocator may hand out, in order of preference.
+    static func allocatable(_ bank: Bank) -> [Reg]
+    /// Registers a callee must preserve.
+    static var calleeSaved: [Reg] { get }
+}
+
+/// A function in Air.
+package struct Code: Sendable {
+    package var name: String
+    package var blocks: [AirBlock] = []
+    /// How many virtual temporaries of each bank exist (their numbers are 0 ..< count).
+    package var tmpCount: [Bank: UInt32] = [.gp: 0, .fp: 0]
+    /// Bytes of spill slots and other frame data below the saved registers (set by allocation).
+    package var frameSize = 0
+    /// Callee-saved registers the code uses (set by allocation), saved in the prologue.
+    package var usedCalleeSaved: [Reg] = []
+
+    package init(name: String) { self.name = name }
+
+    package mutating func newTmp(_ bank: Bank) -> Tmp {
+        let n = tmpCount[bank, default: 0]
+        tmpCount[bank] = n + 1
+        return .virtual(bank, n)
+    }
+
+    package mutating func addBlock() -> Int {
+        blocks.append(AirBlock())
+        return blocks.count - 1
+    }
+}

@@ -1,0 +1,54 @@
+/// Air's text form, as B3 prints it: `bb0:` then one instruction a line, `Opcode arg, arg`.
+/// Temporaries print as `%tmpN` (general) and `%ftmpN` (float), registers by the target's
+/// names, addresses as `offset(base,index,scale)`, immediates as `$N`.
+extension Code {
+    package func printed(_ registers: any TargetRegisters.Type) -> String {
+        var out = ""
+        for (b, block) in blocks.enumerated() {
+            out += "bb\(b):\n"
+            for inst in block.insts {
+                out += "    " + inst.printed(registers)
+                if inst.opcode.info.branch || inst.opcode.info.terminal, !block.successors.isEmpty {
+                    out += (inst.args.isEmpty ? " " : ", ") + block.successors.map { "^bb\($0)" }.joined(separator: ", ")
+                }
+                out += "\n"
+            }
+        }
+        return out
+    }
+}
+
+extension Inst {
+    package func printed(_ registers: any TargetRegisters.Type) -> String {
+        let name = opcode.info.name
+        return args.isEmpty ? name : name + " " + args.map { $0.printed(registers) }.joined(separator: ", ")
+    }
+}
+
+extension Tmp {
+    package func printed(_ registers: any TargetRegisters.Type) -> String {
+        switch self {
+        case .virtual(.gp, let n): "%tmp\(n)"
+        case .virtual(.fp, let n): "%ftmp\(n)"
+        case .reg(let r): "%" + registers.name(of: r)
+        }
+    }
+}
+
+extension Arg {
+    package func printed(_ registers: any TargetRegisters.Type) -> String {
+        switch self {
+        case .tmp(let t): return t.printed(registers)
+        case .imm(let v): return "$\(v)"
+        case .bigImm(let v): return "$\(v)"
+        case .addr(let a):
+            var s = a.offset == 0 ? "" : "\(a.offset)"
+            s += "(" + a.base.printed(registers)
+            if let index = a.index { s += "," + index.printed(registers) + ",\(a.scale)" }
+            return s + ")"
+        case .relCond(let c): return c.name
+        case .resCond(let c): return c.name
+        case .doubleCond(let c): return c.name
+        }
+    }
+}
