@@ -64,13 +64,14 @@ let package = Package(
         .target(name: "Optimizer", dependencies: ["IR"], path: "Modules/Optimizer"),
         // Air knows nothing of IR; the backend lowers IR to Air and emits Air.
         .target(name: "Air", path: "Modules/Air"),
-        .target(name: "X86_64Backend", dependencies: ["IR", "Air"], path: "Modules/X86_64Backend"),
+        .target(name: "MachineCode", path: "Modules/MachineCode"),
+        .target(name: "X86_64Backend", dependencies: ["IR", "Air", "MachineCode"], path: "Modules/X86_64Backend"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),
         .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
-        .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer"], exclude: ["Cases"]),
-        .testTarget(name: "X86_64BackendTests", dependencies: ["Air", "X86_64Backend"]),
+        .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer", "X86_64Backend"], exclude: ["Cases"]),
+        .testTarget(name: "X86_64BackendTests", dependencies: ["IR", "Optimizer", "Air", "X86_64Backend", "MachineCode"]),
         .testTarget(name: "CLITests", dependencies: ["WasmTierMain"], path: "Tests/CLITests"),
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TextFormat"]),

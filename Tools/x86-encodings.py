@@ -228,7 +228,7 @@ def table():
 # test, setcc, movzx, jcc, jmp, cmov, ucomis, ret), checked by EncodingTests' sequence tests.
 COMPOSITE = {"compare32", "compare64", "test32", "test64", "moveConditionallyTest32", "moveConditionallyTest64",
              "branch32", "branch64", "branchTest32", "branchTest64", "branchFloat", "branchDouble",
-             "compareFloat", "compareDouble", "jump", "retVoid", "ret32", "ret64", "retFloat", "retDouble", "oops"}
+             "compareFloat", "compareDouble", "jump", "retVoid", "ret32", "ret64", "retFloat", "retDouble", "oops", "trap"}
 
 
 def check_coverage():

@@ -298,6 +298,8 @@ package protocol TargetRegisters {
     static func allocatable(_ bank: Bank) -> [Reg]
     /// Registers a callee must preserve.
     static var calleeSaved: [Reg] { get }
+    /// The stack pointer, base of spill slots.
+    static var stackPointer: Reg { get }
 }
 
 /// A function in Air.
@@ -322,5 +324,19 @@ package struct Code: Sendable {
     package mutating func addBlock() -> Int {
         blocks.append(AirBlock())
         return blocks.count - 1
+    }
+}
+
+extension Code {
+    /// Puts the blocks in `order` (a permutation of their indices) and renumbers successors.
+    package mutating func reorder(_ order: [Int]) {
+        precondition(order.count == blocks.count && Set(order).count == order.count, "not a permutation")
+        var newIndex = Array(repeating: 0, count: blocks.count)
+        for (i, old) in order.enumerated() { newIndex[old] = i }
+        blocks = order.map { old in
+            var b = blocks[old]
+            b.successors = b.successors.map { newIndex[$0] }
+            return b
+        }
     }
 }

@@ -7,7 +7,11 @@
 /// not pick one that the code generated at run time would not. Bit operations on floats
 /// (`neg`, `abs`, `copysign`, `bitcast`) fold whatever the operand.
 package enum Evaluate {
-    package static func evaluate(_ opcode: Opcode, _ type: IRType, _ operandType: IRType, _ a: UInt64, _ b: UInt64 = 0) -> UInt64? {
+    /// With `nans`, arithmetic that produces a NaN returns the NaN this machine's hardware
+    /// produces (the IR interpreter's choice, to compare with native code); folding leaves it off.
+    package static func evaluate(
+        _ opcode: Opcode, _ type: IRType, _ operandType: IRType, _ a: UInt64, _ b: UInt64 = 0, nans: Bool = false
+    ) -> UInt64? {
         let wide = operandType.bitWidth == 64
         let mask: UInt64 = wide ? .max : 0xFFFF_FFFF
         func signed(_ x: UInt64) -> Int64 { wide ? Int64(bitPattern: x) : Int64(Int32(truncatingIfNeeded: x)) }
@@ -16,7 +20,7 @@ package enum Evaluate {
         let width = UInt64(operandType.bitWidth)
 
         if operandType.isFloat || (type.isFloat && opcode != .bitcast) {
-            return floating(opcode, type, operandType, a, b)
+            return floating(opcode, type, operandType, a, b, nans: nans)
         }
         switch opcode {
         case .add: return (a &+ b) & mask
@@ -69,13 +73,15 @@ package enum Evaluate {
     }
 
     /// Float results and float operands.
-    private static func floating(_ opcode: Opcode, _ type: IRType, _ operandType: IRType, _ a: UInt64, _ b: UInt64) -> UInt64? {
+    private static func floating(
+        _ opcode: Opcode, _ type: IRType, _ operandType: IRType, _ a: UInt64, _ b: UInt64, nans: Bool
+    ) -> UInt64? {
         if operandType == .f32 {
             let x = Float(bitPattern: UInt32(truncatingIfNeeded: a)), y = Float(bitPattern: UInt32(truncatingIfNeeded: b))
-            if let bits = common(opcode, type, x, y, sign: 0x8000_0000) { return bits }
+            if let bits = common(opcode, type, x, y, sign: 0x8000_0000, nans: nans) { return bits }
         } else if operandType == .f64 {
             let x = Double(bitPattern: a), y = Double(bitPattern: b)
-            if let bits = common(opcode, type, x, y, sign: 0x8000_0000_0000_0000) { return bits }
+            if let bits = common(opcode, type, x, y, sign: 0x8000_0000_0000_0000, nans: nans) { return bits }
         }
         // Integer operands, float result: conversions.
         let from = operandType
@@ -89,13 +95,14 @@ package enum Evaluate {
         }
     }
 
-    private static func common<F: BinaryFloatingPoint>(_ opcode: Opcode, _ type: IRType, _ x: F, _ y: F, sign: UInt64) -> UInt64?
-    where F.RawSignificand: FixedWidthInteger {
+    private static func common<F: BinaryFloatingPoint>(
+        _ opcode: Opcode, _ type: IRType, _ x: F, _ y: F, sign: UInt64, nans: Bool
+    ) -> UInt64? where F.RawSignificand: FixedWidthInteger {
         func bits(_ f: F) -> UInt64 {
             if let f = f as? Float { return UInt64(f.bitPattern) }
             return (f as! Double).bitPattern
         }
-        func arithmetic(_ f: F) -> UInt64? { f.isNaN ? nil : bits(f) }
+        func arithmetic(_ f: F) -> UInt64? { f.isNaN && !nans ? nil : bits(f) }
         func bool(_ c: Bool) -> UInt64 { c ? 1 : 0 }
         switch opcode {
         case .add: return arithmetic(x + y)
@@ -111,7 +118,7 @@ package enum Evaluate {
         case .abs: return bits(x) & ~sign
         case .copysign: return (bits(x) & ~sign) | (bits(y) & sign)
         case .fmin, .fmax:
-            if x.isNaN || y.isNaN { return nil }
+            if x.isNaN || y.isNaN { return nans ? arithmetic(x + y) : nil }
             if x == y { return opcode == .fmin ? bits(x) | bits(y) : bits(x) & bits(y) }  // -0 vs +0
             return bits(opcode == .fmin ? Swift.min(x, y) : Swift.max(x, y))
         case .eq: return bool(x == y)
@@ -120,8 +127,8 @@ package enum Evaluate {
         case .gt: return bool(x > y)
         case .le: return bool(x <= y)
         case .ge: return bool(x >= y)
-        case .fpromote: return x.isNaN ? nil : Double(x).bitPattern
-        case .fdemote: return x.isNaN ? nil : UInt64(Float(x).bitPattern)
+        case .fpromote: return x.isNaN && !nans ? nil : Double(x).bitPattern
+        case .fdemote: return x.isNaN && !nans ? nil : UInt64(Float(x).bitPattern)
         case .bitcast: return bits(x)
         case .f2s, .f2u, .f2sSat, .f2uSat: return truncate(opcode, type, Double(x), isNaN: x.isNaN)
         default: return nil

@@ -1,4 +1,5 @@
 import Air
+import MachineCode
 
 /// A position in the code, bound once, that jumps can name before it is bound.
 package struct Label: Hashable, Sendable {
@@ -20,6 +21,10 @@ package struct MacroAssembler {
     package var nextBlock: Label?
     /// Emits the epilogue before a return; set by the code generator.
     package var epilogue: ((inout MacroAssembler) -> Void)?
+    /// Where traps go after recording their code: the function's unwind stub.
+    package var trapExit: Label?
+    /// The Wasm offset of the instruction being emitted, for trap sites.
+    package var origin: UInt32 = .max
 
     package init() {}
 
@@ -543,4 +548,12 @@ package struct MacroAssembler {
     }
 
     package mutating func oops() { ud2() }
+
+    /// Records the trap code and origin in the context and leaves through the unwind stub.
+    package mutating func trap(_ code: Int32) {
+        store32(code, Memory(X86Registers.context, ContextLayout.trapCode))
+        store32(Int32(bitPattern: origin), Memory(X86Registers.context, ContextLayout.trapOrigin))
+        guard let trapExit else { preconditionFailure("trap without an unwind stub") }
+        jmp(trapExit)
+    }
 }

@@ -95,6 +95,7 @@ package enum X86Registers: TargetRegisters {
     }
 
     package static var calleeSaved: [Reg] { [GPR.rbx, .rbp, .r12, .r13, .r14, .r15].map(\.reg) }
+    package static var stackPointer: Reg { GPR.rsp.reg }
 
     /// The register that holds the instance context.
     package static let context = GPR.r14

@@ -2,6 +2,7 @@ import Foundation
 import IR
 import Optimizer
 import Testing
+import X86_64Backend
 
 // Text file tests for the IR and its passes, in the style of Cranelift's filetests (see
 // Docs/IR.md, "File tests"). Every `*.ir` file under Cases/ is one test case. A file starts
@@ -13,6 +14,9 @@ import Testing
 //   test verifier               validate reports exactly the errors the lines state
 //   test pass NAME[,NAME...]    the procedure after those passes (validated after each)
 //   test optimize               the procedure after the whole pipeline
+//   test run                    each `; run: @f(ARGS) == RESULT` (or `traps CODE`) line holds
+//                               for the IR interpreter and for x86-64 code, before and after
+//                               the pipeline (RESULT `nan` is any NaN)
 //
 // WASM_TIER_BLESS=1 rewrites the expected output in place; review the diff like code.
 
@@ -51,7 +55,7 @@ struct FileTest {
     }
 
     enum Kind {
-        case parse, verifier, optimize
+        case parse, verifier, optimize, run
         case passes([String])
     }
 
@@ -65,6 +69,7 @@ struct FileTest {
             case "parse": kinds.append(.parse)
             case "verifier": kinds.append(.verifier)
             case "optimize": kinds.append(.optimize)
+            case "run": kinds.append(.run)
             case "pass" where words.count == 3: kinds.append(.passes(words[2].split(separator: ",").map(String.init)))
             default: return ["\(path): unknown test line '\(line)'"]
             }
@@ -95,6 +100,8 @@ struct FileTest {
                     }
                 case .verifier:
                     failures += verify(p, offset: headerLines)
+                case .run:
+                    failures += runLines(p, from: end)
                 case .optimize, .passes:
                     let proc = p.procedure
                     if case .passes(let names) = kind {
@@ -110,7 +117,8 @@ struct FileTest {
                     }
                     let actual = proc.printed().split(separator: "\n").map { "; " + $0 }
                     var expectedEnd = end
-                    while expectedEnd < lines.count, lines[expectedEnd].hasPrefix(";"), !lines[expectedEnd].hasPrefix(";;") {
+                    while expectedEnd < lines.count, lines[expectedEnd].hasPrefix(";"), !lines[expectedEnd].hasPrefix(";;"),
+                          !lines[expectedEnd].hasPrefix("; run:") {
                         expectedEnd += 1
                     }
                     let expected = Array(lines[end..<expectedEnd])
@@ -172,6 +180,86 @@ struct FileTest {
             failures.append("\(path):\(p.firstLine + offset): unexpected verifier error: \(r.error)")
         }
         return failures
+    }
+
+    /// The `; run:` lines after a procedure, each checked four ways: interpreted and native,
+    /// as written and optimized.
+    func runLines(_ p: ParsedProcedure, from start: Int) -> [String] {
+        var failures: [String] = []
+        var directives: [(line: Int, text: String)] = []
+        var k = start
+        while k < lines.count, lines[k].hasPrefix(";") {
+            if lines[k].hasPrefix("; run:") { directives.append((k + 1, String(lines[k].dropFirst(6)).trimmingCharacters(in: .whitespaces))) }
+            k += 1
+        }
+        if directives.isEmpty { return ["\(path):\(p.firstLine + headerLines): no '; run:' lines"] }
+        // Printing and parsing gives an independent copy to optimize.
+        let original = p.procedure
+        guard let optimized = try? IRParser.parse(original.printed()).first?.procedure else {
+            return ["\(path): cannot reparse \(original.name)"]
+        }
+        optimize(optimized)
+        var natives: [(String, NativeProcedure)] = []
+        for (label, proc) in [("as written", original), ("optimized", optimized)] {
+            do {
+                natives.append((label, try NativeProcedure(proc)))
+            } catch {
+                failures.append("\(path):\(p.firstLine + headerLines): cannot compile \(label): \(error)")
+            }
+        }
+        for d in directives {
+            guard let (arguments, expected) = parseRun(d.text, original) else {
+                failures.append("\(path):\(d.line): cannot read '\(d.text)'")
+                continue
+            }
+            var results: [(String, RunResult?)] = [
+                ("interpreted", interpret(original, arguments: arguments)),
+                ("interpreted, optimized", interpret(optimized, arguments: arguments)),
+            ]
+            for (label, native) in natives { results.append(("x86-64, \(label)", native.call(arguments))) }
+            for (label, result) in results where !matches(result, expected, original.resultTypes.first) {
+                failures.append("\(path):\(d.line): \(label): \(result.map(\.description) ?? "cannot run") for '\(d.text)'")
+            }
+        }
+        return failures
+    }
+
+    enum Expected {
+        case value(UInt64?)  // nil: any NaN
+        case trap(UInt64)
+        case nothing
+    }
+
+    /// `@name(ARG, ...) == RESULT`, `@name(ARG, ...) traps CODE` or `@name(ARG, ...)`.
+    func parseRun(_ text: String, _ proc: Procedure) -> ([UInt64], Expected)? {
+        guard text.hasPrefix("@\(proc.name)("), let close = text.firstIndex(of: ")") else { return nil }
+        let argText = text[text.index(text.startIndex, offsetBy: proc.name.count + 2)..<close]
+        let items = argText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard items.count == proc.parameterTypes.count else { return nil }
+        var arguments: [UInt64] = []
+        for (item, type) in zip(items, proc.parameterTypes) {
+            guard let bits = IRParser.constantBits(Substring(item), type) else { return nil }
+            arguments.append(bits)
+        }
+        let rest = text[text.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        if rest.isEmpty { return (arguments, .nothing) }
+        if rest.hasPrefix("traps ") { return UInt64(rest.dropFirst(6)).map { (arguments, .trap($0)) } }
+        guard rest.hasPrefix("== "), let type = proc.resultTypes.first else { return nil }
+        let value = rest.dropFirst(3).trimmingCharacters(in: .whitespaces)
+        if value == "nan" && type.isFloat { return (arguments, .value(nil)) }
+        return IRParser.constantBits(Substring(value), type).map { (arguments, .value($0)) }
+    }
+
+    func matches(_ result: RunResult?, _ expected: Expected, _ type: IRType?) -> Bool {
+        switch (result, expected) {
+        case (.returned(let r), .nothing): return r.isEmpty
+        case (.trapped(let c), .trap(let e)): return c == e
+        case (.returned(let r), .value(let e?)): return r == [e]
+        case (.returned(let r), .value(nil)):
+            guard r.count == 1, let type else { return false }
+            return type == .f32 ? Float(bitPattern: UInt32(truncatingIfNeeded: r[0])).isNaN : Double(bitPattern: r[0]).isNaN
+        default: return false
+        }
     }
 
     func diff(_ expected: [String], _ actual: [String]) -> String {

@@ -73,46 +73,47 @@ package enum Opcode: UInt16, CaseIterable, Sendable {
     case retFloat = 68
     case retDouble = 69
     case oops = 70
-    case moveFloat = 71
-    case moveDouble = 72
-    case move32ToFloat = 73
-    case moveFloatTo32 = 74
-    case move64ToDouble = 75
-    case moveDoubleTo64 = 76
-    case addFloat = 77
-    case addDouble = 78
-    case subFloat = 79
-    case subDouble = 80
-    case mulFloat = 81
-    case mulDouble = 82
-    case divFloat = 83
-    case divDouble = 84
-    case sqrtFloat = 85
-    case sqrtDouble = 86
-    case x86MinFloat = 87
-    case x86MinDouble = 88
-    case x86MaxFloat = 89
-    case x86MaxDouble = 90
-    case andFloat = 91
-    case andDouble = 92
-    case orFloat = 93
-    case orDouble = 94
-    case xorFloat = 95
-    case xorDouble = 96
-    case roundFloat = 97
-    case roundDouble = 98
-    case convertInt32ToFloat = 99
-    case convertInt64ToFloat = 100
-    case convertInt32ToDouble = 101
-    case convertInt64ToDouble = 102
-    case truncateFloatToInt32 = 103
-    case truncateFloatToInt64 = 104
-    case truncateDoubleToInt32 = 105
-    case truncateDoubleToInt64 = 106
-    case convertFloatToDouble = 107
-    case convertDoubleToFloat = 108
-    case compareFloat = 109
-    case compareDouble = 110
+    case trap = 71
+    case moveFloat = 72
+    case moveDouble = 73
+    case move32ToFloat = 74
+    case moveFloatTo32 = 75
+    case move64ToDouble = 76
+    case moveDoubleTo64 = 77
+    case addFloat = 78
+    case addDouble = 79
+    case subFloat = 80
+    case subDouble = 81
+    case mulFloat = 82
+    case mulDouble = 83
+    case divFloat = 84
+    case divDouble = 85
+    case sqrtFloat = 86
+    case sqrtDouble = 87
+    case x86MinFloat = 88
+    case x86MinDouble = 89
+    case x86MaxFloat = 90
+    case x86MaxDouble = 91
+    case andFloat = 92
+    case andDouble = 93
+    case orFloat = 94
+    case orDouble = 95
+    case xorFloat = 96
+    case xorDouble = 97
+    case roundFloat = 98
+    case roundDouble = 99
+    case convertInt32ToFloat = 100
+    case convertInt64ToFloat = 101
+    case convertInt32ToDouble = 102
+    case convertInt64ToDouble = 103
+    case truncateFloatToInt32 = 104
+    case truncateFloatToInt64 = 105
+    case truncateDoubleToInt32 = 106
+    case truncateDoubleToInt64 = 107
+    case convertFloatToDouble = 108
+    case convertDoubleToFloat = 109
+    case compareFloat = 110
+    case compareDouble = 111
 }
 
 extension Opcode {
@@ -191,6 +192,7 @@ extension Opcode {
         OpcodeInfo(name: "RetFloat", roles: [ArgRole(.use, .fp, 32)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "RetDouble", roles: [ArgRole(.use, .fp, 64)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "Oops", roles: [], forms: [Form([])], terminal: true, effects: true),
+        OpcodeInfo(name: "Trap", roles: [ArgRole(.use, .gp, 32)], forms: [Form([.imm])], terminal: true, effects: true),
         OpcodeInfo(name: "MoveFloat", roles: [ArgRole(.use, .fp, 32), ArgRole(.def, .fp, 32)], forms: [Form([.tmp, .tmp]), Form([.addr, .tmp]), Form([.tmp, .addr])]),
         OpcodeInfo(name: "MoveDouble", roles: [ArgRole(.use, .fp, 64), ArgRole(.def, .fp, 64)], forms: [Form([.tmp, .tmp]), Form([.addr, .tmp]), Form([.tmp, .addr])]),
         OpcodeInfo(name: "Move32ToFloat", roles: [ArgRole(.use, .gp, 32), ArgRole(.def, .fp, 32)], forms: [Form([.tmp, .tmp])]),

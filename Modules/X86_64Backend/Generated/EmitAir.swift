@@ -418,6 +418,8 @@ extension MacroAssembler {
             retDouble(a[0].fpr)
         case .oops:
             oops()
+        case .trap:
+            trap(a[0].imm32)
         case .moveFloat:
             if a[0].kind == .tmp && a[1].kind == .tmp {
                 moveVector(a[0].fpr, a[1].fpr)

@@ -1,0 +1,252 @@
+/// Register allocation by linear scan over live ranges with holes (Docs/OPTIMIZING-TIER.md,
+/// "Register allocation"). After it, every temporary is a machine register, spilled values
+/// live in 8-byte slots at the bottom of the frame (addressed from the stack pointer),
+/// `frameSize` covers the slots and `usedCalleeSaved` lists the callee-saved registers the
+/// code now writes. Moves from a register to itself are gone (except 32-bit ones, which
+/// zero the upper half).
+package func allocateRegistersByLinearScan(_ code: inout Code, target: any TargetRegisters.Type) {
+    var unspillable = Set<Tmp>()
+    var slots = 0
+    while true {
+        var allocator = LinearScan(code: code, target: target, unspillable: unspillable)
+        let spilled = allocator.run()
+        if spilled.isEmpty {
+            allocator.apply(to: &code)
+            break
+        }
+        for t in spilled { insertSpillCode(for: t, slot: slots, in: &code, target: target, unspillable: &unspillable); slots += 1 }
+    }
+    code.frameSize = slots * 8
+    // Self-moves left by coalescing are free to drop, except movl, which zero-extends.
+    for b in code.blocks.indices {
+        code.blocks[b].insts.removeAll { inst in
+            guard inst.opcode == .move64 || inst.opcode == .moveDouble || inst.opcode == .moveFloat,
+                  case .tmp(let a) = inst.args[0], case .tmp(let b) = inst.args[1] else { return false }
+            return a == b
+        }
+    }
+}
+
+/// Half-open ranges of positions, sorted and disjoint.
+struct Ranges {
+    var items: [(Int, Int)] = []
+
+    /// Adds [from, to), merging with the first range (ranges arrive back to front).
+    mutating func addFront(_ from: Int, _ to: Int) {
+        if let first = items.first, to >= first.0 {
+            items[0] = (min(from, first.0), max(to, first.1))
+        } else {
+            items.insert((from, to), at: 0)
+        }
+    }
+
+    /// Starts the first range at `from` (a definition).
+    mutating func setFrom(_ from: Int) {
+        if items.isEmpty {
+            items = [(from, from + 1)]
+        } else {
+            items[0].0 = from
+        }
+    }
+
+    func overlaps(_ other: Ranges) -> Bool {
+        var i = 0, j = 0
+        while i < items.count && j < other.items.count {
+            let a = items[i], b = other.items[j]
+            if a.0 < b.1 && b.0 < a.1 { return true }
+            if a.1 <= b.1 { i += 1 } else { j += 1 }
+        }
+        return false
+    }
+
+    mutating func merge(_ other: Ranges) {
+        var all = items + other.items
+        all.sort { $0.0 < $1.0 }
+        var out: [(Int, Int)] = []
+        for r in all {
+            if let last = out.last, r.0 <= last.1 {
+                out[out.count - 1].1 = max(last.1, r.1)
+            } else {
+                out.append(r)
+            }
+        }
+        items = out
+    }
+
+    var start: Int { items.first?.0 ?? .max }
+}
+
+private struct LinearScan {
+    let code: Code
+    let target: any TargetRegisters.Type
+    let unspillable: Set<Tmp>
+    let indexer: TmpIndexer
+    var ranges: [Ranges]
+    /// Registers each virtual temporary is moved to or from (coalescing hints).
+    var hints: [[Tmp]]
+    var assignment: [Int: Reg] = [:]
+    /// What each register holds: fixed ranges plus the ranges of temporaries assigned to it.
+    var occupied: [Reg: Ranges] = [:]
+    var holders: [Reg: [Int]] = [:]
+
+    init(code: Code, target: any TargetRegisters.Type, unspillable: Set<Tmp>) {
+        self.code = code
+        self.target = target
+        self.unspillable = unspillable
+        let liveness = Liveness(code)
+        indexer = liveness.indexer
+        ranges = Array(repeating: Ranges(), count: indexer.count)
+        hints = Array(repeating: [], count: indexer.count)
+        buildRanges(liveness)
+    }
+
+    mutating func buildRanges(_ liveness: Liveness) {
+        var blockStart: [Int] = []
+        var position = 0
+        for block in code.blocks {
+            blockStart.append(position)
+            position += 2 * block.insts.count
+        }
+        for b in stride(from: code.blocks.count - 1, through: 0, by: -1) {
+            let block = code.blocks[b]
+            let from = blockStart[b], to = from + 2 * block.insts.count
+            var live = liveness.liveOut[b]
+            live.forEach { ranges[$0].addFront(from, to) }
+            for (k, inst) in block.insts.enumerated().reversed() {
+                let usePosition = from + 2 * k, defPosition = usePosition + 1
+                inst.forEachTmp { t, role, _, _ in
+                    guard role.isDef else { return }
+                    let i = indexer.index(t)
+                    if live.contains(i) {
+                        ranges[i].setFrom(defPosition)
+                    } else {
+                        ranges[i].addFront(defPosition, defPosition + 1)
+                    }
+                    if !role.isUse { live.remove(i) }
+                }
+                inst.forEachTmp { t, role, _, _ in
+                    guard role.isUse || role == .useAddress else { return }
+                    let i = indexer.index(t)
+                    ranges[i].addFront(from, usePosition + 1)
+                    live.insert(i)
+                }
+                if Self.isMove(inst.opcode), case .tmp(let a) = inst.args[0], case .tmp(let c) = inst.args[1] {
+                    hints[indexer.index(a)].append(c)
+                    hints[indexer.index(c)].append(a)
+                }
+            }
+        }
+    }
+
+    static func isMove(_ op: Opcode) -> Bool {
+        op == .move32 || op == .move64 || op == .moveFloat || op == .moveDouble
+    }
+
+    /// Allocates; returns the temporaries to spill (empty when done).
+    mutating func run() -> [Tmp] {
+        for r in target.allocatable(.gp) + target.allocatable(.fp) { occupied[r] = ranges[indexer.index(.reg(r))] }
+        var order: [Int] = []
+        for i in 0..<indexer.count {
+            if case .virtual = indexer.tmp(i), !ranges[i].items.isEmpty { order.append(i) }
+        }
+        order.sort { (ranges[$0].start, $0) < (ranges[$1].start, $1) }
+        var spilled: [Tmp] = []
+        var spilledSet = Set<Int>()
+        for i in order where !spilledSet.contains(i) {
+            let t = indexer.tmp(i)
+            let candidates = preferred(i) + target.allocatable(t.bank)
+            if let r = candidates.first(where: { occupied[$0].map { !$0.overlaps(ranges[i]) } ?? false }) {
+                assign(i, r)
+                continue
+            }
+            if !unspillable.contains(t) {
+                spilled.append(t)
+                spilledSet.insert(i)
+                continue
+            }
+            // An unspillable temporary (a spill load or store) evicts spillable ones.
+            var evicted = false
+            for r in target.allocatable(t.bank) {
+                let fixed = ranges[indexer.index(.reg(r))]
+                guard !fixed.overlaps(ranges[i]) else { continue }
+                let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
+                guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
+                for victim in victims {
+                    spilled.append(indexer.tmp(victim))
+                    spilledSet.insert(victim)
+                }
+                holders[r] = (holders[r] ?? []).filter { !victims.contains($0) }
+                var rebuilt = fixed
+                for h in holders[r]! { rebuilt.merge(ranges[h]) }
+                occupied[r] = rebuilt
+                assign(i, r)
+                evicted = true
+                break
+            }
+            precondition(evicted, "register allocation failed: too many values live at one instruction")
+        }
+        return spilled
+    }
+
+    func preferred(_ i: Int) -> [Reg] {
+        hints[i].compactMap { h in
+            switch h {
+            case .reg(let r): r
+            case .virtual: assignment[indexer.index(h)]
+            }
+        }
+    }
+
+    mutating func assign(_ i: Int, _ r: Reg) {
+        assignment[i] = r
+        occupied[r]!.merge(ranges[i])
+        holders[r, default: []].append(i)
+    }
+
+    func apply(to code: inout Code) {
+        var used = Set<Reg>()
+        for b in code.blocks.indices {
+            for k in code.blocks[b].insts.indices {
+                code.blocks[b].insts[k].mapTmps { t in
+                    guard case .virtual = t else { return t }
+                    let r = assignment[indexer.index(t)]!
+                    used.insert(r)
+                    return .reg(r)
+                }
+            }
+        }
+        code.usedCalleeSaved = target.calleeSaved.filter { used.contains($0) }
+    }
+}
+
+/// Rewrites every use of `t` as a load from its slot into a fresh temporary just before the
+/// instruction, and every definition as a store from one just after.
+private func insertSpillCode(
+    for t: Tmp, slot: Int, in code: inout Code, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>
+) {
+    let address = Arg.addr(Address(base: .reg(target.stackPointer), offset: Int32(slot * 8)))
+    let move: Opcode = t.bank == .gp ? .move64 : .moveDouble
+    for b in code.blocks.indices {
+        var out: [Inst] = []
+        for var inst in code.blocks[b].insts {
+            var mentions = false, used = false, defined = false
+            inst.forEachTmp { u, role, _, _ in
+                guard u == t else { return }
+                mentions = true
+                if role.isUse || role == .useAddress { used = true }
+                if role.isDef { defined = true }
+            }
+            guard mentions else {
+                out.append(inst)
+                continue
+            }
+            let fresh = code.newTmp(t.bank)
+            unspillable.insert(fresh)
+            inst.mapTmps { $0 == t ? fresh : $0 }
+            if used { out.append(Inst(move, [address, .tmp(fresh)])) }
+            out.append(inst)
+            if defined { out.append(Inst(move, [.tmp(fresh), address])) }
+        }
+        code.blocks[b].insts = out
+    }
+}

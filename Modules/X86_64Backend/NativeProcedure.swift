@@ -1,0 +1,48 @@
+import Air
+import IR
+import MachineCode
+
+/// An IR procedure compiled to x86-64 and mapped executable, with its entry trampoline and a
+/// context block of its own, callable from Swift. The file tests' `test run` and the backend
+/// tests run procedures through it; the Engine will install functions the same way.
+package final class NativeProcedure {
+    package let code: Code
+    package let functionBytes: Int
+    let memory: ExecutableMemory
+    let trampolineOffset: Int
+    let parameterTypes: [IRType]
+    let resultTypes: [IRType]
+    let context: UnsafeMutableRawPointer
+
+    package init(_ proc: Procedure, convention: CallingConvention = .systemV) throws {
+        let (code, function) = try compile(proc, convention: convention)
+        self.code = code
+        functionBytes = function.count
+        let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: convention)
+        let padded = function + Array(repeating: 0xCC, count: (16 - function.count % 16) % 16)
+        trampolineOffset = padded.count
+        memory = try ExecutableMemory(padded + trampoline)
+        parameterTypes = proc.parameterTypes
+        resultTypes = proc.resultTypes
+        context = .allocate(byteCount: 4096, alignment: 16)
+        context.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+    }
+
+    deinit { context.deallocate() }
+
+    typealias Entry = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt64>, UnsafeRawPointer) -> Int32
+
+    /// Calls the procedure with raw arguments (an i32 or f32 in the low 32 bits).
+    package func call(_ arguments: [UInt64]) -> RunResult {
+        precondition(arguments.count == parameterTypes.count, "wrong number of arguments")
+        var slots = arguments + [0]
+        let entry = unsafeBitCast(memory.address(trampolineOffset), to: Entry.self)
+        let status = slots.withUnsafeMutableBufferPointer { entry(context, $0.baseAddress!, memory.address(0)) }
+        if status != 0 {
+            return .trapped(UInt64(context.load(fromByteOffset: Int(ContextLayout.trapCode), as: UInt32.self)))
+        }
+        guard let result = resultTypes.first else { return .returned([]) }
+        let mask: UInt64 = result.bitWidth == 32 ? 0xFFFF_FFFF : .max
+        return .returned([slots[0] & mask])
+    }
+}
