@@ -254,10 +254,12 @@ package enum IRParser {
             if let v = Int64(text) { return UInt64(bitPattern: v) }
             return UInt64(text)
         case .f32:
+            if text == "nan" { return 0x7FC0_0000 }
             if text.hasPrefix("nan:0x") { return UInt32(text.dropFirst(6), radix: 16).map { UInt64($0) } }
             guard let f = Float(text), !f.isNaN else { return nil }
             return UInt64(f.bitPattern)
         case .f64:
+            if text == "nan" { return 0x7FF8_0000_0000_0000 }
             if text.hasPrefix("nan:0x") { return UInt64(text.dropFirst(6), radix: 16) }
             guard let d = Double(text), !d.isNaN else { return nil }
             return d.bitPattern
