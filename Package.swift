@@ -28,17 +28,17 @@ let package = Package(
         .target(name: "Decoder", dependencies: ["WasmCore"], path: "Modules/Decoder"),
         .target(name: "Validator", dependencies: ["WasmCore", "Decoder"], path: "Modules/Validator"),
         .target(
-            name: "Runtime", dependencies: ["WasmCore", "Decoder", "Validator"], path: "Modules/Runtime",
+            name: "Runtime", dependencies: ["WasmCore", "Decoder", "Validator", "MachineCode"], path: "Modules/Runtime",
             swiftSettings: executionSettings),
         .target(
-            name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime"], path: "Modules/Interpreter",
+            name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "MachineCode"], path: "Modules/Interpreter",
             swiftSettings: executionSettings),
         .target(
             name: "WASIBridge",
             dependencies: ["WasmCore", "Runtime", .product(name: "WASI", package: "WasmKit")],
             path: "Modules/WASIBridge"),
         .target(
-            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter"],
+            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "MachineCode", "IR", "IRGen", "Optimizer", "X86_64Backend"],
             path: "Modules/Engine"),
         .target(
             name: "TextFormat",
@@ -65,6 +65,7 @@ let package = Package(
         // Air knows nothing of IR; the backend lowers IR to Air and emits Air.
         .target(name: "Air", path: "Modules/Air"),
         .target(name: "MachineCode", path: "Modules/MachineCode"),
+        .target(name: "IRGen", dependencies: ["WasmCore", "Decoder", "Validator", "IR", "MachineCode"], path: "Modules/IRGen"),
         .target(name: "X86_64Backend", dependencies: ["IR", "Air", "MachineCode"], path: "Modules/X86_64Backend"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),

@@ -113,7 +113,7 @@ def parse():
                 if "=" not in a:
                     fail(line_no, f"attribute '{a}' is not KEY=VALUE")
                 k, v = a.split("=", 1)
-                attrs[k] = v if k == "case" else int(v)
+                attrs[k] = v if k in ("case", "ir") else int(v)
             if r.feature not in FEATURES:
                 fail(line_no, f"unknown feature '{r.feature}'")
             if "." in code:
@@ -135,6 +135,9 @@ def parse():
             seen_names[r.case] = line_no
             r.align = attrs.pop("align", None)
             r.lanes = attrs.pop("lanes", None)
+            r.ir = attrs.pop("ir", None)
+            if r.ir is not None and r.visitor != "numeric":
+                fail(line_no, "ir= is for numeric instructions")
             if attrs:
                 fail(line_no, f"unknown attributes {sorted(attrs)}")
             if r.visitor in GENERIC:
@@ -226,6 +229,13 @@ def opcode_swift(rows):
         out.append("        case " + ", ".join("." + r.case for r in by_align[a]) + f": return {a}\n")
     out.append("        default: return 0\n        }\n    }\n\n")
 
+    out.append("    /// The IR opcode's mnemonic that computes this instruction from the same operands\n")
+    out.append("    /// (the table's ir= column), for IRGen; nil when IRGen lowers it by hand.\n")
+    out.append("    public var irMnemonic: String? {\n        switch self {\n")
+    for r in rows:
+        if r.ir:
+            out.append(f"        case .{r.case}: return \"{r.ir}\"\n")
+    out.append("        default: return nil\n        }\n    }\n\n")
     out.append("    /// The number of lanes a lane index may select (0 for other instructions).\n")
     out.append("    public var laneCount: UInt8 {\n        switch self {\n")
     by_lanes = {}
@@ -616,6 +626,10 @@ def main():
     rows = parse()
     ir_rows = ir_parse()
     air_rows = air_parse()
+    ir_names = {r.name for r in ir_rows}
+    for r in rows:
+        if r.ir is not None and r.ir not in ir_names:
+            fail(r.line, f"ir={r.ir} is not an opcode of {IR_SPEC}")
     outputs = {
         os.path.join(ROOT, "Modules", "WasmCore", "Generated", "Opcode.swift"): opcode_swift(rows),
         os.path.join(ROOT, "Modules", "Decoder", "Generated", "InstructionVisitor.swift"): visitor_swift(rows),

@@ -1,3 +1,4 @@
+import MachineCode
 import WasmCore
 
 /// One instruction of the interpreter's internal code: a register machine over frame slots.
@@ -36,6 +37,9 @@ final class CompiledFunction {
     let constantCount: Int
     /// What is left of the tier-up budget (counting code only; `Int.max` once reported hot).
     var tierUpBudget = Int.max
+    /// Machine code for the function, when the store's native compiler made some: calls go
+    /// there instead of the translated code.
+    var native: NativeFunction?
 
     init(code: [Instr], frameSize: Int, type: FunctionType, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
         self.constants = .allocate(capacity: max(constants.count, 1))

@@ -102,6 +102,9 @@ public final class Interpreter: Executor {
         let c = try Translator.translate(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount,
                                          counting: policy.map { ($0.entryWeight, $0.backEdgeWeight) })
         if let policy { c.tierUpBudget = policy.threshold }
+        if let compiler = instance.store.nativeCompiler {
+            c.native = compiler.compile(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount)
+        }
         f.code = c
         return c
     }

@@ -1,3 +1,4 @@
+import MachineCode
 import Foundation
 import Runtime
 import Validator
@@ -161,6 +162,10 @@ struct Machine {
         var function: CompiledFunction { cold.pointee.function }
         var instance: Instance { cold.pointee.instance.takeUnretainedValue() }
         guard base + entryCode.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
+        if let native = entryCode.native {
+            if native.call(context: entryInstance.context, slots: base) != 0 { throw entryInstance.nativeTrap() }
+            return
+        }
         var sp = base
         entryCode.enter(sp)
         // The next instruction.
@@ -278,6 +283,13 @@ struct Machine {
                         unowned(unsafe) let target = Unmanaged<CompiledFunction>.fromOpaque(slot.code.pointee!).takeUnretainedValue()
                         guard calls.count &+ store.callDepth < store.maxCallDepth, newBase + target.frameSize <= stackEnd else {
                             throw Trap(.callStackExhausted)
+                        }
+                        if let native = target.native {
+                            // Machine code takes its arguments from these slots and leaves its
+                            // result in the first.
+                            let callee = slot.instance.unsafelyUnwrapped.takeUnretainedValue()
+                            if native.call(context: callee.context, slots: newBase) != 0 { throw callee.nativeTrap() }
+                            continue
                         }
                         calls.append(Return(function: cold.pointee.function, instance: cold.pointee.instance,
                                             functionIndex: cold.pointee.functionIndex, pc: ip - cold.pointee.code, base: sp))

@@ -4,7 +4,8 @@
 package enum ContextLayout {
     /// Memory 0's base address.
     package static let memoryBase: Int32 = 0
-    /// Memory 0's size in bytes (the explicit bounds-check limit).
+    /// A pointer to memory 0's size in bytes (the Runtime's size cell, which `memory.grow`
+    /// updates for every instance sharing the memory): the explicit bounds-check limit.
     package static let memorySize: Int32 = 8
     /// The lowest stack pointer native code may use.
     package static let stackLimit: Int32 = 16
@@ -16,5 +17,7 @@ package enum ContextLayout {
     package static let trapOrigin: Int32 = 40
     /// The function table.
     package static let functionTable: Int32 = 48
-    package static let firstModuleField: Int32 = 56
+    /// A pointer to the array of global cell pointers (the Runtime's `Instance.globalCells`).
+    package static let globalCells: Int32 = 56
+    package static let size: Int = 64
 }

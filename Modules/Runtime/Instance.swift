@@ -1,4 +1,5 @@
 import Decoder
+import MachineCode
 import Validator
 import WasmCore
 
@@ -37,6 +38,15 @@ public final class Instance {
     /// touching any object.
     public private(set) var functionSlots = UnsafeMutablePointer<FunctionSlot>.allocate(capacity: 1)
 
+    /// The context block native code reaches through its pinned register
+    /// (`MachineCode.ContextLayout`): memory 0's base and size cell, the global cells, and
+    /// the fields the entry trampoline and trap stubs use.
+    package private(set) var context: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: ContextLayout.size, alignment: 16)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: ContextLayout.size)
+        return p
+    }()
+
     func buildContext() {
         globalCells.deallocate()
         globalCells = .allocate(capacity: max(globals.count, 1))
@@ -50,9 +60,34 @@ public final class Instance {
             let f = store.function(a)
             functionSlots.advanced(by: i).initialize(to: FunctionSlot(f))
         }
+        if let memory = memories.first {
+            context.storeBytes(of: memory.base, toByteOffset: Int(ContextLayout.memoryBase), as: UnsafeMutableRawPointer.self)
+            context.storeBytes(of: memory.sizeCell, toByteOffset: Int(ContextLayout.memorySize), as: UnsafeMutablePointer<Int>.self)
+        }
+        context.storeBytes(of: globalCells, toByteOffset: Int(ContextLayout.globalCells), as: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>.self)
+    }
+
+    /// The trap that native code recorded in the context, as the Runtime names it.
+    package func nativeTrap() -> Trap {
+        let code = context.load(fromByteOffset: Int(ContextLayout.trapCode), as: UInt64.self)
+        let name: TrapCode = switch NativeTrap(rawValue: code) {
+        case .unreachable: .unreachable
+        case .integerDivideByZero: .integerDivideByZero
+        case .integerOverflow: .integerOverflow
+        case .invalidConversionToInteger: .invalidConversionToInteger
+        case .outOfBoundsMemoryAccess: .outOfBoundsMemoryAccess
+        case .outOfBoundsTableAccess: .outOfBoundsTableAccess
+        case .undefinedElement: .undefinedElement
+        case .uninitializedElement: .uninitializedElement
+        case .indirectCallTypeMismatch: .indirectCallTypeMismatch
+        case .callStackExhausted: .callStackExhausted
+        case nil: .hostError
+        }
+        return Trap(name)
     }
 
     deinit {
+        context.deallocate()
         globalCells.deallocate()
         functionRefs.deallocate()
         functionSlots.deallocate()

@@ -1,4 +1,5 @@
 import Decoder
+import MachineCode
 import Validator
 import WasmCore
 
@@ -19,6 +20,12 @@ extension Executor {
         let type = store.function(function).type
         try Value.store(invoke(function, arguments: Value.load(type.parameters, from: slots), in: store), to: slots)
     }
+}
+
+/// The optimizing tier, as the Runtime sees it: a function of a module in, machine code or
+/// nil (the function keeps running in the interpreter) out. The Engine provides it.
+package protocol NativeCompiler: AnyObject {
+    func compile(_ module: ValidatedModule, definedIndex: Int) -> NativeFunction?
 }
 
 /// What a host function sees of its caller.
@@ -155,6 +162,9 @@ public final class Store {
     public var maxCallDepth = 10_000
     /// Hot-function counting for the tiering policy (nil: off). Read when a function is translated.
     public var tierUp: TierUpPolicy?
+    /// Compiles functions to machine code when they are first called (`--tier opt`); the
+    /// executor uses native code for the functions it returns some for.
+    package var nativeCompiler: (any NativeCompiler)?
     /// Maximum nesting of host-to-Wasm entries (each uses host stack).
     public var maxReentry = 200
     /// Calls active in activations below the current one (maintained by the executor).

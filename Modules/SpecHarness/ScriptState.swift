@@ -14,8 +14,9 @@ final class ScriptState {
     var current: Instance?
     var named: [String: Instance] = [:]
 
-    init() {
+    init(nativeCompiler: (any NativeCompiler)? = nil) {
         store.executor = interpreter
+        store.nativeCompiler = nativeCompiler
         defineSpectest()
     }
 

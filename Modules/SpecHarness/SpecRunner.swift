@@ -15,6 +15,10 @@ import WasmCore
 public struct SpecRunner {
     public init() {}
 
+    /// The optimizing tier to compile functions with (`--tier opt`); nil runs everything in
+    /// the interpreter. Each script gets a fresh store that uses it.
+    package var nativeCompiler: (any NativeCompiler)?
+
     public enum Status: String, Sendable { case passed, failed, skipped }
 
     public struct Outcome: Sendable {
@@ -173,7 +177,7 @@ public struct SpecRunner {
     /// Runs commands in wast2json's form. A module is `bytes` or a `filename` given to `load`;
     /// a command with `error` fails and one with `skip` is skipped with that reason.
     func run(_ commands: [[String: Any]], into result: inout FileResult, load: (String) -> [UInt8]?) {
-        let state = ScriptState()
+        let state = ScriptState(nativeCompiler: nativeCompiler)
         for command in commands {
             let type = command["type"] as? String ?? "?"
             let line = command["line"] as? Int ?? 0

@@ -173,6 +173,9 @@ struct Wast: ParsableCommand {
     @Flag(name: .shortAndLong, help: "List every failure and message mismatch.")
     var verbose = false
 
+    @Option(help: "The tier that runs the code: interp, or opt (every function the optimizing tier takes is compiled to machine code on first call; the rest stay interpreted).")
+    var tier: Run.Tier = .interp
+
     @Argument(help: "Scripts (.json or .wast) or folders of them.")
     var paths: [String]
 
@@ -184,7 +187,9 @@ struct Wast: ParsableCommand {
             printError("\(error)")
             throw ExitCode(2)
         }
-        let runner = SpecRunner()
+        var runner = SpecRunner()
+        let compiler = tier == .opt ? OptimizingCompiler() : nil
+        runner.nativeCompiler = compiler
         var passed = 0, failed = 0, skipped = 0, mismatches = 0
         var skipReasons: [String: Int] = [:]
         for file in files {
@@ -211,6 +216,17 @@ struct Wast: ParsableCommand {
             for (reason, n) in skipReasons.sorted(by: { $0.key < $1.key }) { print("  \(n) \(reason)") }
         }
         print("rejections with another message than the script's: \(mismatches)")
+        if let compiler {
+            print("optimizing tier: \(compiler.compiled) functions compiled, \(compiler.fallbacks.count) left to the interpreter")
+            if verbose {
+                var reasons: [String: Int] = [:]
+                for f in compiler.fallbacks {
+                    let reason = f.split(separator: ":", maxSplits: 1).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? f
+                    reasons[reason, default: 0] += 1
+                }
+                for (reason, n) in reasons.sorted(by: { ($0.value, $0.key) > ($1.value, $1.key) }) { print("  \(n) \(reason)") }
+            }
+        }
         print("\(passed) passed, \(failed) failed, \(skipped) skipped")
         if failed > 0 { throw ExitCode(1) }
     }

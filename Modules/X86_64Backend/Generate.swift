@@ -63,8 +63,8 @@ package func generate(_ code: Code) -> [UInt8] {
 /// A trampoline `@convention(c) (context, argsAndResults, function) -> status` that calls a
 /// function of this signature from Swift or the interpreter: it saves the callee-saved
 /// registers, puts the context in r14, records its stack pointer for trap unwinding, loads
-/// the arguments from the array (8 bytes each), calls, stores the result at index 0 and
-/// returns 0. A trap returns 1 through the callee's unwind stub instead.
+/// the arguments from the array (8 bytes each; with the Wasm convention the array holds the
+/// parameters after the context), calls, stores the result at index 0 and returns 0. A trap returns 1 through the callee's unwind stub instead.
 package func entryTrampoline(parameters: [IRType], results: [IRType], convention: CallingConvention) -> [UInt8] {
     var masm = MacroAssembler()
     for r in EntryFrame.saved { masm.push(r) }
@@ -77,7 +77,8 @@ package func entryTrampoline(parameters: [IRType], results: [IRType], convention
     var gp = 0, fp: UInt8 = 0
     for (i, type) in parameters.enumerated() {
         if i == 0 && convention == .wasm { continue }
-        let slot = Memory(.rbx, Int32(8 * i))
+        // The Wasm convention's slots hold the Wasm parameters only (the context is argument 0).
+        let slot = Memory(.rbx, Int32(8 * (convention == .wasm ? i - 1 : i)))
         switch type {
         case .f32: masm.loadFloat(slot, FPR(fp)); fp += 1
         case .f64: masm.loadDouble(slot, FPR(fp)); fp += 1

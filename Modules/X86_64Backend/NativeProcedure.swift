@@ -8,8 +8,7 @@ import MachineCode
 package final class NativeProcedure {
     package let code: Code
     package let functionBytes: Int
-    let memory: ExecutableMemory
-    let trampolineOffset: Int
+    let native: NativeFunction
     let parameterTypes: [IRType]
     let resultTypes: [IRType]
     let context: UnsafeMutableRawPointer
@@ -19,9 +18,7 @@ package final class NativeProcedure {
         self.code = code
         functionBytes = function.count
         let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: convention)
-        let padded = function + Array(repeating: 0xCC, count: (16 - function.count % 16) % 16)
-        trampolineOffset = padded.count
-        memory = try ExecutableMemory(padded + trampoline)
+        native = try NativeFunction(function: function, trampoline: trampoline)
         parameterTypes = proc.parameterTypes
         resultTypes = proc.resultTypes
         context = .allocate(byteCount: 4096, alignment: 16)
@@ -30,14 +27,11 @@ package final class NativeProcedure {
 
     deinit { context.deallocate() }
 
-    typealias Entry = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt64>, UnsafeRawPointer) -> Int32
-
     /// Calls the procedure with raw arguments (an i32 or f32 in the low 32 bits).
     package func call(_ arguments: [UInt64]) -> RunResult {
         precondition(arguments.count == parameterTypes.count, "wrong number of arguments")
         var slots = arguments + [0]
-        let entry = unsafeBitCast(memory.address(trampolineOffset), to: Entry.self)
-        let status = slots.withUnsafeMutableBufferPointer { entry(context, $0.baseAddress!, memory.address(0)) }
+        let status = slots.withUnsafeMutableBufferPointer { native.call(context: context, slots: $0.baseAddress!) }
         if status != 0 {
             return .trapped(UInt64(context.load(fromByteOffset: Int(ContextLayout.trapCode), as: UInt32.self)))
         }

@@ -1,0 +1,571 @@
+import Decoder
+import IR
+import MachineCode
+import Validator
+import WasmCore
+
+/// IRGen's `check` and `trap` values carry `NativeTrap` codes (MachineCode), which the
+/// Runtime maps to its `TrapCode`s.
+typealias WasmTrap = NativeTrap
+
+/// Why a function stays in the interpreter.
+package struct IRGenError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+}
+
+/// Translates one validated function into IR (`Docs/OPTIMIZING-TIER.md`):
+///
+/// - The procedure's argument 0 is the instance context (i64), then the Wasm parameters.
+/// - Locals, and the values that flow along branches to a label, are variables; SSA is built
+///   while translating, by Braun et al.'s algorithm ("Simple and Efficient Construction of
+///   Static Single Assignment Form"): a read in a block without a definition asks the
+///   predecessors, through a phi whose upsilons are inserted at the end of each predecessor.
+///   A block is sealed when all its predecessors are known: a loop header at the loop's end,
+///   a block's merge point when the translation reaches it.
+/// - Numeric instructions with an IR twin (the Wasm table's `ir=` column) are one IR value;
+///   division, remainder and trapping truncation add the `check`s that make them defined;
+///   memory accesses check `zext(address) + offset + size` against the memory's size
+///   (explicit bounds-check mode) and add the base.
+/// - Code after `br`, `return` or `unreachable` is skipped until its block ends.
+/// Functions with instructions this tier does not take yet (calls, tables, SIMD, reference
+/// types, multi-value, memory growth, bulk memory) throw `IRGenError`; they run in the
+/// interpreter.
+package func generateIR(module: ValidatedModule, definedIndex: Int) throws -> Procedure {
+    let m = module.module
+    let info = module.functions[definedIndex]
+    let type = m.types[Int(info.typeIndex)]
+    var generator = try IRGenerator(module: module, type: type, localTypes: info.localTypes,
+                                    name: m.names?.functionNames[UInt32(m.importedFunctionCount + definedIndex)] ?? "f\(m.importedFunctionCount + definedIndex)")
+    let body = m.functionBodies[definedIndex]
+    try m.bytes.withUnsafeBytes { raw in
+        var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+        while !r.isAtEnd { try r.decodeInstruction(&generator) }
+    }
+    // Broken IR is our bug, not the module's: report it, and the function stays interpreted.
+    let errors = generator.proc.validate()
+    if !errors.isEmpty {
+        throw IRGenError(message: "IRGen produced invalid IR (a compiler bug): \(errors.prefix(3).map(\.description).joined(separator: "; "))\n\(generator.proc)")
+    }
+    return generator.proc
+}
+
+func irType(_ t: ValueType) throws(IRGenError) -> IRType {
+    switch t {
+    case .i32: return .i32
+    case .i64: return .i64
+    case .f32: return .f32
+    case .f64: return .f64
+    default: throw IRGenError(message: "\(t) values are not supported by the optimizing tier yet")
+    }
+}
+
+struct IRGenerator: InstructionVisitor {
+    let module: ValidatedModule
+    let proc: Procedure
+    var offset: UInt32 = 0
+    var ssa: SSABuilder
+    var stack: [ValueID] = []
+    var frames: [Frame] = []
+    /// The block being filled; nil in unreachable code.
+    var current: BlockID?
+    let context: ValueID
+    let resultTypes: [IRType]
+
+    struct Frame {
+        enum Kind { case block, loop, `if`, function }
+        var kind: Kind
+        var parameters: [IRType]
+        var results: [IRType]
+        /// Where a branch to this label goes: the merge block, or the loop header.
+        var label: BlockID
+        /// Variables carrying the branch's values (results, or a loop's parameters).
+        var labelVariables: [Int]
+        /// Operand stack height below the frame's parameters.
+        var height: Int
+        /// An `if`'s false branch, until its `else` (or end) is reached.
+        var elseBlock: BlockID?
+        /// An `if`'s parameters, to give the else arm the same inputs.
+        var parameterValues: [ValueID] = []
+        /// Whether the code at the frame's start was reachable.
+        var reachable: Bool
+
+        var branchTypes: [IRType] { kind == .loop ? parameters : results }
+    }
+
+    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType], name: String) throws(IRGenError) {
+        self.module = module
+        var parameters: [IRType] = [.i64]
+        for t in type.parameters { parameters.append(try irType(t)) }
+        guard type.results.count <= 1 else { throw IRGenError(message: "multiple results are not supported yet") }
+        resultTypes = try type.results.map(irType)
+        proc = Procedure(name: name, parameters: parameters, results: resultTypes)
+        let entry = proc.addBlock()
+        var variableTypes: [IRType] = []
+        for t in localTypes { variableTypes.append(try irType(t)) }
+        ssa = SSABuilder(proc: proc, variableTypes: variableTypes)
+        ssa.seal(entry)
+        context = proc.append(.arg, .i64, immediate: 0, to: entry)
+        for (i, t) in localTypes.enumerated() {
+            let v: ValueID
+            if i < type.parameters.count {
+                v = proc.append(.arg, variableTypes[i], immediate: UInt64(i + 1), to: entry)
+            } else {
+                v = proc.appendConstant(variableTypes[i], bits: 0, to: entry)
+            }
+            _ = t
+            ssa.write(i, entry, v)
+        }
+        current = entry
+        let exit = proc.addBlock()
+        frames.append(Frame(kind: .function, parameters: [], results: resultTypes, label: exit,
+                            labelVariables: resultTypes.map { ssa.newVariable($0) }, height: 0, reachable: true))
+    }
+
+    mutating func willVisit(offset: Int) { self.offset = UInt32(offset) }
+
+    // MARK: Emission helpers
+
+    var origin: Origin { Origin(offset) }
+
+    @discardableResult
+    mutating func emit(_ op: IR.Opcode, _ type: IRType, _ children: [ValueID] = [], immediate: UInt64 = 0) -> ValueID {
+        proc.append(op, type, children, immediate: immediate, origin: origin, to: current!)
+    }
+
+    mutating func constant(_ type: IRType, _ bits: UInt64) -> ValueID {
+        proc.appendConstant(type, bits: bits, to: current!)
+    }
+
+    mutating func pop() -> ValueID { stack.removeLast() }
+
+    mutating func pop(_ n: Int) -> [ValueID] {
+        let values = Array(stack.suffix(n))
+        stack.removeLast(n)
+        return values
+    }
+
+    /// Ends the current block with a terminal to `targets`.
+    mutating func terminate(_ op: IR.Opcode, _ children: [ValueID] = [], targets: [BlockID], cases: [Int64] = []) {
+        let b = current!
+        proc.append(op, .void, children, origin: origin, to: b)
+        proc.setSuccessors(b, targets, cases: cases)
+        for t in targets { ssa.addPredecessor(t, b) }
+        current = nil
+    }
+
+    /// Branch values go into the label's variables in the current block.
+    mutating func writeLabel(_ frame: Frame, _ values: [ValueID]) {
+        for (variable, v) in zip(frame.labelVariables, values) { ssa.write(variable, current!, v) }
+    }
+
+    mutating func check(_ condition: ValueID, _ trap: WasmTrap) {
+        emit(.check, .void, [condition], immediate: trap.rawValue)
+    }
+
+    func blockTypes(_ type: BlockType) throws(IRGenError) -> ([IRType], [IRType]) {
+        switch type {
+        case .empty: return ([], [])
+        case .value(let t): return ([], [try irType(t)])
+        case .typeIndex(let i):
+            let f = module.module.types[Int(i)]
+            guard f.results.count <= 1 else { throw IRGenError(message: "multiple results are not supported yet") }
+            return (try f.parameters.map(irType), try f.results.map(irType))
+        }
+    }
+
+    // MARK: Control
+
+    mutating func visitBlock(blockType: BlockType) throws {
+        let (params, results) = try blockTypes(blockType)
+        let merge = proc.addBlock()
+        frames.append(Frame(kind: .block, parameters: params, results: results, label: merge,
+                            labelVariables: results.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count),
+                            reachable: current != nil))
+    }
+
+    mutating func visitLoop(blockType: BlockType) throws {
+        let (params, results) = try blockTypes(blockType)
+        let header = proc.addBlock()
+        var frame = Frame(kind: .loop, parameters: params, results: results, label: header,
+                          labelVariables: params.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count),
+                          reachable: current != nil)
+        if current != nil {
+            let values = pop(params.count)
+            writeLabel(frame, values)
+            terminate(.jump, targets: [header])
+            current = header
+            for variable in frame.labelVariables { stack.append(ssa.read(variable, header)) }
+        } else {
+            frame.reachable = false
+        }
+        frames.append(frame)
+    }
+
+    mutating func visitIf(blockType: BlockType) throws {
+        let (params, results) = try blockTypes(blockType)
+        let merge = proc.addBlock()
+        var frame = Frame(kind: .if, parameters: params, results: results, label: merge,
+                          labelVariables: results.map { ssa.newVariable($0) }, height: 0, reachable: current != nil)
+        if current != nil {
+            let condition = pop()
+            frame.parameterValues = Array(stack.suffix(params.count))
+            frame.height = stack.count - params.count
+            let thenBlock = proc.addBlock(), elseBlock = proc.addBlock()
+            frame.elseBlock = elseBlock
+            terminate(.branch, [condition], targets: [thenBlock, elseBlock])
+            ssa.seal(thenBlock)
+            ssa.seal(elseBlock)
+            current = thenBlock
+        } else {
+            frame.height = stack.count
+        }
+        frames.append(frame)
+    }
+
+    mutating func visitElse() throws {
+        var frame = frames.removeLast()
+        if current != nil {
+            writeLabel(frame, pop(frame.results.count))
+            terminate(.jump, targets: [frame.label])
+        }
+        stack.removeLast(stack.count - frame.height)
+        if let elseBlock = frame.elseBlock {
+            current = elseBlock
+            stack.append(contentsOf: frame.parameterValues)
+        }
+        frame.elseBlock = nil
+        frames.append(frame)
+    }
+
+    mutating func visitEnd() throws {
+        let frame = frames.removeLast()
+        switch frame.kind {
+        case .loop:
+            // Only falling through leaves a loop: its results are on the stack already.
+            ssa.seal(frame.label)
+            if ssa.predecessors(frame.label).isEmpty { proc.deleteBlock(frame.label) }
+            if current == nil {
+                stack.removeLast(stack.count - frame.height)
+                // Unreachable after the loop; the stack is polymorphic until the next end.
+            }
+            return
+        case .if where frame.elseBlock != nil:
+            // No else: the false edge carries the parameters to the merge as results.
+            if current != nil {
+                writeLabel(frame, pop(frame.results.count))
+                terminate(.jump, targets: [frame.label])
+            }
+            current = frame.elseBlock
+            writeLabel(frame, frame.parameterValues)
+            terminate(.jump, targets: [frame.label])
+        default:
+            if current != nil {
+                writeLabel(frame, pop(frame.results.count))
+                terminate(.jump, targets: [frame.label])
+            }
+        }
+        stack.removeLast(stack.count - frame.height)
+        ssa.seal(frame.label)
+        if ssa.predecessors(frame.label).isEmpty {
+            // Nothing reaches the end of this construct: the code after it is unreachable.
+            current = nil
+            proc.deleteBlock(frame.label)
+            return
+        }
+        current = frame.label
+        for variable in frame.labelVariables { stack.append(ssa.read(variable, frame.label)) }
+        if frame.kind == .function {
+            emit(.return, .void, stack.suffix(resultTypes.count).map { $0 })
+            current = nil
+        }
+    }
+
+    func frame(_ depth: UInt32) -> Frame { frames[frames.count - 1 - Int(depth)] }
+
+    mutating func visitBr(relativeDepth: UInt32) throws {
+        guard current != nil else { return }
+        let target = frame(relativeDepth)
+        writeLabel(target, Array(stack.suffix(target.branchTypes.count)))
+        terminate(.jump, targets: [target.label])
+    }
+
+    mutating func visitBrIf(relativeDepth: UInt32) throws {
+        guard current != nil else { return }
+        let condition = pop()
+        let target = frame(relativeDepth)
+        writeLabel(target, Array(stack.suffix(target.branchTypes.count)))
+        let next = proc.addBlock()
+        terminate(.branch, [condition], targets: [target.label, next])
+        ssa.seal(next)
+        current = next
+    }
+
+    mutating func visitBrTable(table: BrTable) throws {
+        guard current != nil else { return }
+        let index = pop()
+        var targets: [BlockID] = []
+        var cases: [Int64] = []
+        for (k, depth) in table.targets.enumerated() {
+            let target = frame(depth)
+            writeLabel(target, Array(stack.suffix(target.branchTypes.count)))
+            targets.append(target.label)
+            cases.append(Int64(k))
+        }
+        let fallback = frame(table.defaultTarget)
+        writeLabel(fallback, Array(stack.suffix(fallback.branchTypes.count)))
+        targets.append(fallback.label)
+        terminate(.switch, [index], targets: targets, cases: cases)
+    }
+
+    mutating func visitReturn() throws {
+        guard current != nil else { return }
+        emit(.return, .void, Array(stack.suffix(resultTypes.count)))
+        current = nil
+    }
+
+    mutating func visitUnreachable() throws {
+        guard current != nil else { return }
+        emit(.trap, .void, immediate: WasmTrap.unreachable.rawValue)
+        current = nil
+    }
+
+    mutating func visitNop() throws {}
+
+    mutating func visitDrop() throws {
+        guard current != nil else { return }
+        _ = pop()
+    }
+
+    mutating func visitSelect() throws {
+        guard current != nil else { return }
+        let c = pop(), b = pop(), a = pop()
+        stack.append(emit(.select, proc[a].type, [c, a, b]))
+    }
+
+    mutating func visitTypedSelect(types: [ValueType]) throws {
+        _ = try types.map(irType)
+        try visitSelect()
+    }
+
+    // MARK: Variables
+
+    mutating func visitLocalGet(localIndex: UInt32) throws {
+        guard let b = current else { return }
+        stack.append(ssa.read(Int(localIndex), b))
+    }
+
+    mutating func visitLocalSet(localIndex: UInt32) throws {
+        guard let b = current else { return }
+        ssa.write(Int(localIndex), b, pop())
+    }
+
+    mutating func visitLocalTee(localIndex: UInt32) throws {
+        guard let b = current else { return }
+        ssa.write(Int(localIndex), b, stack.last!)
+    }
+
+    /// The cell of global `i`: the context holds a pointer to the array of cell pointers.
+    mutating func globalCell(_ i: UInt32) -> ValueID {
+        let cells = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.globalCells))
+        return emit(.load, .i64, [cells], immediate: UInt64(i) * 8)
+    }
+
+    mutating func visitGlobalGet(globalIndex: UInt32) throws {
+        guard current != nil else { return }
+        let type = try irType(module.globalTypes[Int(globalIndex)].valueType)
+        let cell = globalCell(globalIndex)
+        stack.append(emit(.load, type, [cell]))
+    }
+
+    mutating func visitGlobalSet(globalIndex: UInt32) throws {
+        guard current != nil else { return }
+        _ = try irType(module.globalTypes[Int(globalIndex)].valueType)
+        let v = pop()
+        let cell = globalCell(globalIndex)
+        emit(.store, .void, [v, cell])
+    }
+
+    // MARK: Constants
+
+    mutating func visitI32Const(value: Int32) throws {
+        guard current != nil else { return }
+        stack.append(constant(.i32, UInt64(UInt32(bitPattern: value))))
+    }
+
+    mutating func visitI64Const(value: Int64) throws {
+        guard current != nil else { return }
+        stack.append(constant(.i64, UInt64(bitPattern: value)))
+    }
+
+    mutating func visitF32Const(bits: UInt32) throws {
+        guard current != nil else { return }
+        stack.append(constant(.f32, UInt64(bits)))
+    }
+
+    mutating func visitF64Const(bits: UInt64) throws {
+        guard current != nil else { return }
+        stack.append(constant(.f64, bits))
+    }
+
+    // MARK: Numeric
+
+    mutating func visitNumeric(_ opcode: WasmCore.Opcode, signature: OperandSignature) throws {
+        guard current != nil else { return }
+        guard let resultType = signature.result else { throw IRGenError(message: "\(opcode.name) has no result") }
+        let type = try irType(resultType)
+        if let mnemonic = opcode.irMnemonic, let op = IR.Opcode(mnemonic: mnemonic) {
+            let operands = pop(Int(signature.parameterCount))
+            stack.append(emit(op, type, operands))
+            return
+        }
+        switch opcode {
+        case .i32Eqz, .i64Eqz:
+            let x = pop()
+            let zero = constant(proc[x].type, 0)
+            stack.append(emit(.eq, .i32, [x, zero]))
+        case .i32DivS, .i64DivS, .i32RemS, .i64RemS:
+            let b = pop(), a = pop()
+            let zero = constant(type, 0)
+            check(emit(.eq, .i32, [b, zero]), .integerDivideByZero)
+            if opcode == .i32DivS || opcode == .i64DivS {
+                let minimum = constant(type, type == .i32 ? 0x8000_0000 : 0x8000_0000_0000_0000)
+                let minusOne = constant(type, .max)
+                let overflow = emit(.and, .i32, [emit(.eq, .i32, [a, minimum]), emit(.eq, .i32, [b, minusOne])])
+                check(overflow, .integerOverflow)
+                stack.append(emit(.div, type, [a, b]))
+            } else {
+                stack.append(emit(.mod, type, [a, b]))
+            }
+        case .i32DivU, .i64DivU, .i32RemU, .i64RemU:
+            let b = pop(), a = pop()
+            let zero = constant(type, 0)
+            check(emit(.eq, .i32, [b, zero]), .integerDivideByZero)
+            stack.append(emit(opcode == .i32DivU || opcode == .i64DivU ? .udiv : .umod, type, [a, b]))
+        case .i64Extend32S:
+            let x = pop()
+            stack.append(emit(.sext32, .i64, [emit(.trunc, .i32, [x])]))
+        case .i32TruncF32S, .i32TruncF32U, .i32TruncF64S, .i32TruncF64U,
+             .i64TruncF32S, .i64TruncF32U, .i64TruncF64S, .i64TruncF64U:
+            let x = pop()
+            let from = proc[x].type
+            let isSigned = [.i32TruncF32S, .i32TruncF64S, .i64TruncF32S, .i64TruncF64S].contains(opcode)
+            // NaN traps as an invalid conversion; outside (low, high) as an overflow. The bounds
+            // are exact in both float types: -2^31-1 is not in f32, so the signed i32 low bound
+            // from f32 is -2^31 with a >= test there.
+            check(emit(.ne, .i32, [x, x]), .invalidConversionToInteger)
+            let (low, lowInclusive, high) = Self.truncationBounds(from: from, to: type, signed: isSigned)
+            let lowValue = constant(from, low)
+            let highValue = constant(from, high)
+            let tooLow = emit(lowInclusive ? .lt : .le, .i32, [x, lowValue])
+            let tooHigh = emit(.ge, .i32, [x, highValue])
+            check(emit(.or, .i32, [tooLow, tooHigh]), .integerOverflow)
+            stack.append(emit(isSigned ? .f2s : .f2u, type, [x]))
+        default:
+            throw IRGenError(message: "\(opcode.name) is not supported by the optimizing tier yet")
+        }
+    }
+
+    /// Bits of the float bounds for a trapping truncation: the value must be above `low`
+    /// (or at it, when `lowInclusive`) and below `high`.
+    static func truncationBounds(from: IRType, to: IRType, signed: Bool) -> (UInt64, Bool, UInt64) {
+        func bits(_ d: Double) -> UInt64 { from == .f32 ? UInt64(Float(d).bitPattern) : d.bitPattern }
+        let width = to == .i32 ? 32.0 : 64.0
+        let high = signed ? pow2(width - 1) : pow2(width)
+        if !signed { return (bits(-1.0), false, bits(high)) }
+        let minimum = -pow2(width - 1)
+        // -2^(n-1) - 1 is exact in f64 for n = 32, so the low bound excludes it; otherwise
+        // (f32, or i64) the closest representable bound is -2^(n-1) itself, included.
+        if from == .f64 && to == .i32 { return (bits(minimum - 1), false, bits(high)) }
+        return (bits(minimum), true, bits(high))
+    }
+
+    static func pow2(_ e: Double) -> Double { Double(sign: .plus, exponent: Int(e), significand: 1) }
+
+    // MARK: Memory
+
+    /// The native address of a memory access: checks `zext(index) + offset + size` against the
+    /// memory's byte size (read through the context's pointer to the size cell) and adds the
+    /// base. The offset stays in the access's immediate.
+    mutating func address(_ index: ValueID, offset: UInt64, size: Int) -> ValueID {
+        let wide = emit(.zext32, .i64, [index])
+        let end = emit(.add, .i64, [wide, constant(.i64, offset + UInt64(size))])
+        let sizeCell = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memorySize))
+        let memorySize = emit(.load, .i64, [sizeCell])
+        check(emit(.above, .i32, [end, memorySize]), .outOfBoundsMemoryAccess)
+        let base = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memoryBase))
+        return emit(.add, .i64, [base, wide])
+    }
+
+    mutating func visitMemory(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg) throws {
+        guard current != nil else { return }
+        let size = 1 << opcode.naturalAlignment
+        let isStore = signature.result == nil
+        if isStore {
+            let value = pop(), index = pop()
+            let pointer = address(index, offset: memarg.offset, size: size)
+            let op: IR.Opcode
+            switch opcode {
+            case .i32Store8, .i64Store8: op = .store8
+            case .i32Store16, .i64Store16: op = .store16
+            case .i64Store32: op = .store32
+            case .i32Store, .i64Store, .f32Store, .f64Store: op = .store
+            default: throw IRGenError(message: "\(opcode.name) is not supported by the optimizing tier yet")
+            }
+            emit(op, .void, [value, pointer], immediate: memarg.offset)
+        } else {
+            let type = try irType(signature.result!)
+            let index = pop()
+            let pointer = address(index, offset: memarg.offset, size: size)
+            let op: IR.Opcode
+            switch opcode {
+            case .i32Load, .i64Load, .f32Load, .f64Load: op = .load
+            case .i32Load8S, .i64Load8S: op = .load8s
+            case .i32Load8U, .i64Load8U: op = .load8u
+            case .i32Load16S, .i64Load16S: op = .load16s
+            case .i32Load16U, .i64Load16U: op = .load16u
+            case .i64Load32S: op = .load32s
+            case .i64Load32U: op = .load32u
+            default: throw IRGenError(message: "\(opcode.name) is not supported by the optimizing tier yet")
+            }
+            stack.append(emit(op, type, [pointer], immediate: memarg.offset))
+        }
+    }
+
+    mutating func visitMemorySize(memoryIndex: UInt32) throws {
+        guard current != nil else { return }
+        let sizeCell = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memorySize))
+        let bytes = emit(.load, .i64, [sizeCell])
+        let pages = emit(.zshr, .i64, [bytes, constant(.i64, 16)])
+        stack.append(emit(.trunc, .i32, [pages]))
+    }
+
+    // MARK: Not yet
+
+    func unsupported(_ what: String) -> IRGenError { IRGenError(message: "\(what) is not supported by the optimizing tier yet") }
+
+    mutating func visitLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, lane: UInt8) throws { throw unsupported(opcode.name) }
+    mutating func visitMemoryLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) throws {
+        throw unsupported(opcode.name)
+    }
+    mutating func visitRefIsNull() throws { throw unsupported("ref.is_null") }
+    mutating func visitCall(functionIndex: UInt32) throws { throw unsupported("call") }
+    mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws { throw unsupported("call_indirect") }
+    mutating func visitTableGet(tableIndex: UInt32) throws { throw unsupported("table.get") }
+    mutating func visitTableSet(tableIndex: UInt32) throws { throw unsupported("table.set") }
+    mutating func visitMemoryGrow(memoryIndex: UInt32) throws { throw unsupported("memory.grow") }
+    mutating func visitV128Const(value: V128) throws { throw unsupported("v128.const") }
+    mutating func visitShuffle(lanes: V128) throws { throw unsupported("i8x16.shuffle") }
+    mutating func visitRefNull(type: ValueType) throws { throw unsupported("ref.null") }
+    mutating func visitRefFunc(functionIndex: UInt32) throws { throw unsupported("ref.func") }
+    mutating func visitMemoryInit(dataIndex: UInt32, memoryIndex: UInt32) throws { throw unsupported("memory.init") }
+    mutating func visitDataDrop(dataIndex: UInt32) throws { throw unsupported("data.drop") }
+    mutating func visitMemoryCopy(destinationMemory: UInt32, sourceMemory: UInt32) throws { throw unsupported("memory.copy") }
+    mutating func visitMemoryFill(memoryIndex: UInt32) throws { throw unsupported("memory.fill") }
+    mutating func visitTableInit(elementIndex: UInt32, tableIndex: UInt32) throws { throw unsupported("table.init") }
+    mutating func visitElemDrop(elementIndex: UInt32) throws { throw unsupported("elem.drop") }
+    mutating func visitTableCopy(destinationTable: UInt32, sourceTable: UInt32) throws { throw unsupported("table.copy") }
+    mutating func visitTableGrow(tableIndex: UInt32) throws { throw unsupported("table.grow") }
+    mutating func visitTableSize(tableIndex: UInt32) throws { throw unsupported("table.size") }
+    mutating func visitTableFill(tableIndex: UInt32) throws { throw unsupported("table.fill") }
+}

@@ -1,0 +1,40 @@
+/// A function compiled to machine code, with the entry trampoline that calls it with the array
+/// convention (Docs/OPTIMIZING-TIER.md): `(context, argsAndResults, function) -> status`.
+/// Arguments are 8-byte slots (an i32 or f32 in the low half); the result comes back in slot 0.
+package final class NativeFunction: @unchecked Sendable {
+    let memory: ExecutableMemory
+    let trampolineOffset: Int
+    /// Bytes of the function's own code (the trampoline not included).
+    package let codeSize: Int
+
+    package typealias Entry = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt64>, UnsafeRawPointer) -> Int32
+
+    package init(function: [UInt8], trampoline: [UInt8]) throws {
+        let padding = (16 - function.count % 16) % 16
+        trampolineOffset = function.count + padding
+        codeSize = function.count
+        memory = try ExecutableMemory(function + Array(repeating: 0xCC, count: padding) + trampoline)
+    }
+
+    /// Runs the function; 0 when it returned, 1 when it trapped (the code is in the context).
+    @inline(__always)
+    package func call(context: UnsafeMutableRawPointer, slots: UnsafeMutablePointer<UInt64>) -> Int32 {
+        let entry = unsafeBitCast(memory.address(trampolineOffset), to: Entry.self)
+        return entry(context, slots, memory.address(0))
+    }
+}
+
+/// The trap codes native code records in the context (`ContextLayout.trapCode`); the Runtime
+/// turns them into its `TrapCode`s.
+package enum NativeTrap: UInt64, CaseIterable, Sendable {
+    case unreachable = 1
+    case integerDivideByZero
+    case integerOverflow
+    case invalidConversionToInteger
+    case outOfBoundsMemoryAccess
+    case outOfBoundsTableAccess
+    case undefinedElement
+    case uninitializedElement
+    case indirectCallTypeMismatch
+    case callStackExhausted
+}
