@@ -64,7 +64,9 @@ let package = Package(
         .target(name: "Optimizer", dependencies: ["IR"], path: "Modules/Optimizer"),
         // Air knows nothing of IR; the backend lowers IR to Air and emits Air.
         .target(name: "Air", path: "Modules/Air"),
-        .target(name: "MachineCode", path: "Modules/MachineCode"),
+        // C the engine cannot write in Swift: thread stack bounds (and, later, signal handling).
+        .target(name: "CSupport", path: "Modules/CSupport"),
+        .target(name: "MachineCode", dependencies: ["CSupport"], path: "Modules/MachineCode"),
         .target(name: "IRGen", dependencies: ["WasmCore", "Decoder", "Validator", "IR", "MachineCode"], path: "Modules/IRGen"),
         .target(name: "X86_64Backend", dependencies: ["IR", "Air", "MachineCode"], path: "Modules/X86_64Backend"),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),

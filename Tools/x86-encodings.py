@@ -130,6 +130,8 @@ def rows():
             add(f"cmp{w}(.{a}, Int32(3))", f"cmp{suffix} $3, {reg(a, w)}")
             add(f"cmp{w}(.{a}, Int32(3000))", f"cmp{suffix} $3000, {reg(a, w)}")
             add(f"test{w}(.{a}, Int32(1))", f"test{suffix} $1, {reg(a, w)}")
+    add("cmp64(.rsp, Memory(.r11, 24))", "cmpq 24(%r11), %rsp")
+    add("cmp64(.rax, Memory(.r14, index: .rcx, scale: 8))", "cmpq (%r14,%rcx,8), %rax")
     add("x86ConvertToDoubleWord32(.rax, .rdx)", "cltd")
     add("x86ConvertToQuadWord64(.rax, .rdx)", "cqto")
     conds = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"]

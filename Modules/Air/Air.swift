@@ -233,14 +233,19 @@ package struct Inst: Hashable, Sendable {
     package var args: [Arg]
     /// The source offset this instruction came from (UInt32.max for none).
     package var origin: UInt32
+    /// For `Call`: how many registers after the callee it reads; the rest it clobbers.
+    package var callUses: Int
 
-    package init(_ opcode: Opcode, _ args: [Arg], origin: UInt32 = .max) {
+    package init(_ opcode: Opcode, _ args: [Arg], origin: UInt32 = .max, callUses: Int = 0) {
         self.opcode = opcode
         self.args = args
         self.origin = origin
+        self.callUses = callUses
     }
 
-    package static func == (a: Inst, b: Inst) -> Bool { a.opcode == b.opcode && a.args == b.args && a.origin == b.origin }
+    package static func == (a: Inst, b: Inst) -> Bool {
+        a.opcode == b.opcode && a.args == b.args && a.origin == b.origin && a.callUses == b.callUses
+    }
     package func hash(into h: inout Hasher) {
         h.combine(opcode)
         h.combine(args)
@@ -248,7 +253,7 @@ package struct Inst: Hashable, Sendable {
 
     /// Whether the arguments match one of the opcode's forms on `architecture`.
     package func isValidForm(on architecture: Architecture) -> Bool {
-        let kinds = args.map(\.kind)
+        let kinds = opcode == .call ? [args[0].kind] : args.map(\.kind)
         return opcode.info.forms.contains { ($0.only == nil || $0.only == architecture) && $0.kinds == kinds }
     }
 
@@ -258,6 +263,12 @@ package struct Inst: Hashable, Sendable {
     package func forEachTmp(_ body: (Tmp, Role, Bank, Int) -> Void) {
         let roles = opcode.info.roles
         for (i, arg) in args.enumerated() {
+            if i >= roles.count {
+                // A call's argument registers, then its clobbers.
+                guard case .tmp(let t) = arg else { continue }
+                body(t, i <= callUses ? .use : .def, t.bank, 64)
+                continue
+            }
             switch arg {
             case .tmp(let t): body(t, roles[i].role, roles[i].bank, roles[i].width)
             case .addr(let a):

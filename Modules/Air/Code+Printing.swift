@@ -21,6 +21,10 @@ extension Code {
 extension Inst {
     package func printed(_ registers: any TargetRegisters.Type) -> String {
         let name = opcode.info.name
+        if opcode == .call {
+            let uses = args[1..<(1 + callUses)].map { $0.printed(registers) }.joined(separator: ", ")
+            return "\(name) \(args[0].printed(registers)), uses [\(uses)], clobbers \(args.count - 1 - callUses)"
+        }
         return args.isEmpty ? name : name + " " + args.map { $0.printed(registers) }.joined(separator: ", ")
     }
 }

@@ -123,7 +123,7 @@ extension Code {
                         if role.isDef && (t.isReg || live.contains(liveness.indexer.index(t))) { needed = true }
                     }
                     // Memory destinations are effects too.
-                    for (i, arg) in inst.args.enumerated() where info.roles[i].role.isDef {
+                    for (i, arg) in inst.args.enumerated() where i < info.roles.count && info.roles[i].role.isDef {
                         if case .addr = arg { needed = true }
                     }
                     if !needed {

@@ -19,9 +19,48 @@ package final class OptimizingCompiler: NativeCompiler {
     package private(set) var wasmBytes = 0
     package private(set) var machineBytes = 0
 
+    /// Exit stubs by signature, kept alive as long as code may call them.
+    private var exitStubs: [FunctionType: ExecutableMemory] = [:]
+
     package init() {}
 
-    package func compile(_ module: ValidatedModule, definedIndex: Int) -> NativeFunction? {
+    /// Points every function's native code cell that is still empty at the exit stub of its
+    /// signature, so that native code can call any function of the instance.
+    func prepare(_ instance: Instance) {
+        guard !instance.nativeTableReady else { return }
+        instance.nativeTableReady = true
+        #if arch(x86_64)
+        let helper = unsafeBitCast(nativeExit, to: UnsafeRawPointer.self)
+        for address in instance.functionAddresses {
+            let f = instance.store.function(address)
+            guard f.nativeCodeCell.pointee == nil else { continue }
+            if exitStubs[f.type] == nil {
+                // Signatures the tier cannot call (v128, references, several results) get no
+                // stub: IRGen never emits a call to them.
+                guard f.type.results.count <= 1,
+                      let parameters = try? f.type.parameters.map(Self.irType), let results = try? f.type.results.map(Self.irType),
+                      let bytes = try? exitStub(parameters: parameters, results: results, helper: helper),
+                      let memory = try? ExecutableMemory(bytes) else { continue }
+                exitStubs[f.type] = memory
+            }
+            f.nativeCodeCell.pointee = exitStubs[f.type]!.address(0)
+        }
+        #endif
+    }
+
+    static func irType(_ t: ValueType) throws -> IRType {
+        switch t {
+        case .i32: return .i32
+        case .i64: return .i64
+        case .f32: return .f32
+        case .f64: return .f64
+        default: throw IRGenError(message: "no exit stub for \(t)")
+        }
+    }
+
+    package func compile(_ instance: Instance, definedIndex: Int) -> NativeFunction? {
+        let module = instance.module
+        prepare(instance)
         #if arch(x86_64)
         do {
             let proc = try generateIR(module: module, definedIndex: definedIndex)
@@ -41,5 +80,29 @@ package final class OptimizingCompiler: NativeCompiler {
         fallbacks.append("function \(module.module.importedFunctionCount + definedIndex): no backend for this architecture")
         return nil
         #endif
+    }
+}
+
+/// What exit stubs call: runs the table entry's function (a host function, or a Wasm function
+/// in the interpreter, which may go native again) with the argument slots. Returns 0, or 1
+/// with the error kept in the store while native frames unwind. Swift errors never cross
+/// native frames.
+let nativeExit: @convention(c) (UnsafeRawPointer, UnsafeMutablePointer<UInt64>) -> Int32 = { entry, slots in
+    let function = Unmanaged<FunctionInstance>.fromOpaque(
+        entry.load(fromByteOffset: Int(FunctionTableEntryLayout.function), as: UnsafeRawPointer.self)).takeUnretainedValue()
+    let context = entry.load(fromByteOffset: Int(FunctionTableEntryLayout.context), as: UnsafeRawPointer.self)
+    let instance = Unmanaged<Instance>.fromOpaque(
+        context.load(fromByteOffset: Int(ContextLayout.instance), as: UnsafeRawPointer.self)).takeUnretainedValue()
+    let store = instance.store
+    guard let interpreter = store.executor as? Interpreter else {
+        store.pendingNativeError = Trap(.hostError, detail: "native code needs the interpreter as the store's executor")
+        return 1
+    }
+    do {
+        try interpreter.callFromNative(function, caller: instance, slots: slots, in: store)
+        return 0
+    } catch {
+        store.pendingNativeError = error
+        return 1
     }
 }

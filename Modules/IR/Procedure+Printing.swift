@@ -33,6 +33,7 @@ extension Procedure: CustomStringConvertible {
         case .offset: if value.immediate != 0 { operands.append("offset=\(value.immediate)") }
         case .code: operands.append("code=\(value.immediate)")
         case .phi: operands.append("^@\(value.immediate)")
+        case .convention: if value.immediate == CallConvention.context.rawValue { operands.append("convention=context") }
         }
         if info.terminal, let block = value.block {
             let b = blocks[block.int]

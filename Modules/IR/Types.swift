@@ -83,6 +83,17 @@ package enum ImmediateKind: Sendable {
     case code
     /// The `ValueID` of the phi an upsilon feeds.
     case phi
+    /// A call's calling convention (`CallConvention`).
+    case convention
+}
+
+/// How a `call` passes its arguments.
+package enum CallConvention: UInt64, Sendable {
+    /// System V: every argument in the usual registers.
+    case systemV = 0
+    /// Child 1 (after the callee) goes to the pinned context register, child 2 to the hidden
+    /// entry register; the rest as System V. What Wasm functions call each other with.
+    case context = 1
 }
 
 /// One effect an opcode can have; a value's effects come from its opcode.

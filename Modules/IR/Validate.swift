@@ -177,6 +177,11 @@ extension Procedure {
             } else if values[phi.int].type != values[value.children[0].int].type {
                 fail(v, "feeds a \(values[phi.int].type) phi with \(values[value.children[0].int].type)")
             }
+        case .call:
+            if CallConvention(rawValue: value.immediate) == nil { fail(v, "has an unknown calling convention") }
+            if value.immediate == CallConvention.context.rawValue && value.children.count < 3 {
+                fail(v, "a context call needs the callee, a context and an entry")
+            }
         case .return:
             let types = value.children.map { values[$0.int].type }
             if types != resultTypes {

@@ -12,6 +12,7 @@ typealias WasmTrap = NativeTrap
 package struct IRGenError: Error, CustomStringConvertible {
     package var message: String
     package var description: String { message }
+    package init(message: String) { self.message = message }
 }
 
 /// Translates one validated function into IR (`Docs/OPTIMIZING-TIER.md`):
@@ -549,7 +550,25 @@ struct IRGenerator: InstructionVisitor {
         throw unsupported(opcode.name)
     }
     mutating func visitRefIsNull() throws { throw unsupported("ref.is_null") }
-    mutating func visitCall(functionIndex: UInt32) throws { throw unsupported("call") }
+    /// A call through the native function table: the callee's code from its code cell, its
+    /// context, and the table entry itself (for exit stubs) go with the arguments.
+    mutating func visitCall(functionIndex: UInt32) throws {
+        guard current != nil else { return }
+        let m = module.module
+        let type = m.types[Int(module.functionTypeIndices[Int(functionIndex)])]
+        guard type.results.count <= 1 else { throw IRGenError(message: "calls to functions with multiple results are not supported yet") }
+        let resultType = try type.results.first.map(irType) ?? .void
+        for p in type.parameters { _ = try irType(p) }
+        let arguments = pop(type.parameters.count)
+        let table = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.functionTable))
+        let entryOffset = UInt64(functionIndex) * UInt64(FunctionTableEntryLayout.size)
+        let cell = emit(.load, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.codeCell))
+        let code = emit(.load, .i64, [cell])
+        let calleeContext = emit(.load, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
+        let entry = emit(.add, .i64, [table, constant(.i64, entryOffset)])
+        let result = emit(.call, resultType, [code, calleeContext, entry] + arguments, immediate: CallConvention.context.rawValue)
+        if resultType != .void { stack.append(result) }
+    }
     mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws { throw unsupported("call_indirect") }
     mutating func visitTableGet(tableIndex: UInt32) throws { throw unsupported("table.get") }
     mutating func visitTableSet(tableIndex: UInt32) throws { throw unsupported("table.set") }

@@ -59,6 +59,20 @@ public final class Interpreter: Executor {
         try run(f, slots: slots, in: store)
     }
 
+    /// Runs a function for native code (an exit stub's callee): a host function with `caller`
+    /// as the calling instance, or a Wasm function in this tier (which may itself go native).
+    package func callFromNative(_ f: FunctionInstance, caller: Instance?, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
+        if let host = f.hostFunction {
+            let results = try host.body(Caller(instance: caller, store: store), Value.load(f.type.parameters, from: slots))
+            guard results.map(\.type) == f.type.results else {
+                throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(f.type.results)")
+            }
+            Value.store(results, to: slots)
+            return
+        }
+        try run(f, slots: slots, in: store)
+    }
+
     /// Runs a Wasm function on this thread: arguments from `slots`, results back into them.
     func run(_ f: FunctionInstance, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
         guard store.reentry < store.maxReentry, store.callDepth < store.maxCallDepth else { throw Trap(.callStackExhausted) }
@@ -102,8 +116,11 @@ public final class Interpreter: Executor {
         let c = try Translator.translate(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount,
                                          counting: policy.map { ($0.entryWeight, $0.backEdgeWeight) })
         if let policy { c.tierUpBudget = policy.threshold }
-        if let compiler = instance.store.nativeCompiler {
-            c.native = compiler.compile(instance.module, definedIndex: f.index - instance.module.module.importedFunctionCount)
+        if let compiler = instance.store.nativeCompiler,
+           let native = compiler.compile(instance, definedIndex: f.index - instance.module.module.importedFunctionCount) {
+            c.native = native
+            // Native callers now enter the machine code directly (one store, seen by all).
+            f.nativeCodeCell.pointee = native.address
         }
         f.code = c
         return c

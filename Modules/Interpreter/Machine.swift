@@ -163,7 +163,7 @@ struct Machine {
         var instance: Instance { cold.pointee.instance.takeUnretainedValue() }
         guard base + entryCode.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
         if let native = entryCode.native {
-            if native.call(context: entryInstance.context, slots: base) != 0 { throw entryInstance.nativeTrap() }
+            if native.call(context: entryInstance.context, slots: base) != 0 { throw store.takeNativeFailure() }
             return
         }
         var sp = base
@@ -288,7 +288,9 @@ struct Machine {
                             // Machine code takes its arguments from these slots and leaves its
                             // result in the first.
                             let callee = slot.instance.unsafelyUnwrapped.takeUnretainedValue()
-                            if native.call(context: callee.context, slots: newBase) != 0 { throw callee.nativeTrap() }
+                            if native.call(context: callee.context, slots: newBase) != 0 { throw store.takeNativeFailure() }
+                            // Native code may have grown the memory.
+                            cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)
                             continue
                         }
                         calls.append(Return(function: cold.pointee.function, instance: cold.pointee.instance,

@@ -1,23 +1,51 @@
 /// Fixed offsets in an instance's context block, the block native code reaches through the
-/// pinned context register (Docs/OPTIMIZING-TIER.md). Per-module fields (tables, globals)
-/// follow `firstModuleField`.
+/// pinned context register (Docs/OPTIMIZING-TIER.md).
 package enum ContextLayout {
     /// Memory 0's base address.
     package static let memoryBase: Int32 = 0
     /// A pointer to memory 0's size in bytes (the Runtime's size cell, which `memory.grow`
     /// updates for every instance sharing the memory): the explicit bounds-check limit.
     package static let memorySize: Int32 = 8
-    /// The lowest stack pointer native code may use.
-    package static let stackLimit: Int32 = 16
-    /// The stack pointer of the entry trampoline, where a trap unwinds to.
-    package static let entryStackPointer: Int32 = 24
-    /// The code of the last trap, written by trap stubs.
-    package static let trapCode: Int32 = 32
-    /// The Wasm offset of the last trap's origin.
-    package static let trapOrigin: Int32 = 40
-    /// The function table.
+    /// A pointer to the store's execution state (`ExecutionStateLayout`).
+    package static let executionState: Int32 = 24
+    /// The native function table: 32-byte entries (`FunctionTableEntryLayout`).
     package static let functionTable: Int32 = 48
     /// A pointer to the array of global cell pointers (the Runtime's `Instance.globalCells`).
     package static let globalCells: Int32 = 56
-    package static let size: Int = 64
+    /// The instance, unretained.
+    package static let instance: Int32 = 64
+    /// A pointer to the table of runtime functions native code calls (`RuntimeFunction`).
+    package static let runtimeFunctions: Int32 = 72
+    package static let size: Int = 80
+}
+
+/// The store-wide block every context points at: what entry trampolines, trap stubs and
+/// prologues share across instances.
+package enum ExecutionStateLayout {
+    /// The stack pointer of the innermost entry trampoline, where a trap unwinds to (0 when no
+    /// native code is running).
+    package static let entryStackPointer: Int32 = 0
+    /// The code of the last trap (`NativeTrap`).
+    package static let trapCode: Int32 = 8
+    /// The Wasm offset of the last trap's origin.
+    package static let trapOrigin: Int32 = 16
+    /// The lowest stack pointer native code may use.
+    package static let stackLimit: Int32 = 24
+    /// The store, unretained.
+    package static let store: Int32 = 32
+    package static let size: Int = 48
+}
+
+/// One entry of an instance's native function table.
+package enum FunctionTableEntryLayout {
+    /// A pointer to the function's code cell (its current native entry: machine code, or the
+    /// exit stub of its signature).
+    package static let codeCell: Int32 = 0
+    /// The context to run the callee with.
+    package static let context: Int32 = 8
+    /// The Runtime's FunctionInstance, unretained.
+    package static let function: Int32 = 16
+    /// The store's type number, for call_indirect.
+    package static let typeID: Int32 = 24
+    package static let size: Int32 = 32
 }

@@ -1,3 +1,5 @@
+import CSupport
+
 /// A function compiled to machine code, with the entry trampoline that calls it with the array
 /// convention (Docs/OPTIMIZING-TIER.md): `(context, argsAndResults, function) -> status`.
 /// Arguments are 8-byte slots (an i32 or f32 in the low half); the result comes back in slot 0.
@@ -16,9 +18,18 @@ package final class NativeFunction: @unchecked Sendable {
         memory = try ExecutableMemory(function + Array(repeating: 0xCC, count: padding) + trampoline)
     }
 
-    /// Runs the function; 0 when it returned, 1 when it trapped (the code is in the context).
+    /// Where native callers enter the function.
+    package var address: UnsafeRawPointer { memory.address(0) }
+
+    /// Runs the function; 0 when it returned, 1 when it failed (a trap in the execution state,
+    /// or an error of Swift code it called, kept by the store). The outermost entry on a
+    /// thread sets the stack limit prologues check for that thread.
     @inline(__always)
     package func call(context: UnsafeMutableRawPointer, slots: UnsafeMutablePointer<UInt64>) -> Int32 {
+        let state = context.load(fromByteOffset: Int(ContextLayout.executionState), as: UnsafeMutableRawPointer.self)
+        if state.load(fromByteOffset: Int(ExecutionStateLayout.entryStackPointer), as: UInt64.self) == 0 {
+            state.storeBytes(of: UInt64(wasm_tier_stack_limit(256 * 1024)), toByteOffset: Int(ExecutionStateLayout.stackLimit), as: UInt64.self)
+        }
         let entry = unsafeBitCast(memory.address(trampolineOffset), to: Entry.self)
         return entry(context, slots, memory.address(0))
     }

@@ -65,29 +65,33 @@ public final class Instance {
             context.storeBytes(of: memory.sizeCell, toByteOffset: Int(ContextLayout.memorySize), as: UnsafeMutablePointer<Int>.self)
         }
         context.storeBytes(of: globalCells, toByteOffset: Int(ContextLayout.globalCells), as: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>.self)
+        context.storeBytes(of: store.executionState, toByteOffset: Int(ContextLayout.executionState), as: UnsafeMutableRawPointer.self)
+        context.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: Int(ContextLayout.instance), as: UnsafeMutableRawPointer.self)
+        nativeTable.deallocate()
+        let entrySize = Int(FunctionTableEntryLayout.size)
+        nativeTable = .allocate(byteCount: max(functionAddresses.count, 1) * entrySize, alignment: 16)
+        for (i, a) in functionAddresses.enumerated() {
+            let f = store.function(a)
+            let entry = nativeTable + i * entrySize
+            entry.storeBytes(of: f.nativeCodeCell, toByteOffset: Int(FunctionTableEntryLayout.codeCell), as: UnsafeMutablePointer<UnsafeRawPointer?>.self)
+            // A Wasm function runs with its own instance's context; a host function with ours.
+            let calleeContext = f.instanceRef?.context ?? context
+            entry.storeBytes(of: calleeContext, toByteOffset: Int(FunctionTableEntryLayout.context), as: UnsafeMutableRawPointer.self)
+            entry.storeBytes(of: Unmanaged.passUnretained(f).toOpaque(), toByteOffset: Int(FunctionTableEntryLayout.function), as: UnsafeMutableRawPointer.self)
+            entry.storeBytes(of: UInt64(f.typeID), toByteOffset: Int(FunctionTableEntryLayout.typeID), as: UInt64.self)
+        }
+        context.storeBytes(of: nativeTable, toByteOffset: Int(ContextLayout.functionTable), as: UnsafeMutableRawPointer.self)
     }
 
-    /// The trap that native code recorded in the context, as the Runtime names it.
-    package func nativeTrap() -> Trap {
-        let code = context.load(fromByteOffset: Int(ContextLayout.trapCode), as: UInt64.self)
-        let name: TrapCode = switch NativeTrap(rawValue: code) {
-        case .unreachable: .unreachable
-        case .integerDivideByZero: .integerDivideByZero
-        case .integerOverflow: .integerOverflow
-        case .invalidConversionToInteger: .invalidConversionToInteger
-        case .outOfBoundsMemoryAccess: .outOfBoundsMemoryAccess
-        case .outOfBoundsTableAccess: .outOfBoundsTableAccess
-        case .undefinedElement: .undefinedElement
-        case .uninitializedElement: .uninitializedElement
-        case .indirectCallTypeMismatch: .indirectCallTypeMismatch
-        case .callStackExhausted: .callStackExhausted
-        case nil: .hostError
-        }
-        return Trap(name)
-    }
+    /// The native function table (`FunctionTableEntryLayout`), one entry per function of the
+    /// index space.
+    package private(set) var nativeTable = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 16)
+    /// Whether the optimizing tier has filled the functions' native code cells.
+    package var nativeTableReady = false
 
     deinit {
         context.deallocate()
+        nativeTable.deallocate()
         globalCells.deallocate()
         functionRefs.deallocate()
         functionSlots.deallocate()

@@ -25,7 +25,7 @@ extension Executor {
 /// The optimizing tier, as the Runtime sees it: a function of a module in, machine code or
 /// nil (the function keeps running in the interpreter) out. The Engine provides it.
 package protocol NativeCompiler: AnyObject {
-    func compile(_ module: ValidatedModule, definedIndex: Int) -> NativeFunction?
+    func compile(_ instance: Instance, definedIndex: Int) -> NativeFunction?
 }
 
 /// What a host function sees of its caller.
@@ -88,8 +88,18 @@ public final class FunctionInstance {
     }()
     /// The installed code, unretained; nil before the first call.
     public var codePointer: UnsafeMutableRawPointer? { codeCell.pointee }
+    /// Where native callers enter the function: its machine code once compiled, else the exit
+    /// stub of its signature (nil until the optimizing tier prepares the caller's instance).
+    package let nativeCodeCell: UnsafeMutablePointer<UnsafeRawPointer?> = {
+        let p = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: 1)
+        p.initialize(to: nil)
+        return p
+    }()
 
-    deinit { codeCell.deallocate() }
+    deinit {
+        codeCell.deallocate()
+        nativeCodeCell.deallocate()
+    }
     /// True for host functions (checked on every call without copying the host function).
     public let isHost: Bool
     /// The store's number for the function's type: equal types have equal numbers, so
@@ -165,6 +175,18 @@ public final class Store {
     /// Compiles functions to machine code when they are first called (`--tier opt`); the
     /// executor uses native code for the functions it returns some for.
     package var nativeCompiler: (any NativeCompiler)?
+    /// The block native code of every instance shares (`ExecutionStateLayout`): the entry
+    /// trampoline's stack pointer, the last trap, the stack limit.
+    package let executionState: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: ExecutionStateLayout.size, alignment: 16)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: ExecutionStateLayout.size)
+        return p
+    }()
+    /// An error thrown by Swift code that native code called (a host function, an interpreted
+    /// callee), kept while native frames unwind, then rethrown.
+    package var pendingNativeError: (any Error)?
+
+    deinit { executionState.deallocate() }
     /// Maximum nesting of host-to-Wasm entries (each uses host stack).
     public var maxReentry = 200
     /// Calls active in activations below the current one (maintained by the executor).
@@ -174,7 +196,36 @@ public final class Store {
     var typeIDs: [FunctionType: Int] = [:]
 
     /// An empty store; install an `executor` before calling functions.
-    public init() {}
+    public init() {
+        executionState.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: Int(ExecutionStateLayout.store),
+                                  as: UnsafeMutableRawPointer.self)
+    }
+
+
+
+    /// The error that made native code return failure: what Swift code it called threw, or the
+    /// trap native code recorded.
+    package func takeNativeFailure() -> any Error {
+        if let e = pendingNativeError {
+            pendingNativeError = nil
+            return e
+        }
+        let code = executionState.load(fromByteOffset: Int(ExecutionStateLayout.trapCode), as: UInt64.self)
+        let name: TrapCode = switch NativeTrap(rawValue: code) {
+        case .unreachable: .unreachable
+        case .integerDivideByZero: .integerDivideByZero
+        case .integerOverflow: .integerOverflow
+        case .invalidConversionToInteger: .invalidConversionToInteger
+        case .outOfBoundsMemoryAccess: .outOfBoundsMemoryAccess
+        case .outOfBoundsTableAccess: .outOfBoundsTableAccess
+        case .undefinedElement: .undefinedElement
+        case .uninitializedElement: .uninitializedElement
+        case .indirectCallTypeMismatch: .indirectCallTypeMismatch
+        case .callStackExhausted: .callStackExhausted
+        case nil: .hostError
+        }
+        return Trap(name)
+    }
 
     /// The store-wide number of a function type.
     public func typeID(_ t: FunctionType) -> Int {

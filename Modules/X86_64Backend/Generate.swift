@@ -2,11 +2,10 @@ import Air
 import IR
 import MachineCode
 
-/// The entry frame that `entryTrampoline` builds and every function's unwind stub takes
-/// apart: callee-saved registers pushed in this order, then 8 bytes that align the stack.
+/// The callee-saved registers `entryTrampoline` saves, in push order; its trap landing pops
+/// them in reverse.
 enum EntryFrame {
     static let saved: [GPR] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
-    static let padding: Int32 = 8
 }
 
 /// The optimizing tier's back half for x86-64, top to bottom: instruction selection, dead
@@ -30,6 +29,11 @@ package func generate(_ code: Code) -> [UInt8] {
     // After `call` rsp is 8 mod 16; rbp and the saved registers add 8 each.
     var frame = Int32(code.frameSize)
     if (8 + 8 + 8 * saved.count + Int(frame)) % 16 != 0 { frame += 8 }
+    // Stack check first (r11 is free at entry): below the limit, trap "call stack exhausted".
+    let overflow = masm.newLabel()
+    masm.load64(Memory(X86Registers.context, ContextLayout.executionState), .r11)
+    masm.cmp64(.rsp, Memory(.r11, ExecutionStateLayout.stackLimit))
+    masm.jcc(.below, overflow)
     masm.push(.rbp)
     masm.move64(.rsp, .rbp)
     for r in saved { masm.push(r) }
@@ -50,34 +54,43 @@ package func generate(_ code: Code) -> [UInt8] {
             masm.emit(inst, targets: block.successors.map { labels[$0] })
         }
     }
+    masm.bind(overflow)
+    masm.origin = .max
+    masm.trap(Int32(NativeTrap.callStackExhausted.rawValue))
     masm.bind(unwind)
-    masm.load64(Memory(X86Registers.context, ContextLayout.entryStackPointer), .rsp)
-    masm.add64(EntryFrame.padding, .rsp)
-    for r in EntryFrame.saved.reversed() { masm.pop(r) }
-    masm.move32(Int32(1), .rax)
-    masm.ret()
+    masm.unwindToEntry()
     masm.finalize()
     return masm.bytes
 }
 
 /// A trampoline `@convention(c) (context, argsAndResults, function) -> status` that calls a
-/// function of this signature from Swift or the interpreter: it saves the callee-saved
-/// registers, puts the context in r14, records its stack pointer for trap unwinding, loads
-/// the arguments from the array (8 bytes each; with the Wasm convention the array holds the
-/// parameters after the context), calls, stores the result at index 0 and returns 0. A trap returns 1 through the callee's unwind stub instead.
+/// function of this signature from Swift or the interpreter. It saves the callee-saved
+/// registers, puts the context in r14, pushes the previous entry stack pointer and its trap
+/// landing and records that stack pointer in the execution state, loads the arguments from the
+/// array (8 bytes each; with the Wasm convention the array holds the parameters after the
+/// context), calls, stores the result at index 0, restores the previous entry stack pointer
+/// and returns 0. A trap's unwind (`rsp = entrySP; ret`) arrives at the landing with rcx
+/// holding the execution state; it restores the same things and returns 1.
 package func entryTrampoline(parameters: [IRType], results: [IRType], convention: CallingConvention) -> [UInt8] {
     var masm = MacroAssembler()
+    let landing = masm.newLabel()
     for r in EntryFrame.saved { masm.push(r) }
-    masm.sub64(EntryFrame.padding, .rsp)
     masm.move64(.rdi, X86Registers.context)
     masm.move64(.rsi, .rbx)
     masm.move64(.rdx, .r12)
-    masm.store64(.rsp, Memory(X86Registers.context, ContextLayout.entryStackPointer))
+    masm.load64(Memory(X86Registers.context, ContextLayout.executionState), .r13)
+    // Previous entry stack pointer, then the landing: 8 pushes keep rsp 8 mod 16, so 8 more
+    // bytes align the call.
+    masm.load64(Memory(.r13, ExecutionStateLayout.entryStackPointer), .rax)
+    masm.push(.rax)
+    masm.leaLabel(landing, .rax)
+    masm.push(.rax)
+    masm.store64(.rsp, Memory(.r13, ExecutionStateLayout.entryStackPointer))
+    masm.sub64(Int32(8), .rsp)
     let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
     var gp = 0, fp: UInt8 = 0
     for (i, type) in parameters.enumerated() {
         if i == 0 && convention == .wasm { continue }
-        // The Wasm convention's slots hold the Wasm parameters only (the context is argument 0).
         let slot = Memory(.rbx, Int32(8 * (convention == .wasm ? i - 1 : i)))
         switch type {
         case .f32: masm.loadFloat(slot, FPR(fp)); fp += 1
@@ -94,10 +107,79 @@ package func entryTrampoline(parameters: [IRType], results: [IRType], convention
     case .f64: masm.storeDouble(FPR(0), Memory(.rbx))
     default: break
     }
-    masm.add64(EntryFrame.padding, .rsp)
+    masm.add64(Int32(16), .rsp)
+    masm.pop(.rax)
+    masm.store64(.rax, Memory(.r13, ExecutionStateLayout.entryStackPointer))
     for r in EntryFrame.saved.reversed() { masm.pop(r) }
     masm.xor32(.rax, .rax)
     masm.ret()
+    // The unwind's `ret` popped the landing address; the previous entry stack pointer is next.
+    masm.bind(landing)
+    masm.pop(.rax)
+    masm.store64(.rax, Memory(.rcx, ExecutionStateLayout.entryStackPointer))
+    for r in EntryFrame.saved.reversed() { masm.pop(r) }
+    masm.move32(Int32(1), .rax)
+    masm.ret()
+    masm.finalize()
+    return masm.bytes
+}
+
+/// The exit stub for callees of this signature that have no machine code (Docs/OPTIMIZING-TIER.md,
+/// "Calls, exits and unwinding"): entered like a native function (Wasm convention, with the
+/// table entry in rax), it stores the arguments into an 8-byte slot array on its frame, calls
+/// `helper(entry, slots) -> status` (a `@convention(c)` function of the Engine that runs the
+/// callee), and returns the result from slot 0; a nonzero status unwinds to the entry trampoline.
+package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRawPointer) throws(LoweringError) -> [UInt8] {
+    var masm = MacroAssembler()
+    let unwind = masm.newLabel()
+    masm.push(.rbp)
+    masm.move64(.rsp, .rbp)
+    let frame = Int32((8 * max(parameters.count, results.count, 1) + 15) / 16 * 16)
+    masm.sub64(frame, .rsp)
+    let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+    var gp = 0, fp: UInt8 = 0
+    for (i, type) in parameters.enumerated() {
+        let slot = Memory(.rsp, Int32(8 * i)), high = Memory(.rsp, Int32(8 * i + 4))
+        switch type {
+        case .f32, .f64:
+            guard fp < 8 else { throw LoweringError(message: "more than 8 float arguments") }
+            if type == .f32 {
+                masm.storeFloat(FPR(fp), slot)
+                masm.store32(Int32(0), high)
+            } else {
+                masm.storeDouble(FPR(fp), slot)
+            }
+            fp += 1
+        default:
+            guard gp < gpArgs.count else { throw LoweringError(message: "more than 6 integer arguments") }
+            if type == .i32 {
+                masm.store32(gpArgs[gp], slot)
+                masm.store32(Int32(0), high)
+            } else {
+                masm.store64(gpArgs[gp], slot)
+            }
+            gp += 1
+        }
+    }
+    masm.move64(.rax, .rdi)
+    masm.move64(.rsp, .rsi)
+    masm.move64BigImm(Int64(Int(bitPattern: helper)), .rax)
+    masm.call(.rax)
+    masm.test32(.rax, .rax)
+    masm.jcc(.notEqual, unwind)
+    switch results.first {
+    case .i32: masm.load32(Memory(.rsp), .rax)
+    case .i64: masm.load64(Memory(.rsp), .rax)
+    case .f32: masm.loadFloat(Memory(.rsp), FPR(0))
+    case .f64: masm.loadDouble(Memory(.rsp), FPR(0))
+    default: break
+    }
+    masm.move64(.rbp, .rsp)
+    masm.pop(.rbp)
+    masm.ret()
+    // The helper preserved r14, the context this stub was entered with.
+    masm.bind(unwind)
+    masm.unwindToEntry()
     masm.finalize()
     return masm.bytes
 }

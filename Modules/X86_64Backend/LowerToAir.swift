@@ -53,6 +53,9 @@ private struct Lowerer {
     var currentIR = 0
     /// Comparisons whose lowering is deferred to their single user (a branch or check).
     var fused: Set<ValueID> = []
+    /// Under the Wasm convention, a copy of r14 as the procedure received it, put back after
+    /// each context call (traps and calls read r14).
+    var ownContext: Tmp?
 
     init(proc: Procedure, convention: CallingConvention) {
         self.proc = proc
@@ -172,7 +175,10 @@ private struct Lowerer {
         for (i, type) in proc.parameterTypes.enumerated() {
             let source: Tmp
             if i == 0 && convention == .wasm {
-                source = Lowerer.reg(X86Registers.context)
+                let t = argValues[0].map { tmp($0) } ?? code.newTmp(.gp)
+                append(.move64, [.tmp(Lowerer.reg(X86Registers.context)), .tmp(t)])
+                ownContext = t
+                continue
             } else if type.isFloat {
                 guard fp < 8 else { throw LoweringError(message: "more than 8 float arguments") }
                 source = Lowerer.reg(FPR(UInt8(fp)))
@@ -358,7 +364,7 @@ private struct Lowerer {
         case .return:
             lowerReturn(v)
         case .call:
-            throw LoweringError(message: "calls are not lowered yet")
+            try lowerCall(v)
         }
     }
 
@@ -765,6 +771,57 @@ private struct Lowerer {
             current = next
         }
         terminate(.jump, [], successors: [entryBlock[block.successors.last!.int]])
+    }
+
+    /// Registers a call may change: System V's caller-saved ones, and r14, which the callee
+    /// receives its context in (the caller restores its own afterwards).
+    static let clobbered: [Tmp] = [GPR.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11, X86Registers.context].map { reg($0) }
+        + (0..<16).map { reg(FPR(UInt8($0))) }
+
+    /// Arguments into their registers (the context and entry first for a context call), the
+    /// call, then the result out of rax or xmm0 and, for a context call, our context back in r14.
+    mutating func lowerCall(_ v: ValueID) throws(LoweringError) {
+        let value = proc[v]
+        let convention = CallConvention(rawValue: value.immediate) ?? .systemV
+        let callee = code.newTmp(.gp)
+        append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)])
+        var uses: [Tmp] = []
+        var arguments = Array(value.children.dropFirst())
+        if convention == .context {
+            let context = Lowerer.reg(X86Registers.context), entry = Lowerer.reg(.rax)
+            append(.move64, [.tmp(tmp(arguments[0])), .tmp(context)])
+            append(.move64, [.tmp(tmp(arguments[1])), .tmp(entry)])
+            uses += [context, entry]
+            arguments.removeFirst(2)
+        }
+        let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+        var gp = 0, fp = 0
+        for a in arguments {
+            let type = proc[a].type
+            let target: Tmp
+            if type.isFloat {
+                guard fp < 8 else { throw LoweringError(message: "a call with more than 8 float arguments") }
+                target = Lowerer.reg(FPR(UInt8(fp)))
+                fp += 1
+            } else {
+                guard gp < gpArgs.count else { throw LoweringError(message: "a call with more than 6 integer arguments") }
+                target = Lowerer.reg(gpArgs[gp])
+                gp += 1
+            }
+            append(Lowerer.move(type), [.tmp(tmp(a)), .tmp(target)])
+            uses.append(target)
+        }
+        code.blocks[current].insts.append(
+            Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) } + Lowerer.clobbered.map { .tmp($0) },
+                 origin: value.origin.offset, callUses: uses.count))
+        switch value.type {
+        case .void: break
+        case .f32, .f64: append(Lowerer.move(value.type), [.tmp(Lowerer.reg(FPR(0))), .tmp(tmp(v))])
+        default: append(Lowerer.move(value.type), [.tmp(Lowerer.reg(.rax)), .tmp(tmp(v))])
+        }
+        if convention == .context, let ownContext {
+            append(.move64, [.tmp(ownContext), .tmp(Lowerer.reg(X86Registers.context))])
+        }
     }
 
     mutating func lowerReturn(_ v: ValueID) {

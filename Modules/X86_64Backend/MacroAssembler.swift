@@ -549,11 +549,33 @@ package struct MacroAssembler {
 
     package mutating func oops() { ud2() }
 
-    /// Records the trap code and origin in the context and leaves through the unwind stub.
+    /// Records the trap code and origin in the execution state and leaves through the unwind
+    /// stub. Every register but r14 is dead here, so rcx is free.
     package mutating func trap(_ code: Int32) {
-        store32(code, Memory(X86Registers.context, ContextLayout.trapCode))
-        store32(Int32(bitPattern: origin), Memory(X86Registers.context, ContextLayout.trapOrigin))
+        load64(Memory(X86Registers.context, ContextLayout.executionState), .rcx)
+        store32(code, Memory(.rcx, ExecutionStateLayout.trapCode))
+        store32(Int32(bitPattern: origin), Memory(.rcx, ExecutionStateLayout.trapOrigin))
         guard let trapExit else { preconditionFailure("trap without an unwind stub") }
         jmp(trapExit)
+    }
+
+    /// Unwinds to the innermost entry trampoline: its stack pointer points at its trap landing,
+    /// which `ret` jumps to with rcx holding the execution state.
+    package mutating func unwindToEntry() {
+        load64(Memory(X86Registers.context, ContextLayout.executionState), .rcx)
+        load64(Memory(.rcx, ExecutionStateLayout.entryStackPointer), .rsp)
+        ret()
+    }
+
+    /// `cmp m, a`: flags as for a - m.
+    package mutating func cmp64(_ a: GPR, _ m: Memory) { rm(w: true, [0x3B], reg: a.raw, m) }
+
+    /// `lea label(%rip), dst`.
+    package mutating func leaLabel(_ label: Label, _ dst: GPR) {
+        rex(w: true, reg: dst.raw, base: 0)
+        byte(0x8D)
+        byte(0x05 | (dst.raw & 7) << 3)
+        fixups.append((bytes.count, label))
+        int32(0)
     }
 }

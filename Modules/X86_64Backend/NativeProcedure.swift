@@ -23,6 +23,8 @@ package final class NativeProcedure {
         resultTypes = proc.resultTypes
         context = .allocate(byteCount: 4096, alignment: 16)
         context.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        // An execution state of its own, after the context fields.
+        context.storeBytes(of: context + 1024, toByteOffset: Int(ContextLayout.executionState), as: UnsafeMutableRawPointer.self)
     }
 
     deinit { context.deallocate() }
@@ -33,7 +35,7 @@ package final class NativeProcedure {
         var slots = arguments + [0]
         let status = slots.withUnsafeMutableBufferPointer { native.call(context: context, slots: $0.baseAddress!) }
         if status != 0 {
-            return .trapped(UInt64(context.load(fromByteOffset: Int(ContextLayout.trapCode), as: UInt32.self)))
+            return .trapped(UInt64((context + 1024).load(fromByteOffset: Int(ExecutionStateLayout.trapCode), as: UInt32.self)))
         }
         guard let result = resultTypes.first else { return .returned([]) }
         let mask: UInt64 = result.bitWidth == 32 ? 0xFFFF_FFFF : .max

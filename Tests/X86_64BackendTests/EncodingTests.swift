@@ -134,3 +134,18 @@ func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
         #expect(lines == ["testl %edi, %edi", "cmovneq %rsi, %rax"])
     }
 }
+
+@Test func leaOfALabelIsRIPRelative() throws {
+    var masm = MacroAssembler()
+    let target = masm.newLabel()
+    masm.leaLabel(target, .rax)
+    masm.leaLabel(target, .r9)
+    masm.ud2()
+    masm.bind(target)
+    masm.ret()
+    masm.finalize()
+    #expect(hex(masm.bytes) == "48 8d 05 09 00 00 00 4c 8d 0d 02 00 00 00 0f 0b c3")
+    if let lines = try llvmDisassembly(masm.bytes) {
+        #expect(lines == ["leaq 9(%rip), %rax", "leaq 2(%rip), %r9", "ud2", "retq"])
+    }
+}

@@ -72,48 +72,49 @@ package enum Opcode: UInt16, CaseIterable, Sendable {
     case ret64 = 67
     case retFloat = 68
     case retDouble = 69
-    case oops = 70
-    case trap = 71
-    case moveFloat = 72
-    case moveDouble = 73
-    case move32ToFloat = 74
-    case moveFloatTo32 = 75
-    case move64ToDouble = 76
-    case moveDoubleTo64 = 77
-    case addFloat = 78
-    case addDouble = 79
-    case subFloat = 80
-    case subDouble = 81
-    case mulFloat = 82
-    case mulDouble = 83
-    case divFloat = 84
-    case divDouble = 85
-    case sqrtFloat = 86
-    case sqrtDouble = 87
-    case x86MinFloat = 88
-    case x86MinDouble = 89
-    case x86MaxFloat = 90
-    case x86MaxDouble = 91
-    case andFloat = 92
-    case andDouble = 93
-    case orFloat = 94
-    case orDouble = 95
-    case xorFloat = 96
-    case xorDouble = 97
-    case roundFloat = 98
-    case roundDouble = 99
-    case convertInt32ToFloat = 100
-    case convertInt64ToFloat = 101
-    case convertInt32ToDouble = 102
-    case convertInt64ToDouble = 103
-    case truncateFloatToInt32 = 104
-    case truncateFloatToInt64 = 105
-    case truncateDoubleToInt32 = 106
-    case truncateDoubleToInt64 = 107
-    case convertFloatToDouble = 108
-    case convertDoubleToFloat = 109
-    case compareFloat = 110
-    case compareDouble = 111
+    case call = 70
+    case oops = 71
+    case trap = 72
+    case moveFloat = 73
+    case moveDouble = 74
+    case move32ToFloat = 75
+    case moveFloatTo32 = 76
+    case move64ToDouble = 77
+    case moveDoubleTo64 = 78
+    case addFloat = 79
+    case addDouble = 80
+    case subFloat = 81
+    case subDouble = 82
+    case mulFloat = 83
+    case mulDouble = 84
+    case divFloat = 85
+    case divDouble = 86
+    case sqrtFloat = 87
+    case sqrtDouble = 88
+    case x86MinFloat = 89
+    case x86MinDouble = 90
+    case x86MaxFloat = 91
+    case x86MaxDouble = 92
+    case andFloat = 93
+    case andDouble = 94
+    case orFloat = 95
+    case orDouble = 96
+    case xorFloat = 97
+    case xorDouble = 98
+    case roundFloat = 99
+    case roundDouble = 100
+    case convertInt32ToFloat = 101
+    case convertInt64ToFloat = 102
+    case convertInt32ToDouble = 103
+    case convertInt64ToDouble = 104
+    case truncateFloatToInt32 = 105
+    case truncateFloatToInt64 = 106
+    case truncateDoubleToInt32 = 107
+    case truncateDoubleToInt64 = 108
+    case convertFloatToDouble = 109
+    case convertDoubleToFloat = 110
+    case compareFloat = 111
+    case compareDouble = 112
 }
 
 extension Opcode {
@@ -191,6 +192,7 @@ extension Opcode {
         OpcodeInfo(name: "Ret64", roles: [ArgRole(.use, .gp, 64)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "RetFloat", roles: [ArgRole(.use, .fp, 32)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "RetDouble", roles: [ArgRole(.use, .fp, 64)], forms: [Form([.tmp])], terminal: true, return: true),
+        OpcodeInfo(name: "Call", roles: [ArgRole(.use, .gp, 64)], forms: [Form([.tmp])], effects: true),
         OpcodeInfo(name: "Oops", roles: [], forms: [Form([])], terminal: true, effects: true),
         OpcodeInfo(name: "Trap", roles: [ArgRole(.use, .gp, 32)], forms: [Form([.imm])], terminal: true, effects: true),
         OpcodeInfo(name: "MoveFloat", roles: [ArgRole(.use, .fp, 32), ArgRole(.def, .fp, 32)], forms: [Form([.tmp, .tmp]), Form([.addr, .tmp]), Form([.tmp, .addr])]),

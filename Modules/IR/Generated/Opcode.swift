@@ -158,7 +158,7 @@ extension Opcode {
         OpcodeInfo(mnemonic: "store8", children: [.variable(.I), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "store16", children: [.variable(.I), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "store32", children: [.fixed(.i64), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
-        OpcodeInfo(mnemonic: "call", children: [.fixed(.i64)], variadic: true, result: .anyOrVoid, immediate: .none, effects: [.calls], commutative: false, terminal: false, successors: 0),
+        OpcodeInfo(mnemonic: "call", children: [.fixed(.i64)], variadic: true, result: .anyOrVoid, immediate: .convention, effects: [.calls], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "check", children: [.fixed(.i32)], variadic: false, result: .void, immediate: .code, effects: [.exits], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "jump", children: [], variadic: false, result: .void, immediate: .none, effects: [], commutative: false, terminal: true, successors: 1),
         OpcodeInfo(mnemonic: "branch", children: [.fixed(.i32)], variadic: false, result: .void, immediate: .none, effects: [], commutative: false, terminal: true, successors: 2),

@@ -416,6 +416,8 @@ extension MacroAssembler {
             retFloat(a[0].fpr)
         case .retDouble:
             retDouble(a[0].fpr)
+        case .call:
+            call(a[0].gpr)
         case .oops:
             oops()
         case .trap:

@@ -440,6 +440,8 @@ let encodingTable: [(call: String, emit: @Sendable (inout MacroAssembler) -> Voi
     ("cmp64(.rsi, Int32(3))", { $0.cmp64(.rsi, Int32(3)) }, "48 83 fe 03", "cmpq $3, %rsi"),
     ("cmp64(.rsi, Int32(3000))", { $0.cmp64(.rsi, Int32(3000)) }, "48 81 fe b8 0b 00 00", "cmpq $3000, %rsi # imm = 0xBB8"),
     ("test64(.rsi, Int32(1))", { $0.test64(.rsi, Int32(1)) }, "48 f7 c6 01 00 00 00", "testq $1, %rsi"),
+    ("cmp64(.rsp, Memory(.r11, 24))", { $0.cmp64(.rsp, Memory(.r11, 24)) }, "49 3b 63 18", "cmpq 24(%r11), %rsp"),
+    ("cmp64(.rax, Memory(.r14, index: .rcx, scale: 8))", { $0.cmp64(.rax, Memory(.r14, index: .rcx, scale: 8)) }, "49 3b 04 ce", "cmpq (%r14,%rcx,8), %rax"),
     ("x86ConvertToDoubleWord32(.rax, .rdx)", { $0.x86ConvertToDoubleWord32(.rax, .rdx) }, "99", "cltd"),
     ("x86ConvertToQuadWord64(.rax, .rdx)", { $0.x86ConvertToQuadWord64(.rax, .rdx) }, "48 99", "cqto"),
     ("setcc(.overflow, .rax)", { $0.setcc(.overflow, .rax) }, "0f 90 c0", "seto %al"),
