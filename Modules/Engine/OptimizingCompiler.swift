@@ -29,22 +29,25 @@ package final class OptimizingCompiler: NativeCompiler {
     func prepare(_ instance: Instance) {
         guard !instance.nativeTableReady else { return }
         instance.nativeTableReady = true
+        instance.context.storeBytes(of: UnsafeRawPointer(runtimeFunctionTable), toByteOffset: Int(ContextLayout.runtimeFunctions),
+                                    as: UnsafeRawPointer.self)
+        for address in instance.functionAddresses { fillCodeCell(instance.store.function(address)) }
+    }
+
+    /// Points a function's empty native code cell at the exit stub of its signature. Signatures
+    /// the tier cannot call (v128) get none: IRGen never calls them.
+    func fillCodeCell(_ f: FunctionInstance) {
+        guard f.nativeCodeCell.pointee == nil else { return }
         #if arch(x86_64)
-        let helper = unsafeBitCast(nativeExit, to: UnsafeRawPointer.self)
-        for address in instance.functionAddresses {
-            let f = instance.store.function(address)
-            guard f.nativeCodeCell.pointee == nil else { continue }
-            if exitStubs[f.type] == nil {
-                // Signatures the tier cannot call (v128, references, several results) get no
-                // stub: IRGen never emits a call to them.
-                guard f.type.results.count <= 1,
-                      let parameters = try? f.type.parameters.map(Self.irType), let results = try? f.type.results.map(Self.irType),
-                      let bytes = try? exitStub(parameters: parameters, results: results, helper: helper),
-                      let memory = try? ExecutableMemory(bytes) else { continue }
-                exitStubs[f.type] = memory
-            }
-            f.nativeCodeCell.pointee = exitStubs[f.type]!.address(0)
+        if exitStubs[f.type] == nil {
+            let helper = unsafeBitCast(nativeExit, to: UnsafeRawPointer.self)
+            guard f.type.results.count <= ContextLayout.resultCapacity,
+                  let parameters = try? f.type.parameters.map(Self.irType), let results = try? f.type.results.map(Self.irType),
+                  let bytes = try? exitStub(parameters: parameters, results: results, helper: helper),
+                  let memory = try? ExecutableMemory(bytes) else { return }
+            exitStubs[f.type] = memory
         }
+        f.nativeCodeCell.pointee = exitStubs[f.type]!.address(0)
         #endif
     }
 
@@ -54,6 +57,7 @@ package final class OptimizingCompiler: NativeCompiler {
         case .i64: return .i64
         case .f32: return .f32
         case .f64: return .f64
+        case .funcref, .externref: return .i64
         default: throw IRGenError(message: "no exit stub for \(t)")
         }
     }
@@ -66,7 +70,9 @@ package final class OptimizingCompiler: NativeCompiler {
             let proc = try generateIR(module: module, definedIndex: definedIndex)
             optimize(proc)
             let (_, bytes) = try X86_64Backend.compile(proc, convention: .wasm)
-            let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm)
+            let resultCount = module.module.types[Int(module.functions[definedIndex].typeIndex)].results.count
+            let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm,
+                                             resultArea: resultCount > 1 ? resultCount : 0)
             let native = try NativeFunction(function: bytes, trampoline: trampoline)
             compiled += 1
             wasmBytes += module.module.functionBodies[definedIndex].code.count

@@ -29,9 +29,12 @@ package struct IRGenError: Error, CustomStringConvertible {
 ///   memory accesses check `zext(address) + offset + size` against the memory's size
 ///   (explicit bounds-check mode) and add the base.
 /// - Code after `br`, `return` or `unreachable` is skipped until its block ends.
-/// Functions with instructions this tier does not take yet (calls, tables, SIMD, reference
-/// types, multi-value, memory growth, bulk memory) throw `IRGenError`; they run in the
-/// interpreter.
+/// - Calls go through the native function table; memory growth, `call_indirect`'s lookup,
+///   table and bulk-memory instructions and `ref.func` call runtime functions
+///   (`RuntimeFunction`). References are i64: 0, or a store function address plus one.
+/// - Several results (functions and calls) travel through the context's result area.
+/// Functions with instructions this tier does not take yet (SIMD) throw `IRGenError`; they run
+/// in the interpreter.
 package func generateIR(module: ValidatedModule, definedIndex: Int) throws -> Procedure {
     let m = module.module
     let info = module.functions[definedIndex]
@@ -57,6 +60,8 @@ func irType(_ t: ValueType) throws(IRGenError) -> IRType {
     case .i64: return .i64
     case .f32: return .f32
     case .f64: return .f64
+    // A reference is 0 (null) or a store function address plus one, as in the interpreter.
+    case .funcref, .externref: return .i64
     default: throw IRGenError(message: "\(t) values are not supported by the optimizing tier yet")
     }
 }
@@ -98,9 +103,10 @@ struct IRGenerator: InstructionVisitor {
         self.module = module
         var parameters: [IRType] = [.i64]
         for t in type.parameters { parameters.append(try irType(t)) }
-        guard type.results.count <= 1 else { throw IRGenError(message: "multiple results are not supported yet") }
+        guard type.results.count <= ContextLayout.resultCapacity else { throw IRGenError(message: "more than \(ContextLayout.resultCapacity) results") }
         resultTypes = try type.results.map(irType)
-        proc = Procedure(name: name, parameters: parameters, results: resultTypes)
+        // Several results go to the context's result area; the procedure itself returns nothing.
+        proc = Procedure(name: name, parameters: parameters, results: resultTypes.count > 1 ? [] : resultTypes)
         let entry = proc.addBlock()
         var variableTypes: [IRType] = []
         for t in localTypes { variableTypes.append(try irType(t)) }
@@ -170,7 +176,6 @@ struct IRGenerator: InstructionVisitor {
         case .value(let t): return ([], [try irType(t)])
         case .typeIndex(let i):
             let f = module.module.types[Int(i)]
-            guard f.results.count <= 1 else { throw IRGenError(message: "multiple results are not supported yet") }
             return (try f.parameters.map(irType), try f.results.map(irType))
         }
     }
@@ -277,12 +282,49 @@ struct IRGenerator: InstructionVisitor {
         current = frame.label
         for variable in frame.labelVariables { stack.append(ssa.read(variable, frame.label)) }
         if frame.kind == .function {
-            emit(.return, .void, stack.suffix(resultTypes.count).map { $0 })
+            emitReturn(Array(stack.suffix(resultTypes.count)))
             current = nil
         }
     }
 
     func frame(_ depth: UInt32) -> Frame { frames[frames.count - 1 - Int(depth)] }
+
+    /// `return`: one result in the return register; several into the context's result area.
+    mutating func emitReturn(_ values: [ValueID]) {
+        if values.count > 1 {
+            for (k, v) in values.enumerated() { storeResult(v, into: context, at: k) }
+            emit(.return, .void)
+        } else {
+            emit(.return, .void, values)
+        }
+    }
+
+    /// A result as 8 bytes, an i32 or f32 zero-extended, at slot `k` of a context's result area.
+    mutating func storeResult(_ v: ValueID, into context: ValueID, at k: Int) {
+        var bits = v
+        switch proc[v].type {
+        case .i32: bits = emit(.zext32, .i64, [v])
+        case .f32: bits = emit(.zext32, .i64, [emit(.bitcast, .i32, [v])])
+        case .f64: bits = emit(.bitcast, .i64, [v])
+        default: break
+        }
+        emit(.store, .void, [bits, context], immediate: UInt64(ContextLayout.results) + UInt64(8 * k))
+    }
+
+    /// A call by the context convention; several results come from the callee context's area.
+    mutating func contextCall(_ type: FunctionType, code: ValueID, calleeContext: ValueID, entry: ValueID, arguments: [ValueID]) throws {
+        let results = try type.results.map(irType)
+        guard results.count <= ContextLayout.resultCapacity else { throw IRGenError(message: "a call with more than \(ContextLayout.resultCapacity) results") }
+        let result = emit(.call, results.count == 1 ? results[0] : .void, [code, calleeContext, entry] + arguments,
+                          immediate: CallConvention.context.rawValue)
+        if results.count == 1 {
+            stack.append(result)
+        } else {
+            for (k, t) in results.enumerated() {
+                stack.append(emit(.load, t, [calleeContext], immediate: UInt64(ContextLayout.results) + UInt64(8 * k)))
+            }
+        }
+    }
 
     mutating func visitBr(relativeDepth: UInt32) throws {
         guard current != nil else { return }
@@ -321,7 +363,7 @@ struct IRGenerator: InstructionVisitor {
 
     mutating func visitReturn() throws {
         guard current != nil else { return }
-        emit(.return, .void, Array(stack.suffix(resultTypes.count)))
+        emitReturn(Array(stack.suffix(resultTypes.count)))
         current = nil
     }
 
@@ -541,6 +583,134 @@ struct IRGenerator: InstructionVisitor {
         stack.append(emit(.trunc, .i32, [pages]))
     }
 
+    // MARK: Runtime functions
+
+    /// Calls runtime function `f` (System V, the context first) and returns its result.
+    @discardableResult
+    mutating func runtime(_ f: RuntimeFunction, _ type: IRType, _ arguments: [ValueID]) -> ValueID {
+        let functions = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.runtimeFunctions))
+        let address = emit(.load, .i64, [functions], immediate: UInt64(f.rawValue * 8))
+        return emit(.call, type, [address, context] + arguments, immediate: CallConvention.systemV.rawValue)
+    }
+
+    mutating func constant32(_ v: UInt32) -> ValueID { constant(.i32, UInt64(v)) }
+
+    /// A runtime function that returns 0 on success; failure unwinds with its error.
+    mutating func runtimeChecked(_ f: RuntimeFunction, _ arguments: [ValueID]) {
+        let status = runtime(f, .i32, arguments)
+        check(status, .pending)
+    }
+
+    mutating func visitMemoryGrow(memoryIndex: UInt32) throws {
+        guard current != nil else { return }
+        let delta = pop()
+        stack.append(runtime(.memoryGrow, .i32, [delta]))
+    }
+
+    mutating func visitRefNull(type: ValueType) throws {
+        guard current != nil else { return }
+        stack.append(constant(.i64, 0))
+    }
+
+    mutating func visitRefIsNull() throws {
+        guard current != nil else { return }
+        let r = pop()
+        stack.append(emit(.eq, .i32, [r, constant(.i64, 0)]))
+    }
+
+    mutating func visitRefFunc(functionIndex: UInt32) throws {
+        guard current != nil else { return }
+        stack.append(runtime(.refFunc, .i64, [constant32(functionIndex)]))
+    }
+
+    /// Resolves the table element (type-checked by the runtime function, which fills a
+    /// table entry for it), then calls it like a direct call.
+    mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let type = module.module.types[Int(typeIndex)]
+        for p in type.parameters { _ = try irType(p) }
+        let index = pop()
+        let arguments = pop(type.parameters.count)
+        let entry = runtime(.callIndirect, .i64, [constant32(tableIndex), index, constant32(typeIndex)])
+        check(emit(.eq, .i32, [entry, constant(.i64, 0)]), .pending)
+        let cell = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.codeCell))
+        let code = emit(.load, .i64, [cell])
+        let calleeContext = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.context))
+        try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+    }
+
+    mutating func visitTableGet(tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let index = pop()
+        let r = runtime(.tableGet, .i64, [constant32(tableIndex), index])
+        // All ones is no reference: the access was out of bounds.
+        check(emit(.eq, .i32, [r, constant(.i64, .max)]), .pending)
+        stack.append(r)
+    }
+
+    mutating func visitTableSet(tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let value = pop(), index = pop()
+        runtimeChecked(.tableSet, [constant32(tableIndex), index, value])
+    }
+
+    mutating func visitTableSize(tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        stack.append(runtime(.tableSize, .i32, [constant32(tableIndex)]))
+    }
+
+    mutating func visitTableGrow(tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let delta = pop(), value = pop()
+        stack.append(runtime(.tableGrow, .i32, [constant32(tableIndex), value, delta]))
+    }
+
+    mutating func visitTableFill(tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), value = pop(), destination = pop()
+        runtimeChecked(.tableFill, [constant32(tableIndex), destination, value, n])
+    }
+
+    mutating func visitTableCopy(destinationTable: UInt32, sourceTable: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), source = pop(), destination = pop()
+        runtimeChecked(.tableCopy, [constant32(destinationTable), constant32(sourceTable), destination, source, n])
+    }
+
+    mutating func visitTableInit(elementIndex: UInt32, tableIndex: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), source = pop(), destination = pop()
+        runtimeChecked(.tableInit, [constant32(tableIndex), constant32(elementIndex), destination, source, n])
+    }
+
+    mutating func visitElemDrop(elementIndex: UInt32) throws {
+        guard current != nil else { return }
+        runtime(.elemDrop, .void, [constant32(elementIndex)])
+    }
+
+    mutating func visitMemoryFill(memoryIndex: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), value = pop(), destination = pop()
+        runtimeChecked(.memoryFill, [destination, value, n])
+    }
+
+    mutating func visitMemoryCopy(destinationMemory: UInt32, sourceMemory: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), source = pop(), destination = pop()
+        runtimeChecked(.memoryCopy, [destination, source, n])
+    }
+
+    mutating func visitMemoryInit(dataIndex: UInt32, memoryIndex: UInt32) throws {
+        guard current != nil else { return }
+        let n = pop(), source = pop(), destination = pop()
+        runtimeChecked(.memoryInit, [constant32(dataIndex), destination, source, n])
+    }
+
+    mutating func visitDataDrop(dataIndex: UInt32) throws {
+        guard current != nil else { return }
+        runtime(.dataDrop, .void, [constant32(dataIndex)])
+    }
+
     // MARK: Not yet
 
     func unsupported(_ what: String) -> IRGenError { IRGenError(message: "\(what) is not supported by the optimizing tier yet") }
@@ -549,15 +719,12 @@ struct IRGenerator: InstructionVisitor {
     mutating func visitMemoryLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) throws {
         throw unsupported(opcode.name)
     }
-    mutating func visitRefIsNull() throws { throw unsupported("ref.is_null") }
     /// A call through the native function table: the callee's code from its code cell, its
     /// context, and the table entry itself (for exit stubs) go with the arguments.
     mutating func visitCall(functionIndex: UInt32) throws {
         guard current != nil else { return }
         let m = module.module
         let type = m.types[Int(module.functionTypeIndices[Int(functionIndex)])]
-        guard type.results.count <= 1 else { throw IRGenError(message: "calls to functions with multiple results are not supported yet") }
-        let resultType = try type.results.first.map(irType) ?? .void
         for p in type.parameters { _ = try irType(p) }
         let arguments = pop(type.parameters.count)
         let table = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.functionTable))
@@ -566,25 +733,8 @@ struct IRGenerator: InstructionVisitor {
         let code = emit(.load, .i64, [cell])
         let calleeContext = emit(.load, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
         let entry = emit(.add, .i64, [table, constant(.i64, entryOffset)])
-        let result = emit(.call, resultType, [code, calleeContext, entry] + arguments, immediate: CallConvention.context.rawValue)
-        if resultType != .void { stack.append(result) }
+        try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
     }
-    mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws { throw unsupported("call_indirect") }
-    mutating func visitTableGet(tableIndex: UInt32) throws { throw unsupported("table.get") }
-    mutating func visitTableSet(tableIndex: UInt32) throws { throw unsupported("table.set") }
-    mutating func visitMemoryGrow(memoryIndex: UInt32) throws { throw unsupported("memory.grow") }
     mutating func visitV128Const(value: V128) throws { throw unsupported("v128.const") }
     mutating func visitShuffle(lanes: V128) throws { throw unsupported("i8x16.shuffle") }
-    mutating func visitRefNull(type: ValueType) throws { throw unsupported("ref.null") }
-    mutating func visitRefFunc(functionIndex: UInt32) throws { throw unsupported("ref.func") }
-    mutating func visitMemoryInit(dataIndex: UInt32, memoryIndex: UInt32) throws { throw unsupported("memory.init") }
-    mutating func visitDataDrop(dataIndex: UInt32) throws { throw unsupported("data.drop") }
-    mutating func visitMemoryCopy(destinationMemory: UInt32, sourceMemory: UInt32) throws { throw unsupported("memory.copy") }
-    mutating func visitMemoryFill(memoryIndex: UInt32) throws { throw unsupported("memory.fill") }
-    mutating func visitTableInit(elementIndex: UInt32, tableIndex: UInt32) throws { throw unsupported("table.init") }
-    mutating func visitElemDrop(elementIndex: UInt32) throws { throw unsupported("elem.drop") }
-    mutating func visitTableCopy(destinationTable: UInt32, sourceTable: UInt32) throws { throw unsupported("table.copy") }
-    mutating func visitTableGrow(tableIndex: UInt32) throws { throw unsupported("table.grow") }
-    mutating func visitTableSize(tableIndex: UInt32) throws { throw unsupported("table.size") }
-    mutating func visitTableFill(tableIndex: UInt32) throws { throw unsupported("table.fill") }
 }

@@ -305,62 +305,35 @@ struct Machine {
                     }
                 case .memorySize: sp[Int(i.a)] = UInt64(instance.memories[0].pageCount)
                 case .memoryGrow:
-                    let r = instance.memories[0].grow(by: Int(Machine.i32(sp[Int(i.b)])))
-                    sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
+                    sp[Int(i.a)] = UInt64(instance.memoryGrow(delta: Machine.i32(sp[Int(i.b)])))
                     cold.pointee.memSize = UInt64(cold.pointee.memSizeCell.unsafelyUnwrapped.pointee)
                 case .memoryInit:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    let seg = instance.dataSegments[Int(i.imm)]
-                    guard s + n <= seg.count, d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                    instance.module.module.bytes.withUnsafeBytes { raw in
-                        (cold.pointee.memBase! + d).copyMemory(from: raw.baseAddress! + seg.lowerBound + s, byteCount: n)
-                    }
-                case .dataDrop: instance.dataSegments[Int(i.imm)] = 0..<0
+                    try instance.memoryInit(segment: Int(i.imm), destination: Machine.i32(sp[Int(i.a)]),
+                                            source: Machine.i32(sp[Int(i.a) + 1]), count: Machine.i32(sp[Int(i.a) + 2]))
+                case .dataDrop: instance.dataDrop(segment: Int(i.imm))
                 case .memoryCopy:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    guard s + n <= Int(cold.pointee.memSize), d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                    if n > 0 { memmove(cold.pointee.memBase! + d, cold.pointee.memBase! + s, n) }
+                    try instance.memoryCopy(destination: Machine.i32(sp[Int(i.a)]), source: Machine.i32(sp[Int(i.a) + 1]),
+                                            count: Machine.i32(sp[Int(i.a) + 2]))
                 case .memoryFill:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), v = Int32(truncatingIfNeeded: sp[Int(i.a) + 1]), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    guard d + n <= Int(cold.pointee.memSize) else { throw Trap(.outOfBoundsMemoryAccess) }
-                    if n > 0 { memset(cold.pointee.memBase! + d, v & 0xFF, n) }
+                    try instance.memoryFill(destination: Machine.i32(sp[Int(i.a)]), value: Machine.i32(sp[Int(i.a) + 1]),
+                                            count: Machine.i32(sp[Int(i.a) + 2]))
                 case .tableInit:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    let seg = instance.elementSegments[Int(i.imm)]
-                    let table = instance.tables[Int(i.c)]
-                    guard s + n <= seg.count, d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                    if n > 0 { table.elements.replaceSubrange(d..<(d + n), with: seg[s..<(s + n)]) }
-                case .elemDrop: instance.elementSegments[Int(i.imm)] = []
+                    try instance.tableInit(table: Int(i.c), segment: Int(i.imm), destination: Machine.i32(sp[Int(i.a)]),
+                                           source: Machine.i32(sp[Int(i.a) + 1]), count: Machine.i32(sp[Int(i.a) + 2]))
+                case .elemDrop: instance.elemDrop(segment: Int(i.imm))
                 case .tableCopy:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), s = Int(Machine.i32(sp[Int(i.a) + 1])), n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    let dst = instance.tables[Int(i.c)], src = instance.tables[Int(i.imm)]
-                    guard s + n <= src.elements.count, d + n <= dst.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                    if n > 0 {
-                        let items = Array(src.elements[s..<(s + n)])
-                        dst.elements.replaceSubrange(d..<(d + n), with: items)
-                    }
+                    try instance.tableCopy(destinationTable: Int(i.c), sourceTable: Int(i.imm), destination: Machine.i32(sp[Int(i.a)]),
+                                           source: Machine.i32(sp[Int(i.a) + 1]), count: Machine.i32(sp[Int(i.a) + 2]))
                 case .tableFill:
-                    let d = Int(Machine.i32(sp[Int(i.a)])), v = sp[Int(i.a) + 1], n = Int(Machine.i32(sp[Int(i.a) + 2]))
-                    let table = instance.tables[Int(i.imm)]
-                    guard d + n <= table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                    for k in d..<(d + n) { table.elements[k] = v }
-                case .tableGet:
-                    let table = instance.tables[Int(i.imm)]
-                    let index = Int(Machine.i32(sp[Int(i.b)]))
-                    guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                    sp[Int(i.a)] = table.elements[index]
-                case .tableSet:
-                    let table = instance.tables[Int(i.imm)]
-                    let index = Int(Machine.i32(sp[Int(i.a)]))
-                    guard index < table.elements.count else { throw Trap(.outOfBoundsTableAccess) }
-                    table.elements[index] = sp[Int(i.a) + 1]
+                    try instance.tableFill(table: Int(i.imm), destination: Machine.i32(sp[Int(i.a)]), value: sp[Int(i.a) + 1],
+                                           count: Machine.i32(sp[Int(i.a) + 2]))
+                case .tableGet: sp[Int(i.a)] = try instance.tableGet(table: Int(i.imm), index: Machine.i32(sp[Int(i.b)]))
+                case .tableSet: try instance.tableSet(table: Int(i.imm), index: Machine.i32(sp[Int(i.a)]), value: sp[Int(i.a) + 1])
                 case .tableGrow:
-                    let table = instance.tables[Int(i.imm)]
-                    let r = table.grow(by: Int(Machine.i32(sp[Int(i.a) + 1])), value: sp[Int(i.a)])
-                    sp[Int(i.a)] = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: r)))
+                    sp[Int(i.a)] = UInt64(instance.tableGrow(table: Int(i.imm), delta: Machine.i32(sp[Int(i.a) + 1]), value: sp[Int(i.a)]))
                 case .tableSize: sp[Int(i.a)] = UInt64(instance.tables[Int(i.imm)].elements.count)
                 case .refIsNull: sp[Int(i.a)] = Machine.bool(sp[Int(i.b)] == 0)
-                case .refFunc: sp[Int(i.a)] = UInt64(instance.functionAddresses[Int(i.imm)].rawValue) + 1
+                case .refFunc: sp[Int(i.a)] = instance.functionReference(Int(i.imm))
                 // Loads and stores
                 case .i32Load, .f32Load: sp[a] = UInt64(try loadValue(UInt32.self))
                 case .i64Load, .f64Load: sp[a] = try loadValue(UInt64.self)

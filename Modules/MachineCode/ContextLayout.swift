@@ -16,7 +16,15 @@ package enum ContextLayout {
     package static let instance: Int32 = 64
     /// A pointer to the table of runtime functions native code calls (`RuntimeFunction`).
     package static let runtimeFunctions: Int32 = 72
-    package static let size: Int = 80
+    /// A function table entry the `callIndirect` runtime function fills for the call it resolves.
+    package static let indirectEntry: Int32 = 80
+    /// Where a function with several results leaves them (8 bytes each, an i32 or f32
+    /// zero-extended), for its caller to read right after the call; and where a caller leaves
+    /// the arguments that do not fit in registers, for the callee to read on entry.
+    package static let results: Int32 = 112
+    /// How many values fit there: the JS API's limit on parameters and results.
+    package static let resultCapacity = 1000
+    package static let size: Int = 112 + 8 * 1000
 }
 
 /// The store-wide block every context points at: what entry trampolines, trap stubs and

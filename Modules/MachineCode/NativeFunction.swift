@@ -38,6 +38,8 @@ package final class NativeFunction: @unchecked Sendable {
 /// The trap codes native code records in the context (`ContextLayout.trapCode`); the Runtime
 /// turns them into its `TrapCode`s.
 package enum NativeTrap: UInt64, CaseIterable, Sendable {
+    /// The error is already in the store (a runtime function failed): record nothing.
+    case pending = 0
     case unreachable = 1
     case integerDivideByZero
     case integerOverflow
@@ -48,4 +50,14 @@ package enum NativeTrap: UInt64, CaseIterable, Sendable {
     case uninitializedElement
     case indirectCallTypeMismatch
     case callStackExhausted
+}
+
+/// The runtime functions native code calls, by their index in the table the context points
+/// at (`ContextLayout.runtimeFunctions`). Each is a System V function whose first argument is
+/// the caller's context; `Docs/OPTIMIZING-TIER.md` lists their signatures. Those that can fail
+/// leave the error in the store and return failure, and native code then unwinds with
+/// `NativeTrap.pending`.
+package enum RuntimeFunction: Int, CaseIterable, Sendable {
+    case memoryGrow, callIndirect, refFunc, tableGet, tableSet, tableSize, tableGrow, tableFill, tableCopy, tableInit
+    case elemDrop, memoryFill, memoryCopy, memoryInit, dataDrop
 }

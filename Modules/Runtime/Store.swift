@@ -222,7 +222,7 @@ public final class Store {
         case .uninitializedElement: .uninitializedElement
         case .indirectCallTypeMismatch: .indirectCallTypeMismatch
         case .callStackExhausted: .callStackExhausted
-        case nil: .hostError
+        case .pending, nil: .hostError
         }
         return Trap(name)
     }

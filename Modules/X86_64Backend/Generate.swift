@@ -71,7 +71,7 @@ package func generate(_ code: Code) -> [UInt8] {
 /// context), calls, stores the result at index 0, restores the previous entry stack pointer
 /// and returns 0. A trap's unwind (`rsp = entrySP; ret`) arrives at the landing with rcx
 /// holding the execution state; it restores the same things and returns 1.
-package func entryTrampoline(parameters: [IRType], results: [IRType], convention: CallingConvention) -> [UInt8] {
+package func entryTrampoline(parameters: [IRType], results: [IRType], convention: CallingConvention, resultArea: Int = 0) -> [UInt8] {
     var masm = MacroAssembler()
     let landing = masm.newLabel()
     for r in EntryFrame.saved { masm.push(r) }
@@ -88,15 +88,20 @@ package func entryTrampoline(parameters: [IRType], results: [IRType], convention
     masm.store64(.rsp, Memory(.r13, ExecutionStateLayout.entryStackPointer))
     masm.sub64(Int32(8), .rsp)
     let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
-    var gp = 0, fp: UInt8 = 0
+    var gp = 0, fp: UInt8 = 0, overflow: Int32 = 0
     for (i, type) in parameters.enumerated() {
         if i == 0 && convention == .wasm { continue }
         let slot = Memory(.rbx, Int32(8 * (convention == .wasm ? i - 1 : i)))
         switch type {
-        case .f32: masm.loadFloat(slot, FPR(fp)); fp += 1
-        case .f64: masm.loadDouble(slot, FPR(fp)); fp += 1
-        case .i32: masm.load32(slot, gpArgs[gp]); gp += 1
-        default: masm.load64(slot, gpArgs[gp]); gp += 1
+        case .f32 where fp < 8: masm.loadFloat(slot, FPR(fp)); fp += 1
+        case .f64 where fp < 8: masm.loadDouble(slot, FPR(fp)); fp += 1
+        case .i32 where gp < 6: masm.load32(slot, gpArgs[gp]); gp += 1
+        case .i64 where gp < 6: masm.load64(slot, gpArgs[gp]); gp += 1
+        default:
+            // Past the registers: into the context's result area (the Wasm convention).
+            masm.load64(slot, .rax)
+            masm.store64(.rax, Memory(X86Registers.context, ContextLayout.results + 8 * overflow))
+            overflow += 1
         }
     }
     masm.call(.r12)
@@ -106,6 +111,11 @@ package func entryTrampoline(parameters: [IRType], results: [IRType], convention
     case .f32: masm.storeFloat(FPR(0), Memory(.rbx))
     case .f64: masm.storeDouble(FPR(0), Memory(.rbx))
     default: break
+    }
+    // Several results: from the context's result area into the slots.
+    for k in 0..<resultArea {
+        masm.load64(Memory(X86Registers.context, ContextLayout.results + Int32(8 * k)), .rax)
+        masm.store64(.rax, Memory(.rbx, Int32(8 * k)))
     }
     masm.add64(Int32(16), .rsp)
     masm.pop(.rax)
@@ -137,9 +147,18 @@ package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRaw
     let frame = Int32((8 * max(parameters.count, results.count, 1) + 15) / 16 * 16)
     masm.sub64(frame, .rsp)
     let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
-    var gp = 0, fp: UInt8 = 0
+    var gp = 0, fp: UInt8 = 0, overflow: Int32 = 0
     for (i, type) in parameters.enumerated() {
         let slot = Memory(.rsp, Int32(8 * i)), high = Memory(.rsp, Int32(8 * i + 4))
+        if (type.isFloat && fp >= 8) || (!type.isFloat && gp >= gpArgs.count) {
+            // Past the registers, the caller left the argument in our context's result area.
+            guard overflow < Int32(ContextLayout.resultCapacity) else { throw LoweringError(message: "too many arguments") }
+            // r11: rax still holds the table entry.
+            masm.load64(Memory(X86Registers.context, ContextLayout.results + 8 * overflow), .r11)
+            masm.store64(.r11, slot)
+            overflow += 1
+            continue
+        }
         switch type {
         case .f32, .f64:
             guard fp < 8 else { throw LoweringError(message: "more than 8 float arguments") }
@@ -167,12 +186,20 @@ package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRaw
     masm.call(.rax)
     masm.test32(.rax, .rax)
     masm.jcc(.notEqual, unwind)
-    switch results.first {
-    case .i32: masm.load32(Memory(.rsp), .rax)
-    case .i64: masm.load64(Memory(.rsp), .rax)
-    case .f32: masm.loadFloat(Memory(.rsp), FPR(0))
-    case .f64: masm.loadDouble(Memory(.rsp), FPR(0))
-    default: break
+    if results.count > 1 {
+        // Several results go to the result area of the context this stub was entered with.
+        for k in results.indices {
+            masm.load64(Memory(.rsp, Int32(8 * k)), .rax)
+            masm.store64(.rax, Memory(X86Registers.context, ContextLayout.results + Int32(8 * k)))
+        }
+    } else {
+        switch results.first {
+        case .i32: masm.load32(Memory(.rsp), .rax)
+        case .i64: masm.load64(Memory(.rsp), .rax)
+        case .f32: masm.loadFloat(Memory(.rsp), FPR(0))
+        case .f64: masm.loadDouble(Memory(.rsp), FPR(0))
+        default: break
+        }
     }
     masm.move64(.rbp, .rsp)
     masm.pop(.rbp)

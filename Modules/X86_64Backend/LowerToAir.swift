@@ -1,5 +1,6 @@
 import Air
 import IR
+import MachineCode
 
 /// What IR the lowering cannot take yet; the caller keeps the function in the interpreter.
 package struct LoweringError: Error, CustomStringConvertible {
@@ -172,23 +173,30 @@ private struct Lowerer {
         for b in proc.liveBlocks {
             for v in proc[b].values where proc[v].opcode == .arg { argValues[Int(proc[v].immediate)] = v }
         }
+        var overflow = 0
         for (i, type) in proc.parameterTypes.enumerated() {
-            let source: Tmp
+            let source: Arg
             if i == 0 && convention == .wasm {
                 let t = argValues[0].map { tmp($0) } ?? code.newTmp(.gp)
                 append(.move64, [.tmp(Lowerer.reg(X86Registers.context)), .tmp(t)])
                 ownContext = t
                 continue
-            } else if type.isFloat {
-                guard fp < 8 else { throw LoweringError(message: "more than 8 float arguments") }
-                source = Lowerer.reg(FPR(UInt8(fp)))
+            } else if type.isFloat && fp < 8 {
+                source = .tmp(Lowerer.reg(FPR(UInt8(fp))))
                 fp += 1
-            } else {
-                guard gp < gpArgs.count else { throw LoweringError(message: "more than 6 integer arguments") }
-                source = Lowerer.reg(gpArgs[gp])
+            } else if !type.isFloat && gp < gpArgs.count {
+                source = .tmp(Lowerer.reg(gpArgs[gp]))
                 gp += 1
+            } else {
+                // Past the registers, the Wasm convention passes arguments in the callee's
+                // context (its result area), read here before anything can be called.
+                guard convention == .wasm, overflow < ContextLayout.resultCapacity else {
+                    throw LoweringError(message: "more arguments than registers")
+                }
+                source = .addr(Address(base: Lowerer.reg(X86Registers.context), offset: ContextLayout.results + Int32(8 * overflow)))
+                overflow += 1
             }
-            if let v = argValues[i] { append(Lowerer.move(type), [.tmp(source), .tmp(tmp(v))]) }
+            if let v = argValues[i] { append(Lowerer.move(type), [source, .tmp(tmp(v))]) }
         }
     }
 
@@ -795,18 +803,25 @@ private struct Lowerer {
             arguments.removeFirst(2)
         }
         let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
-        var gp = 0, fp = 0
+        var gp = 0, fp = 0, overflow = 0
         for a in arguments {
             let type = proc[a].type
             let target: Tmp
-            if type.isFloat {
-                guard fp < 8 else { throw LoweringError(message: "a call with more than 8 float arguments") }
+            if type.isFloat && fp < 8 {
                 target = Lowerer.reg(FPR(UInt8(fp)))
                 fp += 1
-            } else {
-                guard gp < gpArgs.count else { throw LoweringError(message: "a call with more than 6 integer arguments") }
+            } else if !type.isFloat && gp < gpArgs.count {
                 target = Lowerer.reg(gpArgs[gp])
                 gp += 1
+            } else {
+                // The callee's context carries the rest (see lowerArguments).
+                guard convention == .context, overflow < ContextLayout.resultCapacity else {
+                    throw LoweringError(message: "a call with more arguments than registers")
+                }
+                let slot = Address(base: tmp(value.children[1]), offset: ContextLayout.results + Int32(8 * overflow))
+                append(Lowerer.move(type), [.tmp(tmp(a)), .addr(slot)])
+                overflow += 1
+                continue
             }
             append(Lowerer.move(type), [.tmp(tmp(a)), .tmp(target)])
             uses.append(target)

@@ -553,6 +553,7 @@ package struct MacroAssembler {
     /// stub. Every register but r14 is dead here, so rcx is free.
     package mutating func trap(_ code: Int32) {
         load64(Memory(X86Registers.context, ContextLayout.executionState), .rcx)
+        // Code 0: a runtime function failed and left its error in the store.
         store32(code, Memory(.rcx, ExecutionStateLayout.trapCode))
         store32(Int32(bitPattern: origin), Memory(.rcx, ExecutionStateLayout.trapOrigin))
         guard let trapExit else { preconditionFailure("trap without an unwind stub") }
