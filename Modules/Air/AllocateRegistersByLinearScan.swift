@@ -14,7 +14,12 @@ package func allocateRegistersByLinearScan(_ code: inout Code, target: any Targe
             allocator.apply(to: &code)
             break
         }
-        for t in spilled { insertSpillCode(for: t, slot: slots, in: &code, target: target, unspillable: &unspillable); slots += 1 }
+        var slotOf: [Tmp: Int] = [:]
+        for t in spilled {
+            slotOf[t] = slots
+            slots += 1
+        }
+        insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
     }
     code.frameSize = slots * 8
     // Self-moves left by coalescing are free to drop, except movl, which zero-extends.
@@ -49,28 +54,40 @@ struct Ranges {
         }
     }
 
+    /// Whether any range of `other` meets one of ours: for each of its ranges, a binary search
+    /// finds our first range ending after it starts. O(m log n) for m ranges against n.
     func overlaps(_ other: Ranges) -> Bool {
-        var i = 0, j = 0
-        while i < items.count && j < other.items.count {
-            let a = items[i], b = other.items[j]
-            if a.0 < b.1 && b.0 < a.1 { return true }
-            if a.1 <= b.1 { i += 1 } else { j += 1 }
+        for (from, to) in other.items {
+            var low = 0, high = items.count
+            while low < high {
+                let mid = (low + high) / 2
+                if items[mid].1 <= from { low = mid + 1 } else { high = mid }
+            }
+            if low < items.count && items[low].0 < to { return true }
         }
         return false
     }
 
+    /// Adds `other`'s ranges, keeping the list sorted and disjoint: each goes where a binary
+    /// search puts it and absorbs the neighbours it touches. Temporaries are assigned in order
+    /// of their start, so insertions land near the end and move little.
     mutating func merge(_ other: Ranges) {
-        var all = items + other.items
-        all.sort { $0.0 < $1.0 }
-        var out: [(Int, Int)] = []
-        for r in all {
-            if let last = out.last, r.0 <= last.1 {
-                out[out.count - 1].1 = max(last.1, r.1)
-            } else {
-                out.append(r)
+        for (from, to) in other.items {
+            var low = 0, high = items.count
+            while low < high {
+                let mid = (low + high) / 2
+                if items[mid].1 < from { low = mid + 1 } else { high = mid }
             }
+            // items[low] is the first range ending at or after `from`: it and the ones after
+            // that start at or before `to` merge with the new range.
+            var end = low
+            var merged = (from, to)
+            while end < items.count && items[end].0 <= to {
+                merged = (min(merged.0, items[end].0), max(merged.1, items[end].1))
+                end += 1
+            }
+            items.replaceSubrange(low..<end, with: CollectionOfOne(merged))
         }
-        items = out
     }
 
     var start: Int { items.first?.0 ?? .max }
@@ -219,33 +236,46 @@ private struct LinearScan {
     }
 }
 
-/// Rewrites every use of `t` as a load from its slot into a fresh temporary just before the
-/// instruction, and every definition as a store from one just after.
+/// Rewrites every use of a spilled temporary as a load from its slot into a fresh temporary
+/// just before the instruction, and every definition as a store from one just after. One pass
+/// over the code for all of them.
 private func insertSpillCode(
-    for t: Tmp, slot: Int, in code: inout Code, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>
+    _ slotOf: [Tmp: Int], in code: inout Code, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>
 ) {
-    let address = Arg.addr(Address(base: .reg(target.stackPointer), offset: Int32(slot * 8)))
-    let move: Opcode = t.bank == .gp ? .move64 : .moveDouble
     for b in code.blocks.indices {
         var out: [Inst] = []
+        out.reserveCapacity(code.blocks[b].insts.count)
         for var inst in code.blocks[b].insts {
-            var mentions = false, used = false, defined = false
+            // The spilled temporaries this instruction mentions, with how it uses them.
+            var mentioned: [(tmp: Tmp, used: Bool, defined: Bool)] = []
             inst.forEachTmp { u, role, _, _ in
-                guard u == t else { return }
-                mentions = true
-                if role.isUse || role == .useAddress { used = true }
-                if role.isDef { defined = true }
+                guard slotOf[u] != nil else { return }
+                let isUse = role.isUse || role == .useAddress
+                if let k = mentioned.firstIndex(where: { $0.tmp == u }) {
+                    mentioned[k].used = mentioned[k].used || isUse
+                    mentioned[k].defined = mentioned[k].defined || role.isDef
+                } else {
+                    mentioned.append((u, isUse, role.isDef))
+                }
             }
-            guard mentions else {
+            guard !mentioned.isEmpty else {
                 out.append(inst)
                 continue
             }
-            let fresh = code.newTmp(t.bank)
-            unspillable.insert(fresh)
-            inst.mapTmps { $0 == t ? fresh : $0 }
-            if used { out.append(Inst(move, [address, .tmp(fresh)])) }
+            var after: [Inst] = []
+            var replacement: [Tmp: Tmp] = [:]
+            for m in mentioned {
+                let fresh = code.newTmp(m.tmp.bank)
+                unspillable.insert(fresh)
+                replacement[m.tmp] = fresh
+                let address = Arg.addr(Address(base: .reg(target.stackPointer), offset: Int32(slotOf[m.tmp]! * 8)))
+                let move: Opcode = m.tmp.bank == .gp ? .move64 : .moveDouble
+                if m.used { out.append(Inst(move, [address, .tmp(fresh)])) }
+                if m.defined { after.append(Inst(move, [.tmp(fresh), address])) }
+            }
+            inst.mapTmps { replacement[$0] ?? $0 }
             out.append(inst)
-            if defined { out.append(Inst(move, [.tmp(fresh), address])) }
+            out.append(contentsOf: after)
         }
         code.blocks[b].insts = out
     }

@@ -1,3 +1,4 @@
+import Foundation
 import IR
 import IRGen
 import MachineCode
@@ -23,6 +24,9 @@ package final class OptimizingCompiler: NativeCompiler {
     private var exitStubs: [FunctionType: ExecutableMemory] = [:]
 
     package init() {}
+
+    /// `WASM_TIER_COMPILE_LOG=1` prints each function's size and compile times.
+    static let log = ProcessInfo.processInfo.environment["WASM_TIER_COMPILE_LOG"] == "1"
 
     /// Points every function's native code cell that is still empty at the exit stub of its
     /// signature, so that native code can call any function of the instance.
@@ -67,9 +71,17 @@ package final class OptimizingCompiler: NativeCompiler {
         prepare(instance)
         #if arch(x86_64)
         do {
+            let clock = ContinuousClock()
+            let t0 = clock.now
             let proc = try generateIR(module: module, definedIndex: definedIndex)
+            let t1 = clock.now
             optimize(proc)
+            let t2 = clock.now
             let (_, bytes) = try X86_64Backend.compile(proc, convention: .wasm)
+            let t3 = clock.now
+            if Self.log {
+                print("compile function \(module.module.importedFunctionCount + definedIndex): \(module.module.functionBodies[definedIndex].code.count) bytes of Wasm, \(proc.values.count) IR values; irgen \(t1 - t0), optimize \(t2 - t1), backend \(t3 - t2) -> \(bytes.count) bytes")
+            }
             let resultCount = module.module.types[Int(module.functions[definedIndex].typeIndex)].results.count
             let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm,
                                              resultArea: resultCount > 1 ? resultCount : 0)

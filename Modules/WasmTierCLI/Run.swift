@@ -1,5 +1,6 @@
 import ArgumentParser
 import Decoder
+import Engine
 import Foundation
 import Interpreter
 import Runtime
@@ -26,7 +27,7 @@ struct Run: ParsableCommand {
 
     enum Tier: String, ExpressibleByArgument, CaseIterable { case interp, opt, auto }
 
-    @Option(help: "The tier that runs the code: interp, opt or auto.")
+    @Option(help: "The tier that runs the code: interp (the interpreter), opt (machine code from the optimizing tier for every function it takes, the interpreter for the rest) or auto (not yet).")
     var tier: Tier = .interp
 
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, as GUEST inside the sandbox (default: the same path).", valueName: "HOST[::GUEST]"))
@@ -54,14 +55,18 @@ struct Run: ParsableCommand {
             printError("--dir takes HOST[::GUEST], got '\(d)'")
             throw ExitCode(2)
         }
-        guard tier == .interp else {
-            printError("the \(tier.rawValue) tier is not available yet; use --tier interp")
+        guard tier != .auto else {
+            printError("the auto tier (tiering up hot functions) is not available yet; use --tier interp or --tier opt")
             throw ExitCode(2)
         }
         let validated = try loadValidModule(file)
         let store = Store()
         let interpreter = Interpreter()
         store.executor = interpreter
+        // opt: every function the optimizing tier takes runs as machine code from its first call.
+        let compiler = tier == .opt ? OptimizingCompiler() : nil
+        store.nativeCompiler = compiler
+        defer { withExtendedLifetime(compiler) {} }
 
         var imports = Imports()
         var env: [String: String] = [:]
