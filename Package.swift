@@ -55,6 +55,7 @@ let package = Package(
             name: "WasmTierCLI",
             dependencies: [
                 "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Runtime", "Interpreter", "WASIBridge", "Engine",
+                "IR", "IRGen", "Optimizer", "X86_64Backend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Modules/WasmTierCLI"),

@@ -22,10 +22,12 @@ package func allocateRegistersByLinearScan(_ code: inout Code, target: any Targe
         insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
     }
     code.frameSize = slots * 8
-    // Self-moves left by coalescing are free to drop, except movl, which zero-extends.
+    // Self-moves left by coalescing are free to drop. A movl would zero the upper half, but
+    // every 32-bit value in a register already has it zero (lowering keeps that invariant:
+    // 32-bit operations, moves and loads all zero-extend on x86-64).
     for b in code.blocks.indices {
         code.blocks[b].insts.removeAll { inst in
-            guard inst.opcode == .move64 || inst.opcode == .moveDouble || inst.opcode == .moveFloat,
+            guard inst.opcode == .move32 || inst.opcode == .move64 || inst.opcode == .moveDouble || inst.opcode == .moveFloat,
                   case .tmp(let a) = inst.args[0], case .tmp(let b) = inst.args[1] else { return false }
             return a == b
         }
@@ -91,6 +93,7 @@ struct Ranges {
     }
 
     var start: Int { items.first?.0 ?? .max }
+    var end: Int { items.last?.1 ?? 0 }
 }
 
 private struct LinearScan {
@@ -177,8 +180,22 @@ private struct LinearScan {
                 continue
             }
             if !unspillable.contains(t) {
-                spilled.append(t)
-                spilledSet.insert(i)
+                // Spill whichever lives longer (Poletto and Sarkar's heuristic): this temporary,
+                // or the spillable occupants of the register whose occupants end furthest.
+                var best: (reg: Reg, end: Int, victims: [Int])?
+                for r in target.allocatable(t.bank) where !ranges[indexer.index(.reg(r))].overlaps(ranges[i]) {
+                    let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
+                    guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
+                    let end = victims.map { ranges[$0].end }.min() ?? .max
+                    if best == nil || end > best!.end { best = (r, end, victims) }
+                }
+                if let best, best.end > ranges[i].end {
+                    evict(best.victims, from: best.reg, spilled: &spilled, spilledSet: &spilledSet)
+                    assign(i, best.reg)
+                } else {
+                    spilled.append(t)
+                    spilledSet.insert(i)
+                }
                 continue
             }
             // An unspillable temporary (a spill load or store) evicts spillable ones.
@@ -188,14 +205,7 @@ private struct LinearScan {
                 guard !fixed.overlaps(ranges[i]) else { continue }
                 let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
                 guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
-                for victim in victims {
-                    spilled.append(indexer.tmp(victim))
-                    spilledSet.insert(victim)
-                }
-                holders[r] = (holders[r] ?? []).filter { !victims.contains($0) }
-                var rebuilt = fixed
-                for h in holders[r]! { rebuilt.merge(ranges[h]) }
-                occupied[r] = rebuilt
+                evict(victims, from: r, spilled: &spilled, spilledSet: &spilledSet)
                 assign(i, r)
                 evicted = true
                 break
@@ -212,6 +222,19 @@ private struct LinearScan {
             case .virtual: assignment[indexer.index(h)]
             }
         }
+    }
+
+    /// Takes temporaries off a register, to be spilled.
+    mutating func evict(_ victims: [Int], from r: Reg, spilled: inout [Tmp], spilledSet: inout Set<Int>) {
+        for victim in victims {
+            spilled.append(indexer.tmp(victim))
+            spilledSet.insert(victim)
+            assignment[victim] = nil
+        }
+        holders[r] = (holders[r] ?? []).filter { !victims.contains($0) }
+        var rebuilt = ranges[indexer.index(.reg(r))]
+        for h in holders[r]! { rebuilt.merge(ranges[h]) }
+        occupied[r] = rebuilt
     }
 
     mutating func assign(_ i: Int, _ r: Reg) {

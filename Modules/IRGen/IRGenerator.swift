@@ -77,6 +77,10 @@ struct IRGenerator: InstructionVisitor {
     var current: BlockID?
     let context: ValueID
     let resultTypes: [IRType]
+    /// Loads of the context's fields, made once in the entry block (which dominates all).
+    var contextFields: [Int32: ValueID] = [:]
+    /// Values at the start of the entry block: arguments and context fields.
+    var entryPrefix = 0
 
     struct Frame {
         enum Kind { case block, loop, `if`, function }
@@ -123,6 +127,7 @@ struct IRGenerator: InstructionVisitor {
             _ = t
             ssa.write(i, entry, v)
         }
+        entryPrefix = proc[entry].values.count
         current = entry
         let exit = proc.addBlock()
         frames.append(Frame(kind: .function, parameters: [], results: resultTypes, label: exit,
@@ -130,6 +135,16 @@ struct IRGenerator: InstructionVisitor {
     }
 
     mutating func willVisit(offset: Int) { self.offset = UInt32(offset) }
+
+    /// A field of the context that never changes while code runs (`load_invariant`), loaded
+    /// once at the top of the entry block.
+    mutating func contextField(_ offset: Int32) -> ValueID {
+        if let v = contextFields[offset] { return v }
+        let v = proc.insert(.loadInvariant, .i64, [context], immediate: UInt64(offset), in: proc.entry, at: entryPrefix)
+        entryPrefix += 1
+        contextFields[offset] = v
+        return v
+    }
 
     // MARK: Emission helpers
 
@@ -410,8 +425,8 @@ struct IRGenerator: InstructionVisitor {
 
     /// The cell of global `i`: the context holds a pointer to the array of cell pointers.
     mutating func globalCell(_ i: UInt32) -> ValueID {
-        let cells = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.globalCells))
-        return emit(.load, .i64, [cells], immediate: UInt64(i) * 8)
+        let cells = contextField(ContextLayout.globalCells)
+        return emit(.loadInvariant, .i64, [cells], immediate: UInt64(i) * 8)
     }
 
     mutating func visitGlobalGet(globalIndex: UInt32) throws {
@@ -533,10 +548,11 @@ struct IRGenerator: InstructionVisitor {
     mutating func address(_ index: ValueID, offset: UInt64, size: Int) -> ValueID {
         let wide = emit(.zext32, .i64, [index])
         let end = emit(.add, .i64, [wide, constant(.i64, offset + UInt64(size))])
-        let sizeCell = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memorySize))
+        let sizeCell = contextField(ContextLayout.memorySize)
         let memorySize = emit(.load, .i64, [sizeCell])
         check(emit(.above, .i32, [end, memorySize]), .outOfBoundsMemoryAccess)
-        let base = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memoryBase))
+        // The base never moves: memory is reserved once.
+        let base = contextField(ContextLayout.memoryBase)
         return emit(.add, .i64, [base, wide])
     }
 
@@ -577,7 +593,7 @@ struct IRGenerator: InstructionVisitor {
 
     mutating func visitMemorySize(memoryIndex: UInt32) throws {
         guard current != nil else { return }
-        let sizeCell = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.memorySize))
+        let sizeCell = contextField(ContextLayout.memorySize)
         let bytes = emit(.load, .i64, [sizeCell])
         let pages = emit(.zshr, .i64, [bytes, constant(.i64, 16)])
         stack.append(emit(.trunc, .i32, [pages]))
@@ -588,8 +604,8 @@ struct IRGenerator: InstructionVisitor {
     /// Calls runtime function `f` (System V, the context first) and returns its result.
     @discardableResult
     mutating func runtime(_ f: RuntimeFunction, _ type: IRType, _ arguments: [ValueID]) -> ValueID {
-        let functions = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.runtimeFunctions))
-        let address = emit(.load, .i64, [functions], immediate: UInt64(f.rawValue * 8))
+        let functions = contextField(ContextLayout.runtimeFunctions)
+        let address = emit(.loadInvariant, .i64, [functions], immediate: UInt64(f.rawValue * 8))
         return emit(.call, type, [address, context] + arguments, immediate: CallConvention.systemV.rawValue)
     }
 
@@ -727,11 +743,12 @@ struct IRGenerator: InstructionVisitor {
         let type = m.types[Int(module.functionTypeIndices[Int(functionIndex)])]
         for p in type.parameters { _ = try irType(p) }
         let arguments = pop(type.parameters.count)
-        let table = emit(.load, .i64, [context], immediate: UInt64(ContextLayout.functionTable))
+        let table = contextField(ContextLayout.functionTable)
         let entryOffset = UInt64(functionIndex) * UInt64(FunctionTableEntryLayout.size)
-        let cell = emit(.load, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.codeCell))
+        let cell = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.codeCell))
+        // The cell's contents change when the callee gets machine code: a plain load.
         let code = emit(.load, .i64, [cell])
-        let calleeContext = emit(.load, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
+        let calleeContext = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
         let entry = emit(.add, .i64, [table, constant(.i64, entryOffset)])
         try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
     }

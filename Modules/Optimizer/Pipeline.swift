@@ -3,8 +3,8 @@ import IR
 /// The optimization pipeline, top to bottom (B3's generateToAir up to lowering). Each step says
 /// what holds after it. Level 0 only validates; level 1 and up run everything below.
 ///
-/// Still to come, in this order, as the issue lists them: hoisting loop invariants after CSE,
-/// folding bounds checks after it, and placing constants before lowering to Air.
+/// Still to come, in this order, as the issue lists them: folding bounds checks after
+/// hoisting, and placing constants before lowering to Air.
 package func optimize(_ procedure: Procedure, level: Int = 2) {
     precondition(procedure.validate().isEmpty, "invalid IR given to optimize:\n\(procedure.validate())\n\(procedure)")
     guard level > 0 else { return }
@@ -17,6 +17,12 @@ package func optimize(_ procedure: Procedure, level: Int = 2) {
     if eliminateCommonSubexpressions(procedure) {
         // The merged values may enable more folding.
         reduceStrength(procedure)
+    }
+
+    // No pure, unguarded value in a loop depends only on values from outside it.
+    if hoistLoopInvariantValues(procedure) {
+        // Hoisted values from sibling loops may now meet in a common dominator.
+        eliminateCommonSubexpressions(procedure)
     }
 
     // No branch with equal targets, no jump-only blocks, no jump into a single-predecessor
@@ -37,6 +43,7 @@ package func runPass(named name: String, on procedure: Procedure) -> Bool? {
     case "eliminateCommonSubexpressions": eliminateCommonSubexpressions(procedure)
     case "simplifyCFG": simplifyCFG(procedure)
     case "eliminateDeadCode": eliminateDeadCode(procedure)
+    case "hoistLoopInvariantValues": hoistLoopInvariantValues(procedure)
     default: nil
     }
 }

@@ -16,6 +16,8 @@ import IR
 /// - `select` with a constant condition or equal arms, `check` of 0 (removed), `branch` and
 ///   `switch` on constants (become jumps), and `branch` on `ne x, 0` / `eq x, 0` (branch on x).
 ///
+/// - a phi fed only by one value (and by itself) is that value (Braun et al.'s trivial phi).
+///
 /// Float identities such as `x * 1.0` are left alone: they would change which NaN comes out.
 /// Rewritten values become identities; `eliminateDeadCode` removes them later. Runs first in
 /// the pipeline and again after common-subexpression elimination.
@@ -35,6 +37,7 @@ private struct StrengthReducer {
         var any = false
         for _ in 0..<100 {
             changed = false
+            removeTrivialPhis()
             for b in proc.reversePostorder() {
                 var i = 0
                 while i < proc[b].values.count {
@@ -203,7 +206,7 @@ private struct StrengthReducer {
         case .trunc:
             let inner = proc[children[0]]
             if inner.opcode == .zext32 || inner.opcode == .sext32 { identity(v, inner.children[0]) }
-        case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u:
+        case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u, .loadInvariant:
             foldAddressOffset(v, addressChild: 0)
         case .store, .store8, .store16, .store32:
             foldAddressOffset(v, addressChild: 1)
@@ -222,6 +225,47 @@ private struct StrengthReducer {
         proc[v].children[addressChild] = proc[address].children[0]
         proc[v].immediate = offset
         changed = true
+    }
+
+    // MARK: Phis
+
+    /// A phi whose upsilons all carry one value `x` (or the phi itself, around a loop) is `x`
+    /// (Braun et al.'s trivial phi): it becomes an identity, placed after the block's phis,
+    /// and its upsilons become nops. Repeats until no phi is trivial, since removing one can
+    /// make others trivial.
+    mutating func removeTrivialPhis() {
+        var progress = true
+        while progress {
+            progress = false
+            let upsilons = proc.upsilons()
+            for b in proc.liveBlocks {
+                for v in proc[b].values where proc[v].opcode == .phi {
+                    guard let feeding = upsilons[v], !feeding.isEmpty else { continue }
+                    var only: ValueID?
+                    var trivial = true
+                    for u in feeding {
+                        let x = proc.resolved(proc[u].children[0])
+                        if x == v || x == only { continue }
+                        if only != nil {
+                            trivial = false
+                            break
+                        }
+                        only = x
+                    }
+                    guard trivial, let x = only else { continue }
+                    for u in feeding { proc.replaceWithNop(u) }
+                    proc.replaceWithIdentity(v, x)
+                    // Phis stay first in their block.
+                    var values = proc[b].values
+                    values.removeAll { $0 == v }
+                    let firstOther = values.firstIndex { proc[$0].opcode != .phi } ?? values.count
+                    values.insert(v, at: firstOther)
+                    proc[b].values = values
+                    changed = true
+                    progress = true
+                }
+            }
+        }
     }
 
     // MARK: Terminals

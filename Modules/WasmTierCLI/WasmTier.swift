@@ -24,7 +24,7 @@ public struct WasmTier: ParsableCommand {
               wasm-tier wast ../shared/spectest/wasm2/json
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Validate.self, Inspect.self, Print.self, Wast.self]
+        subcommands: [Run.self, Validate.self, Inspect.self, Print.self, Wast.self, Compile.self]
     )
 
     public init() {}

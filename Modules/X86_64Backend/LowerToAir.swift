@@ -351,7 +351,7 @@ private struct Lowerer {
             default: .moveDoubleTo64
             }
             append(op, [.tmp(tmp(c[0])), .tmp(tmp(v))])
-        case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u:
+        case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u, .loadInvariant:
             lowerLoad(v)
         case .store, .store8, .store16, .store32:
             lowerStore(v)
@@ -737,7 +737,7 @@ private struct Lowerer {
         let t = Arg.tmp(tmp(v))
         let wide = value.type == .i64
         let op: Air.Opcode = switch value.opcode {
-        case .load: Lowerer.move(value.type)
+        case .load, .loadInvariant: Lowerer.move(value.type)
         case .load8s: wide ? .signExtend8To64 : .signExtend8To32
         case .load8u: .zeroExtend8To32
         case .load16s: wide ? .signExtend16To64 : .signExtend16To32

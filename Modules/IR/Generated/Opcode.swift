@@ -73,13 +73,14 @@ package enum Opcode: UInt8, CaseIterable, Sendable {
     case store8 = 68
     case store16 = 69
     case store32 = 70
-    case call = 71
-    case check = 72
-    case jump = 73
-    case branch = 74
-    case `switch` = 75
-    case `return` = 76
-    case trap = 77
+    case loadInvariant = 71
+    case call = 72
+    case check = 73
+    case jump = 74
+    case branch = 75
+    case `switch` = 76
+    case `return` = 77
+    case trap = 78
 }
 
 extension Opcode {
@@ -158,6 +159,7 @@ extension Opcode {
         OpcodeInfo(mnemonic: "store8", children: [.variable(.I), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "store16", children: [.variable(.I), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "store32", children: [.fixed(.i64), .fixed(.i64)], variadic: false, result: .void, immediate: .offset, effects: [.writes, .control], commutative: false, terminal: false, successors: 0),
+        OpcodeInfo(mnemonic: "load_invariant", children: [.fixed(.i64)], variadic: false, result: .value(.variable(.T)), immediate: .offset, effects: [], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "call", children: [.fixed(.i64)], variadic: true, result: .anyOrVoid, immediate: .convention, effects: [.calls], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "check", children: [.fixed(.i32)], variadic: false, result: .void, immediate: .code, effects: [.exits], commutative: false, terminal: false, successors: 0),
         OpcodeInfo(mnemonic: "jump", children: [], variadic: false, result: .void, immediate: .none, effects: [], commutative: false, terminal: true, successors: 1),
@@ -241,6 +243,7 @@ extension Opcode {
         case "store8": self = .store8
         case "store16": self = .store16
         case "store32": self = .store32
+        case "load_invariant": self = .loadInvariant
         case "call": self = .call
         case "check": self = .check
         case "jump": self = .jump
