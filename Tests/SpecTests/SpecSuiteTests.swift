@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import SpecHarness
 import Testing
@@ -54,6 +55,34 @@ enum SpecSuite {
         // 54,006 commands: 1,091 text assert_malformed, the rest pass (25,988 of them in simd_*).
         #expect(passed == 52915)
         #expect(skippedText == 1091)
+    }
+
+    /// The same with `--tier opt`: every function the optimizing tier takes runs as x86-64
+    /// code, and only SIMD functions (which the tier does not take) stay interpreted.
+    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"))
+    func wasm2CommandsPassOnTheOptimizingTier() throws {
+        #if arch(x86_64)
+        var runner = SpecRunner()
+        let compiler = OptimizingCompiler()
+        runner.nativeCompiler = compiler
+        var passed = 0, skippedText = 0
+        for script in SpecSuite.wasm2Scripts() {
+            let result = runner.run(file: script)
+            for o in result.outcomes {
+                switch o.status {
+                case .failed: Issue.record("\(script):\(o.line): \(o.kind): \(o.detail)")
+                case .passed: passed += 1
+                case .skipped:
+                    if o.detail == SpecRunner.textModule { skippedText += 1 } else { Issue.record("\(script):\(o.line): unexpected skip: \(o.detail)") }
+                }
+            }
+        }
+        #expect(passed == 52915)
+        #expect(skippedText == 1091)
+        #expect(compiler.compiled > 3000)
+        let notSIMD = compiler.fallbacks.filter { !$0.contains("v128") }
+        #expect(notSIMD.isEmpty, "functions left to the interpreter for another reason than SIMD: \(notSIMD.prefix(5))")
+        #endif
     }
 
     /// `.wast` scripts execute like their JSON form: same commands passed, including

