@@ -46,24 +46,13 @@ package final class OptimizingCompiler: NativeCompiler {
         if exitStubs[f.type] == nil {
             let helper = unsafeBitCast(nativeExit, to: UnsafeRawPointer.self)
             guard f.type.results.count <= ContextLayout.resultCapacity,
-                  let parameters = try? f.type.parameters.map(Self.irType), let results = try? f.type.results.map(Self.irType),
+                  let parameters = try? f.type.parameters.map(IRGen.irType), let results = try? f.type.results.map(IRGen.irType),
                   let bytes = try? exitStub(parameters: parameters, results: results, helper: helper),
                   let memory = try? ExecutableMemory(bytes) else { return }
             exitStubs[f.type] = memory
         }
         f.nativeCodeCell.pointee = exitStubs[f.type]!.address(0)
         #endif
-    }
-
-    static func irType(_ t: ValueType) throws -> IRType {
-        switch t {
-        case .i32: return .i32
-        case .i64: return .i64
-        case .f32: return .f32
-        case .f64: return .f64
-        case .funcref, .externref: return .i64
-        default: throw IRGenError(message: "no exit stub for \(t)")
-        }
     }
 
     package func compile(_ instance: Instance, definedIndex: Int) -> NativeFunction? {

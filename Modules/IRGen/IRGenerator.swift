@@ -54,7 +54,8 @@ package func generateIR(module: ValidatedModule, definedIndex: Int) throws -> Pr
     return generator.proc
 }
 
-func irType(_ t: ValueType) throws(IRGenError) -> IRType {
+/// The IR type of a Wasm value type (references are i64); v128 has none in this tier.
+package func irType(_ t: ValueType) throws(IRGenError) -> IRType {
     switch t {
     case .i32: return .i32
     case .i64: return .i64

@@ -47,20 +47,12 @@ public final class Interpreter: Executor {
     }
 
     public func invoke(_ function: FunctionAddress, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
-        let f = store.function(function)
-        if let host = f.hostFunction {
-            let results = try host.body(Caller(instance: nil, store: store), Value.load(f.type.parameters, from: slots))
-            guard results.map(\.type) == f.type.results else {
-                throw Trap(.hostError, detail: "host function returned \(results.map(\.type)), declared \(f.type.results)")
-            }
-            Value.store(results, to: slots)
-            return
-        }
-        try run(f, slots: slots, in: store)
+        try callFromNative(store.function(function), caller: nil, slots: slots, in: store)
     }
 
-    /// Runs a function for native code (an exit stub's callee): a host function with `caller`
-    /// as the calling instance, or a Wasm function in this tier (which may itself go native).
+    /// Runs any function with raw slots: a host function with `caller` as the calling instance
+    /// (nil from Swift), or a Wasm function in this tier (which may itself go native). Native
+    /// code's exit stubs come here too.
     package func callFromNative(_ f: FunctionInstance, caller: Instance?, slots: UnsafeMutablePointer<UInt64>, in store: Store) throws {
         if let host = f.hostFunction {
             let results = try host.body(Caller(instance: caller, store: store), Value.load(f.type.parameters, from: slots))

@@ -82,21 +82,7 @@ struct Compile: ParsableCommand {
 
     /// llvm-mc's disassembly, or the bytes in hex when it is not installed.
     func disassemble(_ bytes: [UInt8]) -> String {
-        let hex = bytes.map { String(format: "0x%02x", $0) }.joined(separator: " ")
-        guard let tool = ["/usr/bin/llvm-mc", "/usr/local/bin/llvm-mc"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            return hex
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["--disassemble", "-triple=x86_64"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        do { try process.run() } catch { return hex }
-        input.fileHandleForWriting.write(Data(hex.utf8))
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.contains(".text") }.joined(separator: "\n")
+        if let lines = try? llvmDisassembly(bytes) { return lines.map { "    " + $0 }.joined(separator: "\n") }
+        return bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
     }
 }

@@ -11,22 +11,28 @@ import Testing
         .appendingPathComponent("SIMDDifferential").path
 
     @Test func interpreterAgreesWithWasmtime() throws {
-        let scripts = try FileManager.default.contentsOfDirectory(atPath: Self.folder)
-            .filter { $0.hasSuffix(".json") }.sorted()
-        #expect(scripts.count == 35)
-        var calls = 0
-        for script in scripts {
-            let result = SpecRunner().run(file: Self.folder + "/" + script)
-            for o in result.outcomes where o.status != .passed {
-                Issue.record("\(script):\(o.line): \(o.kind): \(o.status) \(o.detail)")
-            }
-            for m in result.messageMismatches {
-                Issue.record("\(script):\(m.line): trap \"\(m.actual)\", Wasmtime: \"\(m.expected)\"")
-            }
-            calls += result.outcomes.filter { $0.kind == "assert_return" || $0.kind == "assert_trap" }.count
-        }
+        let (scripts, calls) = try replay(folder: Self.folder, with: SpecRunner())
+        #expect(scripts == 35)
         #expect(calls >= 900)
     }
+}
+
+/// Replays every script of a differential slice; any command that does not pass, and any trap
+/// message other than Wasmtime's, is an issue. Returns the scripts and the calls replayed.
+func replay(folder: String, with runner: SpecRunner, label: String = "") throws -> (scripts: Int, calls: Int) {
+    let scripts = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
+    var calls = 0
+    for script in scripts {
+        let result = runner.run(file: folder + "/" + script)
+        for o in result.outcomes where o.status != .passed {
+            Issue.record("\(label)\(script):\(o.line): \(o.kind): \(o.status) \(o.detail)")
+        }
+        for m in result.messageMismatches {
+            Issue.record("\(label)\(script):\(m.line): trap \"\(m.actual)\", Wasmtime: \"\(m.expected)\"")
+        }
+        calls += result.outcomes.filter { $0.kind == "assert_return" || $0.kind == "assert_trap" }.count
+    }
+    return (scripts.count, calls)
 }
 
 /// The committed slice of the differential test without SIMD (`Tools/Fuzz/simd-diff.py --no-simd
@@ -39,23 +45,11 @@ import Testing
 
     @Test(arguments: ["interp", "opt"])
     func tierAgreesWithWasmtime(_ tier: String) throws {
-        let scripts = try FileManager.default.contentsOfDirectory(atPath: Self.folder)
-            .filter { $0.hasSuffix(".json") }.sorted()
-        #expect(scripts.count == 48)
         var runner = SpecRunner()
         let compiler = tier == "opt" ? OptimizingCompiler() : nil
         runner.nativeCompiler = compiler
-        var calls = 0
-        for script in scripts {
-            let result = runner.run(file: Self.folder + "/" + script)
-            for o in result.outcomes where o.status != .passed {
-                Issue.record("\(tier): \(script):\(o.line): \(o.kind): \(o.status) \(o.detail)")
-            }
-            for m in result.messageMismatches {
-                Issue.record("\(tier): \(script):\(m.line): trap \"\(m.actual)\", Wasmtime: \"\(m.expected)\"")
-            }
-            calls += result.outcomes.filter { $0.kind == "assert_return" || $0.kind == "assert_trap" }.count
-        }
+        let (scripts, calls) = try replay(folder: Self.folder, with: runner, label: "\(tier): ")
+        #expect(scripts == 48)
         #expect(calls >= 300)
         if let compiler {
             #expect(compiler.fallbacks.isEmpty, "\(compiler.fallbacks.prefix(3))")

@@ -39,32 +39,15 @@ enum SpecSuite {
     func wasm2CommandsPassOnTheInterpreter() throws {
         let scripts = SpecSuite.wasm2Scripts()
         #expect(scripts.count == 148)
-        let runner = SpecRunner()
-        var passed = 0, skippedText = 0
-        for script in scripts {
-            let result = runner.run(file: script)
-            for o in result.outcomes {
-                switch o.status {
-                case .failed: Issue.record("\(script):\(o.line): \(o.kind): \(o.detail)")
-                case .passed: passed += 1
-                case .skipped:
-                    if o.detail == SpecRunner.textModule { skippedText += 1 } else { Issue.record("\(script):\(o.line): unexpected skip: \(o.detail)") }
-                }
-            }
-        }
         // 54,006 commands: 1,091 text assert_malformed, the rest pass (25,988 of them in simd_*).
+        let (passed, skippedText) = Self.runWasm2(SpecRunner())
         #expect(passed == 52915)
         #expect(skippedText == 1091)
     }
 
-    /// The same with `--tier opt`: every function the optimizing tier takes runs as x86-64
-    /// code, and only SIMD functions (which the tier does not take) stay interpreted.
-    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"))
-    func wasm2CommandsPassOnTheOptimizingTier() throws {
-        #if arch(x86_64)
-        var runner = SpecRunner()
-        let compiler = OptimizingCompiler()
-        runner.nativeCompiler = compiler
+    /// Runs every Wasm 2.0 script, recording failures and skips other than text modules as
+    /// issues; returns the passes and the text-module skips.
+    static func runWasm2(_ runner: SpecRunner) -> (passed: Int, skippedText: Int) {
         var passed = 0, skippedText = 0
         for script in SpecSuite.wasm2Scripts() {
             let result = runner.run(file: script)
@@ -77,6 +60,18 @@ enum SpecSuite {
                 }
             }
         }
+        return (passed, skippedText)
+    }
+
+    /// The same with `--tier opt`: every function the optimizing tier takes runs as x86-64
+    /// code, and only SIMD functions (which the tier does not take) stay interpreted.
+    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"))
+    func wasm2CommandsPassOnTheOptimizingTier() throws {
+        #if arch(x86_64)
+        var runner = SpecRunner()
+        let compiler = OptimizingCompiler()
+        runner.nativeCompiler = compiler
+        let (passed, skippedText) = Self.runWasm2(runner)
         #expect(passed == 52915)
         #expect(skippedText == 1091)
         #expect(compiler.compiled > 3000)
