@@ -1,3 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whether every phase validates the procedure after it runs: on when the environment sets
+/// `WASM_TIER_VALIDATE_EACH_PHASE=1` (the file tests validate after each pass themselves).
+package let validateEachPhase: Bool = {
+    guard let p = getenv("WASM_TIER_VALIDATE_EACH_PHASE") else { return false }
+    return String(cString: p) == "1"
+}()
+
+/// Whether IRGen's output and the pipeline's entry and exit are validated: in debug builds
+/// (every test run) and when each phase is; release builds trust what the tests established.
+package let validatePipeline: Bool = {
+    var debug = false
+    assert({ debug = true; return true }())
+    return debug || validateEachPhase
+}()
+
 /// One broken rule found by `validate`: the entity (`@12`, `bb3`, `proc`), the message, and
 /// the offending line as printed.
 package struct VerifierError: CustomStringConvertible, Sendable {

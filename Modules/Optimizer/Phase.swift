@@ -1,12 +1,5 @@
 import IR
 
-/// Whether every phase validates the procedure after it runs: on when the environment sets
-/// `WASM_TIER_VALIDATE_EACH_PHASE=1` (the file tests validate after each pass themselves).
-let validateEachPhase: Bool = {
-    if let value = getenvString("WASM_TIER_VALIDATE_EACH_PHASE") { return value == "1" }
-    return false
-}()
-
 /// Runs one phase (B3's PhaseScope): with validation on, a phase that breaks the IR stops the
 /// process with the IR from before the phase and the errors, because broken IR is a compiler
 /// bug, never a user error.
@@ -23,13 +16,3 @@ func phase(_ name: String, _ procedure: Procedure, _ body: () -> Bool) -> Bool {
     return changed
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-private func getenvString(_ name: String) -> String? {
-    guard let p = getenv(name) else { return nil }
-    return String(cString: p)
-}

@@ -234,10 +234,11 @@ private struct StrengthReducer {
     /// and its upsilons become nops. Repeats until no phi is trivial, since removing one can
     /// make others trivial.
     mutating func removeTrivialPhis() {
+        // The map stays right as phis go: only the removed phis' upsilons change (to nops).
+        let upsilons = proc.upsilons()
         var progress = true
         while progress {
             progress = false
-            let upsilons = proc.upsilons()
             for b in proc.liveBlocks {
                 for v in proc[b].values where proc[v].opcode == .phi {
                     guard let feeding = upsilons[v], !feeding.isEmpty else { continue }
