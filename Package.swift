@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),
         .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
 
-        .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer", "X86_64Backend"], exclude: ["Cases"]),
+        .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer", "Air", "X86_64Backend"], exclude: ["Cases"]),
         .testTarget(name: "X86_64BackendTests", dependencies: ["IR", "Optimizer", "Air", "X86_64Backend", "MachineCode"]),
         .testTarget(name: "CLITests", dependencies: ["WasmTierMain"], path: "Tests/CLITests"),
         .testTarget(name: "DecoderTests", dependencies: ["WasmCore", "Decoder"]),

@@ -29,7 +29,6 @@ import Testing
         ErrorCase(
             label: "--env with an empty name", arguments: ["run", "--env", "=value", "$HELLO"], status: 2, mentions: "=value"),
         ErrorCase(label: "--dir that is not a directory", arguments: ["run", "--dir", "$MISSING", "$HELLO"], status: 2, mentions: "not a directory"),
-        ErrorCase(label: "--tier opt", arguments: ["run", "--tier", "opt", "$HELLO"], status: 2, mentions: "not available"),
         ErrorCase(label: "--tier auto", arguments: ["run", "--tier", "auto", "$HELLO"], status: 2, mentions: "not available"),
         ErrorCase(
             label: "--invoke with an unreadable argument", arguments: ["run", "--invoke", "fac", "$FAC", "abc"], status: 2,

@@ -93,7 +93,7 @@ import Testing
     ]
 
     /// The same case natively and under `wasm-tier run`, in the same directory.
-    func runBoth(_ c: Case) throws -> (native: Outcome, wasm: Outcome, nativeTree: [String: TreeEntry], wasmTree: [String: TreeEntry]) {
+    func runBoth(_ c: Case, tier: String = "interp") throws -> (native: Outcome, wasm: Outcome, nativeTree: [String: TreeEntry], wasmTree: [String: TreeEntry]) {
         let wasmTier = try #require(Locations.wasmTier, Comment(rawValue: Locations.missingWasmTier))
         let source = Locations.programs.appendingPathComponent("\(c.program).c")
         let native = try NativeBuilds.shared.binary(
@@ -113,7 +113,7 @@ import Testing
 
         try fm.removeItem(at: root)
         try c.fixture.populate(root: root)
-        let options = ["run", "--dir", box.path] + c.environment.keys.sorted().flatMap { ["--env", "\($0)=\(c.environment[$0]!)"] }
+        let options = ["run", "--tier", tier, "--dir", box.path] + c.environment.keys.sorted().flatMap { ["--env", "\($0)=\(c.environment[$0]!)"] }
         let wasmOutcome = try execute(
             wasmTier, options + [module] + arguments, environment: ProcessInfo.processInfo.environment, stdin: c.stdin,
             directory: root)
@@ -131,9 +131,9 @@ import Testing
         }
     }
 
-    @Test(arguments: cases)
-    func matchesNative(_ c: Case) throws {
-        let (native, wasm, nativeTree, wasmTree) = try runBoth(c)
+    @Test(arguments: cases, ["interp", "opt"])
+    func matchesNative(_ c: Case, tier: String) throws {
+        let (native, wasm, nativeTree, wasmTree) = try runBoth(c, tier: tier)
         #expect(!native.signalled && native.status == c.expectedStatus, "native: \(native.summary)")
         #expect(wasm.status == c.expectedStatus, "wasm-tier: \(wasm.summary)")
         WASIProgramTests.compare(native, wasm, nativeTree: nativeTree, wasmTree: wasmTree)

@@ -1,4 +1,5 @@
 import Foundation
+import Air
 import IR
 import Optimizer
 import Testing
@@ -14,6 +15,8 @@ import X86_64Backend
 //   test verifier               validate reports exactly the errors the lines state
 //   test pass NAME[,NAME...]    the procedure after those passes (validated after each)
 //   test optimize               the procedure after the whole pipeline
+//   test lower                  the x86-64 Air that instruction selection makes (virtual temporaries)
+//   test regalloc               that Air after dead-code removal and register allocation
 //   test run                    each `; run: @f(ARGS) == RESULT` (or `traps CODE`) line holds
 //                               for the IR interpreter and for x86-64 code, before and after
 //                               the pipeline (RESULT `nan` is any NaN)
@@ -55,7 +58,7 @@ struct FileTest {
     }
 
     enum Kind {
-        case parse, verifier, optimize, run
+        case parse, verifier, optimize, run, lower, regalloc
         case passes([String])
     }
 
@@ -70,6 +73,8 @@ struct FileTest {
             case "verifier": kinds.append(.verifier)
             case "optimize": kinds.append(.optimize)
             case "run": kinds.append(.run)
+            case "lower": kinds.append(.lower)
+            case "regalloc": kinds.append(.regalloc)
             case "pass" where words.count == 3: kinds.append(.passes(words[2].split(separator: ",").map(String.init)))
             default: return ["\(path): unknown test line '\(line)'"]
             }
@@ -102,6 +107,23 @@ struct FileTest {
                     failures += verify(p, offset: headerLines)
                 case .run:
                     failures += runLines(p, from: end)
+                case .lower, .regalloc:
+                    var code: Air.Code
+                    do {
+                        code = try lowerToAir(p.procedure)
+                    } catch {
+                        failures.append("\(path):\(first + 1): cannot lower: \(error)")
+                        continue
+                    }
+                    var text = code.printed(X86Registers.self)
+                    if case .regalloc = kind {
+                        code.eliminateDeadCode()
+                        allocateRegistersByLinearScan(&code, target: X86Registers.self)
+                        text = "frame \(code.frameSize) bytes, saves [\(code.usedCalleeSaved.map { X86Registers.name(of: $0) }.joined(separator: ", "))]\n"
+                            + code.printed(X86Registers.self)
+                    }
+                    let actual = text.split(separator: "\n").map { "; " + $0 }
+                    failures += compare(actual, at: end, first: first, bless: bless, replacements: &replacements)
                 case .optimize, .passes:
                     let proc = p.procedure
                     if case .passes(let names) = kind {
@@ -116,19 +138,7 @@ struct FileTest {
                         optimize(proc)
                     }
                     let actual = proc.printed().split(separator: "\n").map { "; " + $0 }
-                    var expectedEnd = end
-                    while expectedEnd < lines.count, lines[expectedEnd].hasPrefix(";"), !lines[expectedEnd].hasPrefix(";;"),
-                          !lines[expectedEnd].hasPrefix("; run:") {
-                        expectedEnd += 1
-                    }
-                    let expected = Array(lines[end..<expectedEnd])
-                    if expected != actual {
-                        if bless {
-                            replacements.append((end..<expectedEnd, actual))
-                        } else {
-                            failures.append("\(path):\(first + 1): output differs (WASM_TIER_BLESS=1 to accept)\n" + diff(expected, actual))
-                        }
-                    }
+                    failures += compare(actual, at: end, first: first, bless: bless, replacements: &replacements)
                 }
             }
         }
@@ -137,6 +147,24 @@ struct FileTest {
             try (newLines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         return failures
+    }
+
+    /// Compares `actual` with the expectation block after a procedure (the `; ` lines from
+    /// `end`); with bless, records the replacement instead of failing.
+    func compare(_ actual: [String], at end: Int, first: Int, bless: Bool,
+                 replacements: inout [(range: Range<Int>, lines: [String])]) -> [String] {
+        var expectedEnd = end
+        while expectedEnd < lines.count, lines[expectedEnd].hasPrefix(";"), !lines[expectedEnd].hasPrefix(";;"),
+              !lines[expectedEnd].hasPrefix("; run:") {
+            expectedEnd += 1
+        }
+        let expected = Array(lines[end..<expectedEnd])
+        guard expected != actual else { return [] }
+        if bless {
+            replacements.append((end..<expectedEnd, actual))
+            return []
+        }
+        return ["\(path):\(first + 1): output differs (WASM_TIER_BLESS=1 to accept)\n" + diff(expected, actual)]
     }
 
     /// The parser sees the file without its `test`/`set` header lines, which come first.
