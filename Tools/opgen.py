@@ -92,77 +92,82 @@ def case_name(text_name):
     return out
 
 
-def parse():
-    rows, seen_codes, seen_names = [], {}, {}
-    with open(SPEC, encoding="utf-8") as f:
+def table_lines(path):
+    """(line number, text) of every line of a table that is not blank or a comment."""
+    with open(path, encoding="utf-8") as f:
         for line_no, raw in enumerate(f, 1):
             line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if ":" not in line:
-                fail(line_no, "missing ': SIGNATURE'")
-            head, sig = (s.strip() for s in line.split(":", 1))
-            fields = head.split()
-            if len(fields) < 4:
-                fail(line_no, "expected FEATURE OPCODE NAME VISITOR")
-            r = Row()
-            r.line = line_no
-            r.feature, code, r.name, r.visitor = fields[:4]
-            attrs = {}
-            for a in fields[4:]:
-                if "=" not in a:
-                    fail(line_no, f"attribute '{a}' is not KEY=VALUE")
-                k, v = a.split("=", 1)
-                attrs[k] = v if k in ("case", "ir") else int(v)
-            if r.feature not in FEATURES:
-                fail(line_no, f"unknown feature '{r.feature}'")
-            if "." in code:
-                p, s = code.split(".")
-                r.prefix, r.code = int(p, 16), int(s, 16)
-                if r.prefix not in (0xFC, 0xFD):
-                    fail(line_no, f"unknown prefix {p}")
-            else:
-                r.prefix, r.code = None, int(code, 16)
-                if r.code in (0xFC, 0xFD) or r.code > 0xFF:
-                    fail(line_no, f"bad one-byte opcode {code}")
-            key = (r.prefix, r.code)
-            if key in seen_codes:
-                fail(line_no, f"opcode {code} already used on line {seen_codes[key]}")
-            seen_codes[key] = line_no
-            r.case = attrs.pop("case", None) or case_name(r.name)
-            if r.case in seen_names:
-                fail(line_no, f"case {r.case} already used on line {seen_names[r.case]}")
-            seen_names[r.case] = line_no
-            r.align = attrs.pop("align", None)
-            r.lanes = attrs.pop("lanes", None)
-            r.ir = attrs.pop("ir", None)
-            if r.ir is not None and r.visitor != "numeric":
-                fail(line_no, "ir= is for numeric instructions")
-            if attrs:
-                fail(line_no, f"unknown attributes {sorted(attrs)}")
-            if r.visitor in GENERIC:
-                if sig == "special":
-                    fail(line_no, f"visitor '{r.visitor}' needs a signature")
-                if "->" not in sig:
-                    fail(line_no, "signature must be 'PARAMS -> RESULTS'")
-                ps, rs = (s.split() for s in sig.split("->"))
-                for t in ps + rs:
-                    if t not in VALUE_TYPES:
-                        fail(line_no, f"unknown value type '{t}'")
-                if len(ps) > 3 or len(rs) > 1:
-                    fail(line_no, "a table signature has at most 3 operands and 1 result")
-                r.params, r.results = ps, rs
-                if r.visitor in ("memory", "memoryLane") and r.align is None:
-                    fail(line_no, "memory instructions need align=")
-                if r.visitor in ("lane", "memoryLane") and r.lanes is None:
-                    fail(line_no, "lane instructions need lanes=")
-            elif r.visitor in SPECIAL:
-                if sig != "special":
-                    fail(line_no, f"visitor '{r.visitor}' is hand-checked: write 'special'")
-                r.params, r.results = None, None
-            else:
-                fail(line_no, f"unknown visitor '{r.visitor}'")
-            rows.append(r)
+            if line:
+                yield line_no, line
+
+
+def parse():
+    rows, seen_codes, seen_names = [], {}, {}
+    for line_no, line in table_lines(SPEC):
+        if ":" not in line:
+            fail(line_no, "missing ': SIGNATURE'")
+        head, sig = (s.strip() for s in line.split(":", 1))
+        fields = head.split()
+        if len(fields) < 4:
+            fail(line_no, "expected FEATURE OPCODE NAME VISITOR")
+        r = Row()
+        r.line = line_no
+        r.feature, code, r.name, r.visitor = fields[:4]
+        attrs = {}
+        for a in fields[4:]:
+            if "=" not in a:
+                fail(line_no, f"attribute '{a}' is not KEY=VALUE")
+            k, v = a.split("=", 1)
+            attrs[k] = v if k in ("case", "ir") else int(v)
+        if r.feature not in FEATURES:
+            fail(line_no, f"unknown feature '{r.feature}'")
+        if "." in code:
+            p, s = code.split(".")
+            r.prefix, r.code = int(p, 16), int(s, 16)
+            if r.prefix not in (0xFC, 0xFD):
+                fail(line_no, f"unknown prefix {p}")
+        else:
+            r.prefix, r.code = None, int(code, 16)
+            if r.code in (0xFC, 0xFD) or r.code > 0xFF:
+                fail(line_no, f"bad one-byte opcode {code}")
+        key = (r.prefix, r.code)
+        if key in seen_codes:
+            fail(line_no, f"opcode {code} already used on line {seen_codes[key]}")
+        seen_codes[key] = line_no
+        r.case = attrs.pop("case", None) or case_name(r.name)
+        if r.case in seen_names:
+            fail(line_no, f"case {r.case} already used on line {seen_names[r.case]}")
+        seen_names[r.case] = line_no
+        r.align = attrs.pop("align", None)
+        r.lanes = attrs.pop("lanes", None)
+        r.ir = attrs.pop("ir", None)
+        if r.ir is not None and r.visitor != "numeric":
+            fail(line_no, "ir= is for numeric instructions")
+        if attrs:
+            fail(line_no, f"unknown attributes {sorted(attrs)}")
+        if r.visitor in GENERIC:
+            if sig == "special":
+                fail(line_no, f"visitor '{r.visitor}' needs a signature")
+            if "->" not in sig:
+                fail(line_no, "signature must be 'PARAMS -> RESULTS'")
+            ps, rs = (s.split() for s in sig.split("->"))
+            for t in ps + rs:
+                if t not in VALUE_TYPES:
+                    fail(line_no, f"unknown value type '{t}'")
+            if len(ps) > 3 or len(rs) > 1:
+                fail(line_no, "a table signature has at most 3 operands and 1 result")
+            r.params, r.results = ps, rs
+            if r.visitor in ("memory", "memoryLane") and r.align is None:
+                fail(line_no, "memory instructions need align=")
+            if r.visitor in ("lane", "memoryLane") and r.lanes is None:
+                fail(line_no, "lane instructions need lanes=")
+        elif r.visitor in SPECIAL:
+            if sig != "special":
+                fail(line_no, f"visitor '{r.visitor}' is hand-checked: write 'special'")
+            r.params, r.results = None, None
+        else:
+            fail(line_no, f"unknown visitor '{r.visitor}'")
+        rows.append(r)
     return rows
 
 
@@ -374,62 +379,58 @@ def ir_fail(line_no, message):
 
 def ir_parse():
     rows, seen = [], {}
-    with open(IR_SPEC, encoding="utf-8") as f:
-        for line_no, raw in enumerate(f, 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if "->" not in line:
-                ir_fail(line_no, "expected NAME CHILDREN -> RESULT [FLAG ...]")
-            left, right = line.split("->", 1)
-            left, right = left.split(), right.split()
-            if not left or not right:
-                ir_fail(line_no, "expected NAME CHILDREN -> RESULT [FLAG ...]")
-            r = Row()
-            r.line = line_no
-            r.name = left[0]
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", r.name):
-                ir_fail(line_no, f"bad mnemonic '{r.name}'")
-            if r.name in seen:
-                ir_fail(line_no, f"'{r.name}' already defined on line {seen[r.name]}")
-            seen[r.name] = line_no
-            r.case = case_name(r.name)
-            r.children = left[1:]
-            r.variadic = bool(r.children) and r.children[-1] == "..."
-            if r.variadic:
-                r.children = r.children[:-1]
-            bound = set()
-            for t in r.children:
-                if t not in IR_TYPES and t not in IR_VARIABLES:
-                    ir_fail(line_no, f"unknown child type '{t}'")
-                if t in IR_VARIABLES:
-                    bound.add(t)
-            r.result, flags = right[0], right[1:]
-            if r.result not in IR_TYPES and r.result not in IR_VARIABLES and r.result not in ("void", "A"):
-                ir_fail(line_no, f"unknown result '{r.result}'")
-            r.commutative = r.terminal = False
-            r.successors, r.immediate, r.effects = 0, "none", []
-            for flag in flags:
-                if flag == "commutative":
-                    r.commutative = True
-                elif flag == "terminal":
-                    r.terminal = True
-                elif flag.startswith("successors="):
-                    v = flag.split("=", 1)[1]
-                    r.successors = -1 if v == "*" else int(v)
-                elif flag.startswith("imm="):
-                    r.immediate = flag.split("=", 1)[1]
-                    if r.immediate not in IR_IMMEDIATES:
-                        ir_fail(line_no, f"unknown immediate kind '{r.immediate}'")
-                elif flag in IR_EFFECTS:
-                    r.effects.append(flag)
-                else:
-                    ir_fail(line_no, f"unknown flag '{flag}'")
-            if r.commutative and len(r.children) != 2:
-                ir_fail(line_no, "commutative needs two children")
-            if r.successors and not r.terminal:
-                ir_fail(line_no, "successors= needs terminal")
-            rows.append(r)
+    for line_no, line in table_lines(IR_SPEC):
+        if "->" not in line:
+            ir_fail(line_no, "expected NAME CHILDREN -> RESULT [FLAG ...]")
+        left, right = line.split("->", 1)
+        left, right = left.split(), right.split()
+        if not left or not right:
+            ir_fail(line_no, "expected NAME CHILDREN -> RESULT [FLAG ...]")
+        r = Row()
+        r.line = line_no
+        r.name = left[0]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", r.name):
+            ir_fail(line_no, f"bad mnemonic '{r.name}'")
+        if r.name in seen:
+            ir_fail(line_no, f"'{r.name}' already defined on line {seen[r.name]}")
+        seen[r.name] = line_no
+        r.case = case_name(r.name)
+        r.children = left[1:]
+        r.variadic = bool(r.children) and r.children[-1] == "..."
+        if r.variadic:
+            r.children = r.children[:-1]
+        bound = set()
+        for t in r.children:
+            if t not in IR_TYPES and t not in IR_VARIABLES:
+                ir_fail(line_no, f"unknown child type '{t}'")
+            if t in IR_VARIABLES:
+                bound.add(t)
+        r.result, flags = right[0], right[1:]
+        if r.result not in IR_TYPES and r.result not in IR_VARIABLES and r.result not in ("void", "A"):
+            ir_fail(line_no, f"unknown result '{r.result}'")
+        r.commutative = r.terminal = False
+        r.successors, r.immediate, r.effects = 0, "none", []
+        for flag in flags:
+            if flag == "commutative":
+                r.commutative = True
+            elif flag == "terminal":
+                r.terminal = True
+            elif flag.startswith("successors="):
+                v = flag.split("=", 1)[1]
+                r.successors = -1 if v == "*" else int(v)
+            elif flag.startswith("imm="):
+                r.immediate = flag.split("=", 1)[1]
+                if r.immediate not in IR_IMMEDIATES:
+                    ir_fail(line_no, f"unknown immediate kind '{r.immediate}'")
+            elif flag in IR_EFFECTS:
+                r.effects.append(flag)
+            else:
+                ir_fail(line_no, f"unknown flag '{flag}'")
+        if r.commutative and len(r.children) != 2:
+            ir_fail(line_no, "commutative needs two children")
+        if r.successors and not r.terminal:
+            ir_fail(line_no, "successors= needs terminal")
+        rows.append(r)
     if len(rows) > 255:
         ir_fail(0, "more than 255 opcodes")
     return rows
