@@ -3,8 +3,7 @@ import IR
 /// The optimization pipeline, top to bottom (B3's generateToAir up to lowering). Each step says
 /// what holds after it. Level 0 only validates; level 1 and up run everything below.
 ///
-/// Still to come, in this order, as the issue lists them: folding bounds checks after
-/// hoisting, and placing constants before lowering to Air.
+/// Still to come, as the issue lists it: placing constants before lowering to Air.
 package func optimize(_ procedure: Procedure, level: Int = 2) {
     if validatePipeline {
         precondition(procedure.validate().isEmpty, "invalid IR given to optimize:\n\(procedure.validate())\n\(procedure)")
@@ -27,6 +26,10 @@ package func optimize(_ procedure: Procedure, level: Int = 2) {
         eliminateCommonSubexpressions(procedure)
     }
 
+    // In a block, no bounds check is implied by an earlier one on the same base and limit
+    // with nothing that writes or exits between them.
+    foldBoundsChecks(procedure)
+
     // No branch with equal targets, no jump-only blocks, no jump into a single-predecessor
     // block, no unreachable blocks.
     simplifyCFG(procedure)
@@ -48,6 +51,7 @@ package func runPass(named name: String, on procedure: Procedure) -> Bool? {
     case "simplifyCFG": simplifyCFG(procedure)
     case "eliminateDeadCode": eliminateDeadCode(procedure)
     case "hoistLoopInvariantValues": hoistLoopInvariantValues(procedure)
+    case "foldBoundsChecks": foldBoundsChecks(procedure)
     default: nil
     }
 }

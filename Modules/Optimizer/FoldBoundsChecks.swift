@@ -1,0 +1,67 @@
+import IR
+
+/// Folds bounds checks that test the same base against the same limit.
+///
+/// A bounds check is `check (above (add B, C), L)` with a constant C: it traps when B + C
+/// passes the limit L. Within a block, a later check with the same B and L and a constant C'
+/// is implied by the earlier one once that one tests max(C, C'), so the earlier check takes
+/// the largest constant of its group and the later ones go. Typical source: `a[i]`, `a[i+1]`
+/// and `a[i+2]` after CSE has merged their `zext(i)` and limit loads.
+///
+/// Folding makes the first check trap where a later one would have, so it is only done when
+/// nothing between them writes memory or may exit (another check, a call): the trap and the
+/// memory it leaves behind stay the same. Runs after common-subexpression elimination and
+/// hoisting, which give the checks their shared children.
+@discardableResult
+package func foldBoundsChecks(_ procedure: Procedure) -> Bool {
+    phase("foldBoundsChecks", procedure) {
+        let proc = procedure
+        var changed = false
+        for b in proc.liveBlocks {
+            // The open group: the first check, its base, limit and trap code, its widest constant.
+            var group: (check: ValueID, base: ValueID, limit: ValueID, code: UInt64, constant: Int64)?
+            for v in proc[b].values {
+                if let (base, limit, constant) = boundsCheck(proc, v) {
+                    if var g = group, g.base == base, g.limit == limit, g.code == proc[v].immediate {
+                        if constant > g.constant {
+                            g.constant = constant
+                            widen(proc, g.check, to: constant, in: b)
+                        }
+                        group = g
+                        proc.replaceWithNop(v)
+                        changed = true
+                    } else {
+                        group = (v, base, limit, proc[v].immediate, constant)
+                    }
+                    continue
+                }
+                let info = proc[v].info
+                if info.writes || info.exits || info.terminal { group = nil }
+            }
+        }
+        return changed
+    }
+}
+
+/// `check (above (add B, C), L)` with an integer constant C: (B, L, C).
+private func boundsCheck(_ proc: Procedure, _ v: ValueID) -> (ValueID, ValueID, Int64)? {
+    guard proc[v].opcode == .check else { return nil }
+    let condition = proc[v].children[0]
+    guard proc[condition].opcode == .above else { return nil }
+    let sum = proc[condition].children[0], limit = proc[condition].children[1]
+    guard proc[sum].opcode == .add, let c = proc[proc[sum].children[1]].integerConstant, c >= 0 else { return nil }
+    return (proc[sum].children[0], limit, c)
+}
+
+/// Makes `check`'s constant `constant`, with new values just before it (the old ones may have
+/// other users).
+private func widen(_ proc: Procedure, _ check: ValueID, to constant: Int64, in b: BlockID) {
+    let condition = proc[check].children[0]
+    let sum = proc[condition].children[0]
+    let type = proc[sum].type
+    let at = proc[b].values.firstIndex(of: check)!
+    let c = proc.insert(.const, type, immediate: UInt64(bitPattern: constant), in: b, at: at)
+    let newSum = proc.insert(.add, type, [proc[sum].children[0], c], in: b, at: at + 1)
+    let newCondition = proc.insert(.above, .i32, [newSum, proc[condition].children[1]], in: b, at: at + 2)
+    proc[check].children[0] = newCondition
+}
