@@ -373,6 +373,19 @@ IR_IMMEDIATES = ["constant", "index", "offset", "code", "phi", "convention"]
 IR_EFFECTS = ["reads", "writes", "exits", "control", "calls"]
 
 
+def new_row(line_no, name, pattern, seen, fail_at):
+    """A table row named `name`, checked against `pattern` and against names seen before."""
+    if not re.fullmatch(pattern, name):
+        fail_at(line_no, f"bad name '{name}'")
+    if name in seen:
+        fail_at(line_no, f"'{name}' already defined on line {seen[name]}")
+    seen[name] = line_no
+    r = Row()
+    r.line = line_no
+    r.name = name
+    return r
+
+
 def ir_fail(line_no, message):
     sys.exit(f"{IR_SPEC}:{line_no}: error: {message}")
 
@@ -386,25 +399,15 @@ def ir_parse():
         left, right = left.split(), right.split()
         if not left or not right:
             ir_fail(line_no, "expected NAME CHILDREN -> RESULT [FLAG ...]")
-        r = Row()
-        r.line = line_no
-        r.name = left[0]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", r.name):
-            ir_fail(line_no, f"bad mnemonic '{r.name}'")
-        if r.name in seen:
-            ir_fail(line_no, f"'{r.name}' already defined on line {seen[r.name]}")
-        seen[r.name] = line_no
+        r = new_row(line_no, left[0], r"[a-z][a-z0-9_]*", seen, ir_fail)
         r.case = case_name(r.name)
         r.children = left[1:]
         r.variadic = bool(r.children) and r.children[-1] == "..."
         if r.variadic:
             r.children = r.children[:-1]
-        bound = set()
         for t in r.children:
             if t not in IR_TYPES and t not in IR_VARIABLES:
                 ir_fail(line_no, f"unknown child type '{t}'")
-            if t in IR_VARIABLES:
-                bound.add(t)
         r.result, flags = right[0], right[1:]
         if r.result not in IR_TYPES and r.result not in IR_VARIABLES and r.result not in ("void", "A"):
             ir_fail(line_no, f"unknown result '{r.result}'")
@@ -506,15 +509,8 @@ def air_parse():
             if not text.strip():
                 continue
             if not text[0].isspace():
-                r = Row()
-                r.line = line_no
                 words = text.split(None, 1)
-                r.name = words[0]
-                if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", r.name):
-                    air_fail(line_no, f"bad opcode name '{r.name}'")
-                if r.name in seen:
-                    air_fail(line_no, f"'{r.name}' already defined on line {seen[r.name]}")
-                seen[r.name] = line_no
+                r = new_row(line_no, words[0], r"[A-Z][A-Za-z0-9]*", seen, air_fail)
                 r.case = lower_first(r.name)
                 rest = words[1] if len(words) > 1 else ""
                 r.flags = [w[1:] for w in rest.split() if w.startswith("/")]
