@@ -62,14 +62,16 @@ package final class Procedure {
 
     package var entry: BlockID { BlockID(0) }
 
+    // Read and modify in place: a copying getter would retain the value's children (or the
+    // block's lists) on every field read, which was a fifth of compile time.
     package subscript(_ id: ValueID) -> Value {
-        get { values[id.int] }
-        set { values[id.int] = newValue }
+        _read { yield values[id.int] }
+        _modify { yield &values[id.int] }
     }
 
     package subscript(_ id: BlockID) -> Block {
-        get { blocks[id.int] }
-        set { blocks[id.int] = newValue }
+        _read { yield blocks[id.int] }
+        _modify { yield &blocks[id.int] }
     }
 
     /// Live blocks in index order.

@@ -231,41 +231,44 @@ private struct StrengthReducer {
 
     /// A phi whose upsilons all carry one value `x` (or the phi itself, around a loop) is `x`
     /// (Braun et al.'s trivial phi): it becomes an identity, placed after the block's phis,
-    /// and its upsilons become nops. Repeats until no phi is trivial, since removing one can
-    /// make others trivial.
+    /// and its upsilons become nops. A worklist revisits the phis a removed phi fed, since
+    /// they may have become trivial.
     mutating func removeTrivialPhis() {
-        // The map stays right as phis go: only the removed phis' upsilons change (to nops).
         let upsilons = proc.upsilons()
-        var progress = true
-        while progress {
-            progress = false
-            for b in proc.liveBlocks {
-                for v in proc[b].values where proc[v].opcode == .phi {
-                    guard let feeding = upsilons[v], !feeding.isEmpty else { continue }
-                    var only: ValueID?
-                    var trivial = true
-                    for u in feeding {
-                        let x = proc.resolved(proc[u].children[0])
-                        if x == v || x == only { continue }
-                        if only != nil {
-                            trivial = false
-                            break
-                        }
-                        only = x
-                    }
-                    guard trivial, let x = only else { continue }
-                    for u in feeding { proc.replaceWithNop(u) }
-                    proc.replaceWithIdentity(v, x)
-                    // Phis stay first in their block.
-                    var values = proc[b].values
-                    values.removeAll { $0 == v }
-                    let firstOther = values.firstIndex { proc[$0].opcode != .phi } ?? values.count
-                    values.insert(v, at: firstOther)
-                    proc[b].values = values
-                    changed = true
-                    progress = true
-                }
+        // The phis each value feeds, so a phi that goes can requeue the phis it fed.
+        var fedBy: [ValueID: [ValueID]] = [:]
+        var worklist: [ValueID] = []
+        for b in proc.liveBlocks {
+            for v in proc[b].values where proc[v].opcode == .phi {
+                worklist.append(v)
+                for u in upsilons[v] ?? [] { fedBy[proc[u].children[0], default: []].append(v) }
             }
+        }
+        worklist.reverse()
+        while let v = worklist.popLast() {
+            guard proc[v].opcode == .phi, let b = proc[v].block, let feeding = upsilons[v], !feeding.isEmpty else { continue }
+            var only: ValueID?
+            var trivial = true
+            for u in feeding {
+                let x = proc.resolved(proc[u].children[0])
+                if x == v || x == only { continue }
+                if only != nil {
+                    trivial = false
+                    break
+                }
+                only = x
+            }
+            guard trivial, let x = only else { continue }
+            for u in feeding { proc.replaceWithNop(u) }
+            proc.replaceWithIdentity(v, x)
+            // Phis stay first in their block.
+            var values = proc[b].values
+            values.removeAll { $0 == v }
+            let firstOther = values.firstIndex { proc[$0].opcode != .phi } ?? values.count
+            values.insert(v, at: firstOther)
+            proc[b].values = values
+            changed = true
+            worklist.append(contentsOf: fedBy[v] ?? [])
         }
     }
 
