@@ -3,7 +3,6 @@ import IR
 /// The optimization pipeline, top to bottom (B3's generateToAir up to lowering). Each step says
 /// what holds after it. Level 0 only validates; level 1 and up run everything below.
 ///
-/// Still to come, as the issue lists it: placing constants before lowering to Air.
 package func optimize(_ procedure: Procedure, level: Int = 2) {
     if validatePipeline {
         precondition(procedure.validate().isEmpty, "invalid IR given to optimize:\n\(procedure.validate())\n\(procedure)")
@@ -34,6 +33,9 @@ package func optimize(_ procedure: Procedure, level: Int = 2) {
     // block, no unreachable blocks.
     simplifyCFG(procedure)
 
+    // No block uses a constant defined in another block: each has its own copy.
+    moveConstants(procedure)
+
     // Every remaining value is needed: no identities, nops or unused pure values.
     eliminateDeadCode(procedure)
 
@@ -52,6 +54,7 @@ package func runPass(named name: String, on procedure: Procedure) -> Bool? {
     case "eliminateDeadCode": eliminateDeadCode(procedure)
     case "hoistLoopInvariantValues": hoistLoopInvariantValues(procedure)
     case "foldBoundsChecks": foldBoundsChecks(procedure)
+    case "moveConstants": moveConstants(procedure)
     default: nil
     }
 }

@@ -62,7 +62,7 @@ struct Compile: ParsableCommand {
             }
             if stages.contains(.ir) { print(";; after IRGen\n\(proc)") }
             if stages.contains(.passes) {
-                for name in ["reduceStrength", "eliminateCommonSubexpressions", "hoistLoopInvariantValues", "foldBoundsChecks", "simplifyCFG", "eliminateDeadCode"] {
+                for name in ["reduceStrength", "eliminateCommonSubexpressions", "hoistLoopInvariantValues", "foldBoundsChecks", "simplifyCFG", "moveConstants", "eliminateDeadCode"] {
                     if runPass(named: name, on: proc) == true { print(";; after \(name)\n\(proc)") }
                 }
             }
