@@ -22,12 +22,11 @@ package func allocateRegistersByLinearScan(_ code: inout Code, target: any Targe
         insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
     }
     code.frameSize = slots * 8
-    // Self-moves left by coalescing are free to drop. A movl would zero the upper half, but
-    // every 32-bit value in a register already has it zero (lowering keeps that invariant:
-    // 32-bit operations, moves and loads all zero-extend on x86-64).
+    // Self-moves left by coalescing are free to drop, a movl too: nothing reads the upper half
+    // of an i32 except `ZeroExtend32To64`, which is not a move and is always emitted.
     for b in code.blocks.indices {
         code.blocks[b].insts.removeAll { inst in
-            guard inst.opcode == .move32 || inst.opcode == .move64 || inst.opcode == .moveDouble || inst.opcode == .moveFloat,
+            guard LinearScan.isMove(inst.opcode),
                   case .tmp(let a) = inst.args[0], case .tmp(let b) = inst.args[1] else { return false }
             return a == b
         }
@@ -96,7 +95,7 @@ struct Ranges {
     var end: Int { items.last?.1 ?? 0 }
 }
 
-private struct LinearScan {
+struct LinearScan {
     let code: Code
     let target: any TargetRegisters.Type
     let unspillable: Set<Tmp>

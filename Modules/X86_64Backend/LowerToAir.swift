@@ -324,7 +324,11 @@ private struct Lowerer {
             append(type == .i32 ? .signExtend16To32 : .signExtend16To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
         case .sext32:
             append(.signExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
-        case .zext32, .trunc:
+        case .zext32:
+            // Never dropped as a self-move: the upper half of an i32 in a register may be
+            // stale (a `trunc` is a movl the allocator may remove).
+            append(.zeroExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
+        case .trunc:
             append(.move32, [.tmp(tmp(c[0])), .tmp(tmp(v))])
         case .s2f:
             let from = proc[c[0]].type
@@ -597,7 +601,7 @@ private struct Lowerer {
         let t = tmp(v)
         if proc[source].type == .i32 {
             let wide = code.newTmp(.gp)
-            append(.move32, [.tmp(tmp(source)), .tmp(wide)])
+            append(.zeroExtend32To64, [.tmp(tmp(source)), .tmp(wide)])
             append(single ? .convertInt64ToFloat : .convertInt64ToDouble, [.tmp(wide), .tmp(t)])
             return
         }

@@ -102,6 +102,8 @@ extension MacroAssembler {
             } else {
                 preconditionFailure("no x86_64 form of SignExtend16To64 for \(inst)")
             }
+        case .zeroExtend32To64:
+            move32(a[0].gpr, a[1].gpr)
         case .signExtend32To64:
             if a[0].kind == .tmp && a[1].kind == .tmp {
                 signExtend32To64(a[0].gpr, a[1].gpr)
