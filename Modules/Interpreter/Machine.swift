@@ -288,6 +288,9 @@ struct Machine {
                             // Machine code takes its arguments from these slots and leaves its
                             // result in the first.
                             let callee = slot.instance.unsafelyUnwrapped.takeUnretainedValue()
+                            // Like a host call: what native code calls back into continues this depth.
+                            store.callDepth += calls.count + 1
+                            defer { store.callDepth -= calls.count + 1 }
                             if native.call(context: callee.context, slots: newBase) != 0 { throw store.takeNativeFailure() }
                             // Native code may have grown the memory.
                             cold.pointee.memSize = UInt64(cold.pointee.memSizeCell?.pointee ?? 0)

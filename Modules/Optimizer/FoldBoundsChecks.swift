@@ -2,8 +2,8 @@ import IR
 
 /// Folds bounds checks that test the same base against the same limit.
 ///
-/// A bounds check is `check (above (add B, C), L)` with a constant C: it traps when B + C
-/// passes the limit L. Within a block, a later check with the same B and L and a constant C'
+/// A bounds check is `check (above (add B, C), L)` with B a `zext32` and C a constant: it traps
+/// when B + C passes the limit L. Within a block, a later check with the same B and L and a constant C'
 /// is implied by the earlier one once that one tests max(C, C'), so the earlier check takes
 /// the largest constant of its group and the later ones go. Typical source: `a[i]`, `a[i+1]`
 /// and `a[i+2]` after CSE has merged their `zext(i)` and limit loads.
@@ -43,13 +43,16 @@ package func foldBoundsChecks(_ procedure: Procedure) -> Bool {
     }
 }
 
-/// `check (above (add B, C), L)` with an integer constant C: (B, L, C).
+/// `check (above (add (zext32 X), C), L)` with a non-negative i64 constant C: (zext32 X, L, C).
+/// Only that form: a 32-bit value plus a constant below 2^63 cannot wrap in 64 bits, so the
+/// widest constant really implies the others.
 private func boundsCheck(_ proc: Procedure, _ v: ValueID) -> (ValueID, ValueID, Int64)? {
     guard proc[v].opcode == .check else { return nil }
     let condition = proc[v].children[0]
     guard proc[condition].opcode == .above else { return nil }
     let sum = proc[condition].children[0], limit = proc[condition].children[1]
-    guard proc[sum].opcode == .add, let c = proc[proc[sum].children[1]].integerConstant, c >= 0 else { return nil }
+    guard proc[sum].opcode == .add, proc[sum].type == .i64, proc[proc[sum].children[0]].opcode == .zext32,
+          let c = proc[proc[sum].children[1]].integerConstant, c >= 0 else { return nil }
     return (proc[sum].children[0], limit, c)
 }
 

@@ -300,8 +300,15 @@ private struct StrengthReducer {
         }
     }
 
+    /// Ends `b` with a jump to `target`. The upsilons `b` had for phis of the targets it no
+    /// longer goes to become nops: a phi only reads what its predecessors feed it.
     mutating func makeJump(_ t: ValueID, in b: BlockID, to target: BlockID) {
+        let dropped = Set(proc[b].successors).subtracting([target])
         rewrite(t, .jump, [])
         proc.setSuccessors(b, [target])
+        for v in proc[b].values where proc[v].opcode == .upsilon {
+            let phi = ValueID(Int(proc[v].immediate))
+            if let phiBlock = proc[phi].block, dropped.contains(phiBlock) { proc.replaceWithNop(v) }
+        }
     }
 }

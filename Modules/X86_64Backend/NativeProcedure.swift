@@ -21,13 +21,16 @@ package final class NativeProcedure {
         native = try NativeFunction(function: function, trampoline: trampoline)
         parameterTypes = proc.parameterTypes
         resultTypes = proc.resultTypes
-        context = .allocate(byteCount: 4096, alignment: 16)
-        context.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-        // An execution state of its own, after the context fields.
-        context.storeBytes(of: context + 1024, toByteOffset: Int(ContextLayout.executionState), as: UnsafeMutableRawPointer.self)
+        let bytes = ContextLayout.size + ExecutionStateLayout.size
+        context = .allocate(byteCount: bytes, alignment: 16)
+        context.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        // An execution state of its own, after the whole context.
+        context.storeBytes(of: state, toByteOffset: Int(ContextLayout.executionState), as: UnsafeMutableRawPointer.self)
     }
 
     deinit { context.deallocate() }
+
+    var state: UnsafeMutableRawPointer { context + ContextLayout.size }
 
     /// Calls the procedure with raw arguments (an i32 or f32 in the low 32 bits).
     package func call(_ arguments: [UInt64]) -> RunResult {
@@ -35,7 +38,7 @@ package final class NativeProcedure {
         var slots = arguments + [0]
         let status = slots.withUnsafeMutableBufferPointer { native.call(context: context, slots: $0.baseAddress!) }
         if status != 0 {
-            return .trapped(UInt64((context + 1024).load(fromByteOffset: Int(ExecutionStateLayout.trapCode), as: UInt32.self)))
+            return .trapped(UInt64(state.load(fromByteOffset: Int(ExecutionStateLayout.trapCode), as: UInt32.self)))
         }
         guard let result = resultTypes.first else { return .returned([]) }
         let mask: UInt64 = result.bitWidth == 32 ? 0xFFFF_FFFF : .max
