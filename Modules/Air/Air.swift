@@ -56,21 +56,6 @@ package enum RelationalCondition: UInt8, Sendable, CaseIterable {
         case .lessThanOrEqual: "LessThanOrEqual"
         }
     }
-
-    package var inverted: RelationalCondition {
-        switch self {
-        case .equal: .notEqual
-        case .notEqual: .equal
-        case .above: .belowOrEqual
-        case .aboveOrEqual: .below
-        case .below: .aboveOrEqual
-        case .belowOrEqual: .above
-        case .greaterThan: .lessThanOrEqual
-        case .greaterThanOrEqual: .lessThan
-        case .lessThan: .greaterThanOrEqual
-        case .lessThanOrEqual: .greaterThan
-        }
-    }
 }
 
 /// Conditions on the result of a bitwise test (B3's ResultCondition).
@@ -249,12 +234,6 @@ package struct Inst: Hashable, Sendable {
     package func hash(into h: inout Hasher) {
         h.combine(opcode)
         h.combine(args)
-    }
-
-    /// Whether the arguments match one of the opcode's forms on `architecture`.
-    package func isValidForm(on architecture: Architecture) -> Bool {
-        let kinds = opcode == .call ? [args[0].kind] : args.map(\.kind)
-        return opcode.info.forms.contains { ($0.only == nil || $0.only == architecture) && $0.kinds == kinds }
     }
 
     /// Calls `body` for every temporary the instruction reads or writes, with its role, bank

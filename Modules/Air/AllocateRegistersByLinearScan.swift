@@ -144,7 +144,7 @@ struct LinearScan {
                     if !role.isUse { live.remove(i) }
                 }
                 inst.forEachTmp { t, role, _, _ in
-                    guard role.isUse || role == .useAddress else { return }
+                    guard role.isUse else { return }
                     let i = indexer.index(t)
                     ranges[i].addFront(from, usePosition + 1)
                     live.insert(i)
@@ -272,7 +272,7 @@ private func insertSpillCode(
             var mentioned: [(tmp: Tmp, used: Bool, defined: Bool)] = []
             inst.forEachTmp { u, role, _, _ in
                 guard slotOf[u] != nil else { return }
-                let isUse = role.isUse || role == .useAddress
+                let isUse = role.isUse
                 if let k = mentioned.firstIndex(where: { $0.tmp == u }) {
                     mentioned[k].used = mentioned[k].used || isUse
                     mentioned[k].defined = mentioned[k].defined || role.isDef

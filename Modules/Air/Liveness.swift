@@ -77,7 +77,7 @@ package struct Liveness {
             for inst in block.insts {
                 inst.forEachTmp { t, role, _, _ in
                     let i = indexer.index(t)
-                    if role.isUse || role == .useAddress, !defs[b].contains(i) { uses[b].insert(i) }
+                    if role.isUse, !defs[b].contains(i) { uses[b].insert(i) }
                 }
                 inst.forEachTmp { t, role, _, _ in
                     if role.isDef { defs[b].insert(indexer.index(t)) }
@@ -134,7 +134,7 @@ extension Code {
                         if role.isDef && !role.isUse { live.remove(liveness.indexer.index(t)) }
                     }
                     inst.forEachTmp { t, role, _, _ in
-                        if role.isUse || role == .useAddress { live.insert(liveness.indexer.index(t)) }
+                        if role.isUse { live.insert(liveness.indexer.index(t)) }
                     }
                     keep.append(inst)
                 }

@@ -16,9 +16,6 @@ package final class OptimizingCompiler: NativeCompiler {
     package private(set) var compiled = 0
     /// Functions left to the interpreter, with the reason.
     package private(set) var fallbacks: [String] = []
-    /// Bytes of Wasm code compiled and of machine code produced.
-    package private(set) var wasmBytes = 0
-    package private(set) var machineBytes = 0
 
     /// Exit stubs by signature, kept alive as long as code may call them.
     private var exitStubs: [FunctionType: ExecutableMemory] = [:]
@@ -76,8 +73,6 @@ package final class OptimizingCompiler: NativeCompiler {
                                              resultArea: resultCount > 1 ? resultCount : 0)
             let native = try NativeFunction(function: bytes, trampoline: trampoline)
             compiled += 1
-            wasmBytes += module.module.functionBodies[definedIndex].code.count
-            machineBytes += bytes.count
             return native
         } catch {
             fallbacks.append("function \(module.module.importedFunctionCount + definedIndex): \(error)")

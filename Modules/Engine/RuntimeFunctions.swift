@@ -31,19 +31,11 @@ private let memoryGrow: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt
 /// entry (its code cell filled with an exit stub if it has none yet); nil when the call traps.
 private let callIndirect: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt32) -> UnsafeMutableRawPointer? = { c, t, index, typeIndex in
     let i = instance(c)
-    let table = i.tables[Int(t)]
-    guard Int(index) < table.elements.count else {
-        i.store.pendingNativeError = Trap(.undefinedElement)
-        return nil
-    }
-    let raw = table.elements[Int(index)]
-    guard raw != 0 else {
-        i.store.pendingNativeError = Trap(.uninitializedElement)
-        return nil
-    }
-    let f = i.store.functions[Int(raw - 1)]
-    guard f.typeID == i.typeIDs[Int(typeIndex)] else {
-        i.store.pendingNativeError = Trap(.indirectCallTypeMismatch)
+    let f: FunctionInstance
+    do {
+        f = try i.indirectCallee(table: Int(t), index: index, typeIndex: Int(typeIndex))
+    } catch {
+        i.store.pendingNativeError = error
         return nil
     }
     if f.nativeCodeCell.pointee == nil { (i.store.nativeCompiler as? OptimizingCompiler)?.fillCodeCell(f) }

@@ -52,12 +52,6 @@ package struct Dominators {
 
     package func isReachable(_ block: BlockID) -> Bool { position[block.int] >= 0 }
 
-    /// The immediate dominator; nil for the entry and unreachable blocks.
-    package func immediateDominator(of block: BlockID) -> BlockID? {
-        let d = idom[block.int]
-        return d < 0 || d == block.int ? nil : BlockID(d)
-    }
-
     /// Whether every path from the entry to `b` passes through `a` (a block dominates itself).
     package func dominates(_ a: BlockID, _ b: BlockID) -> Bool {
         guard isReachable(a), isReachable(b) else { return false }

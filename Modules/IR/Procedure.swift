@@ -128,8 +128,16 @@ package final class Procedure {
     /// The constant value of type `type` with these bits, appended to `block`.
     @discardableResult
     package func appendConstant(_ type: IRType, bits: UInt64, to block: BlockID) -> ValueID {
-        append(.const, type, immediate: type.bitWidth == 32 ? bits & 0xFFFF_FFFF : bits, to: block)
+        append(.const, type, immediate: Self.constantBits(bits, type), to: block)
     }
+
+    /// The constant value of type `type` with these bits, inserted in `block` before `index`.
+    package func insertConstant(_ type: IRType, bits: UInt64, origin: Origin = .none, in block: BlockID, at index: Int) -> ValueID {
+        insert(.const, type, immediate: Self.constantBits(bits, type), origin: origin, in: block, at: index)
+    }
+
+    /// The immediate of a constant: a 32-bit type keeps the low 32 bits only.
+    static func constantBits(_ bits: UInt64, _ type: IRType) -> UInt64 { type.bitWidth == 32 ? bits & 0xFFFF_FFFF : bits }
 
     // MARK: Rewriting (B3's replaceWithIdentity / replaceWithNop)
 
@@ -147,7 +155,7 @@ package final class Procedure {
         let type = values[value.int].type
         values[value.int].opcode = .const
         values[value.int].children = []
-        values[value.int].immediate = type.bitWidth == 32 ? bits & 0xFFFF_FFFF : bits
+        values[value.int].immediate = Self.constantBits(bits, type)
     }
 
     /// Turns a void value into a nop (the block keeps its slot until dead-code elimination).
@@ -195,6 +203,19 @@ package final class Procedure {
         precondition(block != entry, "the entry block cannot be deleted")
         for v in blocks[block.int].values { values[v.int].block = nil }
         blocks[block.int] = Block(isDeleted: true)
+    }
+
+    /// Deletes the blocks the entry cannot reach. Returns whether any went.
+    @discardableResult
+    package func deleteUnreachableBlocks() -> Bool {
+        var reachable = Array(repeating: false, count: blocks.count)
+        for b in reversePostorder() { reachable[b.int] = true }
+        var changed = false
+        for b in liveBlocks where !reachable[b.int] {
+            deleteBlock(b)
+            changed = true
+        }
+        return changed
     }
 
     /// The terminal of a block (its last value), if it has one.

@@ -128,7 +128,6 @@ package struct OpcodeInfo: Sendable {
     package var reads: Bool { effects.contains(.reads) || effects.contains(.calls) }
     package var writes: Bool { effects.contains(.writes) || effects.contains(.calls) }
     package var exits: Bool { effects.contains(.exits) || effects.contains(.calls) }
-    package var isControlDependent: Bool { effects.contains(.control) }
 }
 
 /// Where a value came from in the source program (a byte offset), for backtraces and dumps.

@@ -99,8 +99,6 @@ struct IRGenerator: InstructionVisitor {
         var elseBlock: BlockID?
         /// An `if`'s parameters, to give the else arm the same inputs.
         var parameterValues: [ValueID] = []
-        /// Whether the code at the frame's start was reachable.
-        var reachable: Bool
 
         var branchTypes: [IRType] { kind == .loop ? parameters : results }
     }
@@ -133,7 +131,7 @@ struct IRGenerator: InstructionVisitor {
         current = entry
         let exit = proc.addBlock()
         frames.append(Frame(kind: .function, parameters: [], results: resultTypes, label: exit,
-                            labelVariables: resultTypes.map { ssa.newVariable($0) }, height: 0, reachable: true))
+                            labelVariables: resultTypes.map { ssa.newVariable($0) }, height: 0))
     }
 
     mutating func willVisit(offset: Int) { self.offset = UInt32(offset) }
@@ -203,24 +201,20 @@ struct IRGenerator: InstructionVisitor {
         let (params, results) = try blockTypes(blockType)
         let merge = proc.addBlock()
         frames.append(Frame(kind: .block, parameters: params, results: results, label: merge,
-                            labelVariables: results.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count),
-                            reachable: current != nil))
+                            labelVariables: results.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count)))
     }
 
     mutating func visitLoop(blockType: BlockType) throws {
         let (params, results) = try blockTypes(blockType)
         let header = proc.addBlock()
         var frame = Frame(kind: .loop, parameters: params, results: results, label: header,
-                          labelVariables: params.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count),
-                          reachable: current != nil)
+                          labelVariables: params.map { ssa.newVariable($0) }, height: stack.count - (current == nil ? 0 : params.count))
         if current != nil {
             let values = pop(params.count)
             writeLabel(frame, values)
             terminate(.jump, targets: [header])
             current = header
             for variable in frame.labelVariables { stack.append(ssa.read(variable, header)) }
-        } else {
-            frame.reachable = false
         }
         frames.append(frame)
     }
@@ -229,7 +223,7 @@ struct IRGenerator: InstructionVisitor {
         let (params, results) = try blockTypes(blockType)
         let merge = proc.addBlock()
         var frame = Frame(kind: .if, parameters: params, results: results, label: merge,
-                          labelVariables: results.map { ssa.newVariable($0) }, height: 0, reachable: current != nil)
+                          labelVariables: results.map { ssa.newVariable($0) }, height: 0)
         if current != nil {
             let condition = pop()
             frame.parameterValues = Array(stack.suffix(params.count))
@@ -474,7 +468,7 @@ struct IRGenerator: InstructionVisitor {
         guard current != nil else { return }
         guard let resultType = signature.result else { throw IRGenError(message: "\(opcode.name) has no result") }
         let type = try irType(resultType)
-        if let mnemonic = opcode.irMnemonic, let op = IR.Opcode(mnemonic: mnemonic) {
+        if let op = Self.irTwins[Int(opcode.rawValue)] {
             let operands = pop(Int(signature.parameterCount))
             stack.append(emit(op, type, operands))
             return
@@ -525,6 +519,9 @@ struct IRGenerator: InstructionVisitor {
             throw IRGenError(message: "\(opcode.name) is not supported by the optimizing tier yet")
         }
     }
+
+    /// The IR twin of each Wasm opcode (the table's `ir=` column), by the opcode's raw value.
+    static let irTwins: [IR.Opcode?] = WasmCore.Opcode.allCases.map { $0.irMnemonic.flatMap(IR.Opcode.init(mnemonic:)) }
 
     /// Bits of the float bounds for a trapping truncation: the value must be above `low`
     /// (or at it, when `lowInclusive`) and below `high`.

@@ -253,16 +253,8 @@ struct Machine {
                     if i.op == Op.call.rawValue {
                         slot = cold.pointee.functionSlots[Int(i.imm)]
                     } else {
-                        unowned(unsafe) let table = instance.tables[Int(i.c)]
-                        let index = Int(Machine.i32(sp[Int(i.b)]))
-                        guard index < table.elements.count else { throw Trap(.undefinedElement) }
-                        let raw = table.elements[index]
-                        guard raw != 0 else { throw Trap(.uninitializedElement) }
-                        let f = store.functions[Int(raw - 1)]
-                        guard f.typeID == instance.typeIDs[Int(i.imm)] else {
-                            throw Trap(.indirectCallTypeMismatch)
-                        }
-                        slot = FunctionSlot(f)
+                        slot = FunctionSlot(try instance.indirectCallee(table: Int(i.c), index: Machine.i32(sp[Int(i.b)]),
+                                                                        typeIndex: Int(i.imm)))
                     }
                     let newBase = sp + Int(i.a)
                     if slot.isHost {

@@ -39,8 +39,6 @@ package enum ExecutionStateLayout {
     package static let trapOrigin: Int32 = 16
     /// The lowest stack pointer native code may use.
     package static let stackLimit: Int32 = 24
-    /// The store, unretained.
-    package static let store: Int32 = 32
     package static let size: Int = 48
 }
 

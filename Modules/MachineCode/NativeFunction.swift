@@ -6,15 +6,12 @@ import CSupport
 package final class NativeFunction: @unchecked Sendable {
     let memory: ExecutableMemory
     let trampolineOffset: Int
-    /// Bytes of the function's own code (the trampoline not included).
-    package let codeSize: Int
 
     package typealias Entry = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt64>, UnsafeRawPointer) -> Int32
 
     package init(function: [UInt8], trampoline: [UInt8]) throws {
         let padding = (16 - function.count % 16) % 16
         trampolineOffset = function.count + padding
-        codeSize = function.count
         memory = try ExecutableMemory(function + Array(repeating: 0xCC, count: padding) + trampoline)
     }
 

@@ -12,12 +12,7 @@ import IR
 package func eliminateDeadCode(_ procedure: Procedure) -> Bool {
     phase("eliminateDeadCode", procedure) {
         let proc = procedure
-        var changed = false
-        let reachable = Set(proc.reversePostorder())
-        for b in proc.liveBlocks where !reachable.contains(b) {
-            proc.deleteBlock(b)
-            changed = true
-        }
+        var changed = proc.deleteUnreachableBlocks()
         let blocks = proc.liveBlocks
         for b in blocks {
             for v in proc[b].values where proc.substituteIdentities(in: v) { changed = true }

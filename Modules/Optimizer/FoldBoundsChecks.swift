@@ -63,7 +63,7 @@ private func widen(_ proc: Procedure, _ check: ValueID, to constant: Int64, in b
     let sum = proc[condition].children[0]
     let type = proc[sum].type
     let at = proc[b].values.firstIndex(of: check)!
-    let c = proc.insert(.const, type, immediate: UInt64(bitPattern: constant), in: b, at: at)
+    let c = proc.insertConstant(type, bits: UInt64(bitPattern: constant), in: b, at: at)
     let newSum = proc.insert(.add, type, [proc[sum].children[0], c], in: b, at: at + 1)
     let newCondition = proc.insert(.above, .i32, [newSum, proc[condition].children[1]], in: b, at: at + 2)
     proc[check].children[0] = newCondition

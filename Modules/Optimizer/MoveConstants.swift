@@ -25,7 +25,7 @@ package func moveConstants(_ procedure: Procedure) -> Bool {
                     if let existing = copies[c] {
                         copy = existing
                     } else {
-                        copy = proc.insert(.const, proc[c].type, immediate: proc[c].immediate, origin: proc[c].origin, in: b, at: insertAt)
+                        copy = proc.insertConstant(proc[c].type, bits: proc[c].immediate, origin: proc[c].origin, in: b, at: insertAt)
                         insertAt += 1
                         copies[c] = copy
                     }

@@ -3,41 +3,49 @@ import IR
 /// The optimization pipeline, top to bottom (B3's generateToAir up to lowering). Each step says
 /// what holds after it. Level 0 only validates; level 1 and up run everything below.
 ///
-package func optimize(_ procedure: Procedure, level: Int = 2) {
+/// `observe` hears the name of every pass that changed the procedure, just after it ran
+/// (`wasm-tier compile --emit passes` prints the IR there).
+package func optimize(_ procedure: Procedure, level: Int = 2, observe: ((String) -> Void)? = nil) {
     if validatePipeline {
         precondition(procedure.validate().isEmpty, "invalid IR given to optimize:\n\(procedure.validate())\n\(procedure)")
     }
     guard level > 0 else { return }
+    @discardableResult
+    func run(_ name: String, _ pass: (Procedure) -> Bool) -> Bool {
+        let changed = pass(procedure)
+        if changed { observe?(name) }
+        return changed
+    }
 
     // Constants folded, identities applied, canonical forms (constants on the right,
     // `add x, -c`, reduced shift amounts), constant branches turned into jumps.
-    reduceStrength(procedure)
+    run("reduceStrength", reduceStrength)
 
     // No pure value is computed twice along a dominator path; no load repeats one in its block.
-    if eliminateCommonSubexpressions(procedure) {
+    if run("eliminateCommonSubexpressions", eliminateCommonSubexpressions) {
         // The merged values may enable more folding.
-        reduceStrength(procedure)
+        run("reduceStrength", reduceStrength)
     }
 
     // No pure, unguarded value in a loop depends only on values from outside it.
-    if hoistLoopInvariantValues(procedure) {
+    if run("hoistLoopInvariantValues", hoistLoopInvariantValues) {
         // Hoisted values from sibling loops may now meet in a common dominator.
-        eliminateCommonSubexpressions(procedure)
+        run("eliminateCommonSubexpressions", eliminateCommonSubexpressions)
     }
 
     // In a block, no bounds check is implied by an earlier one on the same base and limit
     // with nothing that writes or exits between them.
-    foldBoundsChecks(procedure)
+    run("foldBoundsChecks", foldBoundsChecks)
 
     // No branch with equal targets, no jump-only blocks, no jump into a single-predecessor
     // block, no unreachable blocks.
-    simplifyCFG(procedure)
+    run("simplifyCFG", simplifyCFG)
 
     // No block uses a constant defined in another block: each has its own copy.
-    moveConstants(procedure)
+    run("moveConstants", moveConstants)
 
     // Every remaining value is needed: no identities, nops or unused pure values.
-    eliminateDeadCode(procedure)
+    run("eliminateDeadCode", eliminateDeadCode)
 
     if validatePipeline {
         precondition(procedure.validate().isEmpty, "optimize produced invalid IR:\n\(procedure.validate())\n\(procedure)")

@@ -66,7 +66,7 @@ private struct StrengthReducer {
 
     /// A new constant inserted before position `i` of `block` (which moves the current value to i + 1).
     func constant(_ type: IRType, _ bits: UInt64, in block: BlockID, at i: inout Int) -> ValueID {
-        let c = proc.insert(.const, type, immediate: type.bitWidth == 32 ? bits & 0xFFFF_FFFF : bits, in: block, at: i)
+        let c = proc.insertConstant(type, bits: bits, in: block, at: i)
         i += 1
         return c
     }

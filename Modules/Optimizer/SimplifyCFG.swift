@@ -42,11 +42,7 @@ package func simplifyCFG(_ procedure: Procedure) -> Bool {
                     changed = true
                 }
             }
-            let reachable = Set(proc.reversePostorder())
-            for b in proc.liveBlocks where !reachable.contains(b) {
-                proc.deleteBlock(b)
-                changed = true
-            }
+            if proc.deleteUnreachableBlocks() { changed = true }
             if mergeStraightLines(proc) { changed = true }
             any = any || changed
         }

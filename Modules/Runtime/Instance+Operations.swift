@@ -87,6 +87,18 @@ extension Instance {
         UInt32(bitPattern: Int32(truncatingIfNeeded: memories[0].grow(by: Int(delta))))
     }
 
+    /// The function `call_indirect` calls: element `index` of table `t`, which must be there,
+    /// not null, and of the type the instruction names (`typeIndex` in this module).
+    package func indirectCallee(table t: Int, index: UInt32, typeIndex: Int) throws -> FunctionInstance {
+        let table = tables[t]
+        guard Int(index) < table.elements.count else { throw Trap(.undefinedElement) }
+        let raw = table.elements[Int(index)]
+        guard raw != 0 else { throw Trap(.uninitializedElement) }
+        let f = store.functions[Int(raw - 1)]
+        guard f.typeID == typeIDs[typeIndex] else { throw Trap(.indirectCallTypeMismatch) }
+        return f
+    }
+
     /// `ref.func`: the reference to function `index` of the index space.
     package func functionReference(_ index: Int) -> UInt64 { UInt64(functionAddresses[index].rawValue) + 1 }
 }

@@ -41,7 +41,7 @@ public final class Instance {
     /// The context block native code reaches through its pinned register
     /// (`MachineCode.ContextLayout`): memory 0's base and size cell, the global cells, and
     /// the fields the entry trampoline and trap stubs use.
-    package private(set) var context: UnsafeMutableRawPointer = {
+    package let context: UnsafeMutableRawPointer = {
         let p = UnsafeMutableRawPointer.allocate(byteCount: ContextLayout.size, alignment: 16)
         p.initializeMemory(as: UInt8.self, repeating: 0, count: ContextLayout.size)
         return p

@@ -196,10 +196,7 @@ public final class Store {
     var typeIDs: [FunctionType: Int] = [:]
 
     /// An empty store; install an `executor` before calling functions.
-    public init() {
-        executionState.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: Int(ExecutionStateLayout.store),
-                                  as: UnsafeMutableRawPointer.self)
-    }
+    public init() {}
 
 
 

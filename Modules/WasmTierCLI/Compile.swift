@@ -61,12 +61,9 @@ struct Compile: ParsableCommand {
                 continue
             }
             if stages.contains(.ir) { print(";; after IRGen\n\(proc)") }
-            if stages.contains(.passes) {
-                for name in ["reduceStrength", "eliminateCommonSubexpressions", "hoistLoopInvariantValues", "foldBoundsChecks", "simplifyCFG", "moveConstants", "eliminateDeadCode"] {
-                    if runPass(named: name, on: proc) == true { print(";; after \(name)\n\(proc)") }
-                }
+            optimize(proc) { name in
+                if stages.contains(.passes) { print(";; after \(name)\n\(proc)") }
             }
-            optimize(proc)
             if stages.contains(.optimized) { print(";; optimized\n\(proc)") }
             #if arch(x86_64)
             do {

@@ -87,14 +87,14 @@ package func entryTrampoline(parameters: [IRType], results: [IRType], convention
     masm.push(.rax)
     masm.store64(.rsp, Memory(.r13, ExecutionStateLayout.entryStackPointer))
     masm.sub64(Int32(8), .rsp)
-    let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+    let gpArgs = X86Registers.integerArguments
     var gp = 0, fp: UInt8 = 0, overflow: Int32 = 0
     for (i, type) in parameters.enumerated() {
         if i == 0 && convention == .wasm { continue }
         let slot = Memory(.rbx, Int32(8 * (convention == .wasm ? i - 1 : i)))
         switch type {
-        case .f32 where fp < 8: masm.loadFloat(slot, FPR(fp)); fp += 1
-        case .f64 where fp < 8: masm.loadDouble(slot, FPR(fp)); fp += 1
+        case .f32 where fp < X86Registers.floatArgumentCount: masm.loadFloat(slot, FPR(fp)); fp += 1
+        case .f64 where fp < X86Registers.floatArgumentCount: masm.loadDouble(slot, FPR(fp)); fp += 1
         case .i32 where gp < 6: masm.load32(slot, gpArgs[gp]); gp += 1
         case .i64 where gp < 6: masm.load64(slot, gpArgs[gp]); gp += 1
         default:
@@ -146,7 +146,7 @@ package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRaw
     masm.move64(.rsp, .rbp)
     let frame = Int32((8 * max(parameters.count, results.count, 1) + 15) / 16 * 16)
     masm.sub64(frame, .rsp)
-    let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+    let gpArgs = X86Registers.integerArguments
     var gp = 0, fp: UInt8 = 0, overflow: Int32 = 0
     for (i, type) in parameters.enumerated() {
         let slot = Memory(.rsp, Int32(8 * i)), high = Memory(.rsp, Int32(8 * i + 4))
@@ -161,7 +161,6 @@ package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRaw
         }
         switch type {
         case .f32, .f64:
-            guard fp < 8 else { throw LoweringError(message: "more than 8 float arguments") }
             if type == .f32 {
                 masm.storeFloat(FPR(fp), slot)
                 masm.store32(Int32(0), high)
@@ -170,7 +169,6 @@ package func exitStub(parameters: [IRType], results: [IRType], helper: UnsafeRaw
             }
             fp += 1
         default:
-            guard gp < gpArgs.count else { throw LoweringError(message: "more than 6 integer arguments") }
             if type == .i32 {
                 masm.store32(gpArgs[gp], slot)
                 masm.store32(Int32(0), high)

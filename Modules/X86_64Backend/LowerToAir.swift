@@ -167,7 +167,7 @@ private struct Lowerer {
     }
 
     mutating func lowerArguments() throws(LoweringError) {
-        let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+        let gpArgs = X86Registers.integerArguments
         var gp = 0, fp = 0
         var argValues: [Int: ValueID] = [:]
         for b in proc.liveBlocks {
@@ -181,7 +181,7 @@ private struct Lowerer {
                 append(.move64, [.tmp(Lowerer.reg(X86Registers.context)), .tmp(t)])
                 ownContext = t
                 continue
-            } else if type.isFloat && fp < 8 {
+            } else if type.isFloat && fp < X86Registers.floatArgumentCount {
                 source = .tmp(Lowerer.reg(FPR(UInt8(fp))))
                 fp += 1
             } else if !type.isFloat && gp < gpArgs.count {
@@ -806,12 +806,12 @@ private struct Lowerer {
             uses += [context, entry]
             arguments.removeFirst(2)
         }
-        let gpArgs: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+        let gpArgs = X86Registers.integerArguments
         var gp = 0, fp = 0, overflow = 0
         for a in arguments {
             let type = proc[a].type
             let target: Tmp
-            if type.isFloat && fp < 8 {
+            if type.isFloat && fp < X86Registers.floatArgumentCount {
                 target = Lowerer.reg(FPR(UInt8(fp)))
                 fp += 1
             } else if !type.isFloat && gp < gpArgs.count {

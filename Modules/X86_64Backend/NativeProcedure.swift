@@ -6,17 +6,13 @@ import MachineCode
 /// context block of its own, callable from Swift. The file tests' `test run` and the backend
 /// tests run procedures through it; the Engine will install functions the same way.
 package final class NativeProcedure {
-    package let code: Code
-    package let functionBytes: Int
     let native: NativeFunction
     let parameterTypes: [IRType]
     let resultTypes: [IRType]
     let context: UnsafeMutableRawPointer
 
     package init(_ proc: Procedure, convention: CallingConvention = .systemV) throws {
-        let (code, function) = try compile(proc, convention: convention)
-        self.code = code
-        functionBytes = function.count
+        let (_, function) = try compile(proc, convention: convention)
         let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: convention)
         native = try NativeFunction(function: function, trampoline: trampoline)
         parameterTypes = proc.parameterTypes

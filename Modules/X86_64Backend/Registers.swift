@@ -99,4 +99,9 @@ package enum X86Registers: TargetRegisters {
 
     /// The register that holds the instance context.
     package static let context = GPR.r14
+
+    /// System V's integer argument registers, in order; float arguments go in xmm0-7
+    /// (`floatArgumentCount`). Entry trampolines, exit stubs and lowering all follow these.
+    package static let integerArguments: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+    package static let floatArgumentCount = 8
 }
