@@ -1,3 +1,5 @@
+import Foundation
+
 /// Register allocation by linear scan over live ranges with holes (Docs/OPTIMIZING-TIER.md,
 /// "Register allocation"). After it, every temporary is a machine register, spilled values
 /// live in 8-byte slots at the bottom of the frame (addressed from the stack pointer),
@@ -101,6 +103,10 @@ struct LinearScan {
     let unspillable: Set<Tmp>
     let indexer: TmpIndexer
     var ranges: [Ranges]
+    /// Uses and definitions of each temporary, each weighted by 10^(its block's loop depth)
+    /// (capped at 10^15): about how many loads and stores spilling it would execute (a spilled
+    /// temporary is reloaded at every use). The allocator evicts the cheapest.
+    var spillCost: [Double]
     /// Registers each virtual temporary is moved to or from (coalescing hints).
     var hints: [[Tmp]]
     var assignment: [Int: Reg] = [:]
@@ -116,7 +122,31 @@ struct LinearScan {
         indexer = liveness.indexer
         ranges = Array(repeating: Ranges(), count: indexer.count)
         hints = Array(repeating: [], count: indexer.count)
+        spillCost = Array(repeating: 0, count: indexer.count)
         buildRanges(liveness)
+    }
+
+    /// Loop depth per block, from the back edges of the layout: a successor at or before its
+    /// block closes a loop over the blocks between them. Wasm's structured loops come out laid
+    /// out contiguously; for other control flow this is only a weaker guess, which costs speed,
+    /// never correctness.
+    static func loopDepths(_ code: Code) -> [Int] {
+        var lastLatch: [Int: Int] = [:]
+        for (b, block) in code.blocks.enumerated() {
+            for s in block.successors where s <= b { lastLatch[s] = max(lastLatch[s] ?? b, b) }
+        }
+        var delta = Array(repeating: 0, count: code.blocks.count + 1)
+        for (header, latch) in lastLatch {
+            delta[header] += 1
+            delta[latch + 1] -= 1
+        }
+        var depth = Array(repeating: 0, count: code.blocks.count)
+        var running = 0
+        for b in depth.indices {
+            running += delta[b]
+            depth[b] = running
+        }
+        return depth
     }
 
     mutating func buildRanges(_ liveness: Liveness) {
@@ -126,8 +156,11 @@ struct LinearScan {
             blockStart.append(position)
             position += 2 * block.insts.count
         }
+        let weights: [Double] = (0...15).map { pow(10, Double($0)) }
+        let depths = Self.loopDepths(code)
         for b in stride(from: code.blocks.count - 1, through: 0, by: -1) {
             let block = code.blocks[b]
+            let weight = weights[min(depths[b], weights.count - 1)]
             let from = blockStart[b], to = from + 2 * block.insts.count
             var live = liveness.liveOut[b]
             live.forEach { ranges[$0].addFront(from, to) }
@@ -136,6 +169,7 @@ struct LinearScan {
                 inst.forEachTmp { t, role, _, _ in
                     guard role.isDef else { return }
                     let i = indexer.index(t)
+                    spillCost[i] += weight
                     if live.contains(i) {
                         ranges[i].setFrom(defPosition)
                     } else {
@@ -146,6 +180,7 @@ struct LinearScan {
                 inst.forEachTmp { t, role, _, _ in
                     guard role.isUse else { return }
                     let i = indexer.index(t)
+                    spillCost[i] += weight
                     ranges[i].addFront(from, usePosition + 1)
                     live.insert(i)
                 }
@@ -179,16 +214,18 @@ struct LinearScan {
                 continue
             }
             if !unspillable.contains(t) {
-                // Spill whichever lives longer (Poletto and Sarkar's heuristic): this temporary,
-                // or the spillable occupants of the register whose occupants end furthest.
-                var best: (reg: Reg, end: Int, victims: [Int])?
+                // Spill whatever is cheapest to spill: this temporary, or the spillable
+                // occupants of one register. Equal costs go by Poletto and Sarkar's heuristic,
+                // spilling whichever lives longer.
+                var best: (reg: Reg, cost: Double, end: Int, victims: [Int])?
                 for r in target.allocatable(t.bank) where !ranges[indexer.index(.reg(r))].overlaps(ranges[i]) {
                     let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
                     guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
+                    let cost = victims.reduce(0) { $0 + spillCost[$1] }
                     let end = victims.map { ranges[$0].end }.min() ?? .max
-                    if best == nil || end > best!.end { best = (r, end, victims) }
+                    if best == nil || (cost, -end) < (best!.cost, -best!.end) { best = (r, cost, end, victims) }
                 }
-                if let best, best.end > ranges[i].end {
+                if let best, (best.cost, -best.end) < (spillCost[i], -ranges[i].end) {
                     evict(best.victims, from: best.reg, spilled: &spilled, spilledSet: &spilledSet)
                     assign(i, best.reg)
                 } else {

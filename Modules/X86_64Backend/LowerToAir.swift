@@ -26,7 +26,9 @@ package enum CallingConvention: Sendable {
 ///   when it is a constant that fits in 32 bits.
 /// - Compare-and-branch fusion: a comparison used once, by the branch or check that ends
 ///   its block's straight line, becomes the branch's condition (`Branch32 LessThan a, b`).
-/// - Loads and stores fold their constant offset into the address.
+/// - Loads and stores fold their constant offset into the address, and an i64 `add` that
+///   only ever serves as an address becomes the address's base and index (`[base + index +
+///   offset]`) instead of an instruction of its own.
 /// - Division puts the dividend in rax, shifts put the amount in rcx (precolored), as x86
 ///   requires; `mod` of -1 is 0 without dividing (x86 would fault on the smallest integer).
 /// - `check` branches to a trap block (one per check, at the end of the code); `trap` is one.
@@ -54,6 +56,14 @@ private struct Lowerer {
     var currentIR = 0
     /// Comparisons whose lowering is deferred to their single user (a branch or check).
     var fused: Set<ValueID> = []
+    /// i64 adds used only as load and store addresses: folded into each access as base + index.
+    var addressAdds: Set<ValueID> = []
+    /// In the IR block being lowered, the values its upsilons have copied to a phi's shadow.
+    /// The block's branch reads the shadow instead (the same bits), so that the value itself
+    /// dies at the copy and the allocator can give both one register: `i' = i + 1; branch
+    /// i' < n` then needs no second register and no extra move.
+    var upsilonCopies: [ValueID: Tmp] = [:]
+    var atTerminal = false
     /// Under the Wasm convention, a copy of r14 as the procedure received it, put back after
     /// each context call (traps and calls read r14).
     var ownContext: Tmp?
@@ -71,6 +81,7 @@ private struct Lowerer {
     func bank(_ type: IRType) -> Bank { type.isFloat ? .fp : .gp }
 
     mutating func tmp(_ v: ValueID) -> Tmp {
+        if atTerminal, let copy = upsilonCopies[v] { return copy }
         if let t = tmps[v.int] { return t }
         let t = code.newTmp(bank(proc[v].type))
         tmps[v.int] = t
@@ -155,10 +166,12 @@ private struct Lowerer {
                 if proc[c].block == b, uses[c.int] == 1, Lowerer.isComparison(proc[c].opcode) { fused.insert(c) }
             }
         }
+        findAddressAdds(irBlocks)
         for (k, b) in irBlocks.enumerated() {
             currentIR = k
             current = airIndex[b.int]
             if b == proc.entry { try lowerArguments() }
+            upsilonCopies = [:]
             for v in proc[b].values { try lower(v, in: b) }
         }
         // Layout: each IR block's Air blocks in order, trap blocks at the end.
@@ -197,6 +210,33 @@ private struct Lowerer {
                 overflow += 1
             }
             if let v = argValues[i] { append(Lowerer.move(type), [source, .tmp(tmp(v))]) }
+        }
+    }
+
+    /// The i64 adds of two non-constant values whose every use is the address of a load or a
+    /// store (not the value a store writes).
+    mutating func findAddressAdds(_ irBlocks: [BlockID]) {
+        var addressUses = Array(repeating: 0, count: proc.values.count)
+        for b in irBlocks {
+            for v in proc[b].values {
+                let value = proc[v]
+                switch value.opcode {
+                case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u, .loadInvariant:
+                    addressUses[value.children[0].int] += 1
+                case .store, .store8, .store16, .store32:
+                    addressUses[value.children[1].int] += 1
+                default:
+                    break
+                }
+            }
+        }
+        for b in irBlocks {
+            for v in proc[b].values where proc[v].opcode == .add && proc[v].type == .i64 {
+                let uses = self.uses[v.int]
+                guard uses > 0, uses == addressUses[v.int] else { continue }
+                let c = proc[v].children
+                if constant(c[0]) == nil && constant(c[1]) == nil { addressAdds.insert(v) }
+            }
         }
     }
 
@@ -269,12 +309,13 @@ private struct Lowerer {
         case .upsilon:
             let phi = ValueID(Int(value.immediate))
             append(Lowerer.move(proc[phi].type), [.tmp(tmp(c[0])), .tmp(shadow(phi))])
+            upsilonCopies[c[0]] = shadow(phi)
         case .select:
             lowerSelect(v)
         case .add, .sub, .mul, .and, .or, .xor:
             if type.isFloat {
                 floatBinary(v)
-            } else {
+            } else if !addressAdds.contains(v) {
                 integerBinary(v)
             }
         case .fdiv:
@@ -370,9 +411,13 @@ private struct Lowerer {
             terminate(.jump, [], successors: [entryBlock[proc[b].successors[0].int]])
         case .branch:
             let s = proc[b].successors
+            atTerminal = true
             branch(on: c[0], entryBlock[s[0].int], entryBlock[s[1].int])
+            atTerminal = false
         case .switch:
+            atTerminal = true
             lowerSwitch(v, in: b)
+            atTerminal = false
         case .return:
             lowerReturn(v)
         case .call:
@@ -725,14 +770,20 @@ private struct Lowerer {
     }
 
     /// The address of a load or store: the child plus the offset (added first if it does
-    /// not fit in 32 bits).
+    /// not fit in 32 bits). A child in `addressAdds` gives its two operands as base and index.
     mutating func memory(_ base: ValueID, offset: UInt64) -> Address {
-        let b = tmp(base)
-        if let o = Int32(exactly: offset) { return Address(base: b, offset: o) }
+        var b: Tmp, index: Tmp?
+        if addressAdds.contains(base) {
+            b = tmp(proc[base].children[0])
+            index = tmp(proc[base].children[1])
+        } else {
+            b = tmp(base)
+        }
+        if let o = Int32(exactly: offset) { return Address(base: b, index: index, offset: o) }
         let sum = code.newTmp(.gp)
         append(.move64, [.bigImm(Int64(bitPattern: offset)), .tmp(sum)])
         append(.add64, [.tmp(b), .tmp(sum)])
-        return Address(base: sum)
+        return Address(base: sum, index: index)
     }
 
     mutating func lowerLoad(_ v: ValueID) {
