@@ -38,7 +38,7 @@ let package = Package(
             dependencies: ["WasmCore", "Runtime", .product(name: "WASI", package: "WasmKit")],
             path: "Modules/WASIBridge"),
         .target(
-            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "MachineCode", "IR", "IRGen", "Optimizer", "X86_64Backend"],
+            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "MachineCode", "CSupport", "IR", "IRGen", "Optimizer", "X86_64Backend"],
             path: "Modules/Engine"),
         .target(
             name: "TextFormat",
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "SpecTests",
             dependencies: [
-                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI", "Engine",
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI", "Engine", "IRGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
     ]

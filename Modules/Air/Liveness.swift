@@ -105,7 +105,8 @@ package struct Liveness {
 
 extension Code {
     /// Removes instructions that have no effect but defining virtual temporaries nobody reads
-    /// (constants lowered for operands that became immediates, for example). Returns whether
+    /// (constants lowered for operands that became immediates, for example); instructions
+    /// with a memory operand always stay. Returns whether
     /// anything went.
     @discardableResult
     package mutating func eliminateDeadCode() -> Bool {
@@ -122,8 +123,9 @@ extension Code {
                     inst.forEachTmp { t, role, _, _ in
                         if role.isDef && (t.isReg || live.contains(liveness.indexer.index(t))) { needed = true }
                     }
-                    // Memory destinations are effects too.
-                    for (i, arg) in inst.args.enumerated() where i < info.roles.count && info.roles[i].role.isDef {
+                    // Memory operands stay: a store is an effect, and a load may fault, which
+                    // with guard-page bounds checks is the program's trap.
+                    for arg in inst.args {
                         if case .addr = arg { needed = true }
                     }
                     if !needed {

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import IR
 import IRGen
@@ -20,10 +21,49 @@ package final class OptimizingCompiler: NativeCompiler {
     /// Exit stubs by signature, kept alive as long as code may call them.
     private var exitStubs: [FunctionType: ExecutableMemory] = [:]
 
-    package init() {}
+    /// How compiled code bounds memory accesses, when the platform and the memory allow guard
+    /// pages (else explicit checks): `WASM_TIER_BOUNDS_CHECKS=explicit` or the CLI's
+    /// `--bounds-checks` choose explicit checks everywhere.
+    package var boundsChecks: BoundsChecks
+
+    package init(boundsChecks: BoundsChecks? = nil) {
+        self.boundsChecks = boundsChecks
+            ?? ProcessInfo.processInfo.environment["WASM_TIER_BOUNDS_CHECKS"].flatMap(BoundsChecks.init(rawValue:))
+            ?? .guardPages
+    }
+
+    /// The landing of guard-page faults, made and the handler installed once per process; nil
+    /// where there is no handler (then every memory gets explicit checks).
+    static let faultLanding: ExecutableMemory? = {
+        #if arch(x86_64) && os(Linux)
+        guard let landing = try? ExecutableMemory(memoryFaultLanding()),
+              wasm_tier_install_memory_fault_handler(UInt(bitPattern: landing.address(0)), UInt(ContextLayout.memoryBase),
+                                                     UInt(MemoryInstance.reservation)) == 1
+        else { return nil }
+        return landing
+        #else
+        return nil
+        #endif
+    }()
+
+    /// The bounds checks this instance's code gets: guard pages when asked for, the handler is
+    /// in place and the memory has its whole reservation.
+    func boundsChecks(for instance: Instance) -> BoundsChecks {
+        guard boundsChecks == .guardPages, let memory = instance.memories.first, memory.hasGuardRegion,
+              Self.faultLanding != nil else { return .explicit }
+        return .guardPages
+    }
 
     /// `WASM_TIER_COMPILE_LOG=1` prints each function's size and compile times.
     static let log = ProcessInfo.processInfo.environment["WASM_TIER_COMPILE_LOG"] == "1"
+
+    /// `WASM_TIER_PERF_MAP=1` appends each compiled function to `/tmp/perf-<pid>.map`, the file
+    /// Linux `perf` reads to name code that has no symbols (`perf report` then shows
+    /// `wasm[7] main` instead of a bare address).
+    nonisolated(unsafe) static let perfMap: UnsafeMutablePointer<FILE>? = {
+        guard ProcessInfo.processInfo.environment["WASM_TIER_PERF_MAP"] == "1" else { return nil }
+        return fopen("/tmp/perf-\(getpid()).map", "a")
+    }()
 
     /// Points every function's native code cell that is still empty at the exit stub of its
     /// signature, so that native code can call any function of the instance.
@@ -59,7 +99,7 @@ package final class OptimizingCompiler: NativeCompiler {
         do {
             let clock = ContinuousClock()
             let t0 = clock.now
-            let proc = try generateIR(module: module, definedIndex: definedIndex)
+            let proc = try generateIR(module: module, definedIndex: definedIndex, boundsChecks: boundsChecks(for: instance))
             let t1 = clock.now
             optimize(proc)
             let t2 = clock.now
@@ -72,6 +112,13 @@ package final class OptimizingCompiler: NativeCompiler {
             let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm,
                                              resultArea: resultCount > 1 ? resultCount : 0)
             let native = try NativeFunction(function: bytes, trampoline: trampoline)
+            if let map = Self.perfMap {
+                let index = module.module.importedFunctionCount + definedIndex
+                let name = instance.functionName(index).map { " " + $0.filter { !$0.isNewline } } ?? ""
+                fputs(String(UInt(bitPattern: native.address), radix: 16) + " " + String(bytes.count, radix: 16)
+                      + " wasm[\(index)]\(name)\n", map)
+                fflush(map)
+            }
             compiled += 1
             return native
         } catch {

@@ -133,7 +133,7 @@ package enum IRParser {
         return ParsedProcedure(procedure: procedure, firstLine: first, lastLine: n, valueAtLine: valueAtLine)
     }
 
-    /// `proc @name(i32, i64) -> i32 {`
+    /// `proc @name(i32, i64) -> i32 [loads_trap] {`
     private static func header(_ line: Substring, line lineNo: Int) throws(IRParseError) -> Procedure {
         var s = line.dropFirst("proc ".count).trimmingBlanks
         guard s.hasPrefix("@"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")"), open < close,
@@ -142,12 +142,16 @@ package enum IRParser {
         let name = String(s[s.index(after: s.startIndex)..<open])
         let parameters = try types(s[s.index(after: open)..<close], line: lineNo)
         s = s[s.index(after: close)...].dropLast().trimmingBlanks
+        let loadsTrap = s.hasSuffix("loads_trap")
+        if loadsTrap { s = s.dropLast("loads_trap".count).trimmingBlanks }
         var results: [IRType] = []
         if !s.isEmpty {
             guard s.hasPrefix("->") else { throw IRParseError(line: lineNo, message: "expected '->' before the result types") }
             results = try types(s.dropFirst(2), line: lineNo)
         }
-        return Procedure(name: name, parameters: parameters, results: results)
+        let procedure = Procedure(name: name, parameters: parameters, results: results)
+        procedure.loadsTrap = loadsTrap
+        return procedure
     }
 
     private static func types(_ text: Substring, line: Int) throws(IRParseError) -> [IRType] {

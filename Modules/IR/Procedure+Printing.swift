@@ -8,6 +8,7 @@ extension Procedure: CustomStringConvertible {
         if !resultTypes.isEmpty {
             out += " -> \(resultTypes.map(\.description).joined(separator: ", "))"
         }
+        if loadsTrap { out += " loads_trap" }
         out += " {\n"
         for b in liveBlocks {
             out += "\(b):\n"

@@ -53,6 +53,9 @@ package final class Procedure {
     package var resultTypes: [IRType]
     package var values: [Value] = []
     package var blocks: [Block] = []
+    /// Loads may fault, and the fault is a trap the program must see (memory bounds checked by
+    /// guard pages): a load runs even when nothing uses its value. Printed as `loads_trap`.
+    package var loadsTrap = false
 
     package init(name: String, parameters: [IRType], results: [IRType]) {
         self.name = name

@@ -33,14 +33,26 @@ package struct IRGenError: Error, CustomStringConvertible {
 ///   table and bulk-memory instructions and `ref.func` call runtime functions
 ///   (`RuntimeFunction`). References are i64: 0, or a store function address plus one.
 /// - Several results (functions and calls) travel through the context's result area.
+/// How compiled code keeps memory accesses inside the memory (Docs/OPTIMIZING-TIER.md,
+/// "Guard pages").
+package enum BoundsChecks: String, Sendable, CaseIterable {
+    /// Each access compares its end with the memory's current size and traps past it.
+    case explicit
+    /// No code: the memory's reservation (4 GiB plus a guard beyond anything an offset can
+    /// reach) is inaccessible past the current size, and the fault handler turns the fault
+    /// of an access there into the trap. Only for memories with that whole reservation.
+    case guardPages = "guard-pages"
+}
+
 /// Functions with instructions this tier does not take yet (SIMD) throw `IRGenError`; they run
 /// in the interpreter.
-package func generateIR(module: ValidatedModule, definedIndex: Int) throws -> Procedure {
+package func generateIR(module: ValidatedModule, definedIndex: Int, boundsChecks: BoundsChecks = .explicit) throws -> Procedure {
     let m = module.module
     let info = module.functions[definedIndex]
     let type = m.types[Int(info.typeIndex)]
     var generator = try IRGenerator(module: module, type: type, localTypes: info.localTypes,
-                                    name: m.names?.functionNames[UInt32(m.importedFunctionCount + definedIndex)] ?? "f\(m.importedFunctionCount + definedIndex)")
+                                    name: m.names?.functionNames[UInt32(m.importedFunctionCount + definedIndex)] ?? "f\(m.importedFunctionCount + definedIndex)",
+                                    boundsChecks: boundsChecks)
     let body = m.functionBodies[definedIndex]
     try m.bytes.withUnsafeBytes { raw in
         var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
@@ -70,6 +82,7 @@ package func irType(_ t: ValueType) throws(IRGenError) -> IRType {
 
 struct IRGenerator: InstructionVisitor {
     let module: ValidatedModule
+    let boundsChecks: BoundsChecks
     let proc: Procedure
     var offset: UInt32 = 0
     var ssa: SSABuilder
@@ -103,14 +116,16 @@ struct IRGenerator: InstructionVisitor {
         var branchTypes: [IRType] { kind == .loop ? parameters : results }
     }
 
-    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType], name: String) throws(IRGenError) {
+    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType], name: String, boundsChecks: BoundsChecks) throws(IRGenError) {
         self.module = module
+        self.boundsChecks = boundsChecks
         var parameters: [IRType] = [.i64]
         for t in type.parameters { parameters.append(try irType(t)) }
         guard type.results.count <= ContextLayout.resultCapacity else { throw IRGenError(message: "more than \(ContextLayout.resultCapacity) results") }
         resultTypes = try type.results.map(irType)
         // Several results go to the context's result area; the procedure itself returns nothing.
         proc = Procedure(name: name, parameters: parameters, results: resultTypes.count > 1 ? [] : resultTypes)
+        proc.loadsTrap = boundsChecks == .guardPages
         let entry = proc.addBlock()
         var variableTypes: [IRType] = []
         for t in localTypes { variableTypes.append(try irType(t)) }
@@ -541,15 +556,18 @@ struct IRGenerator: InstructionVisitor {
 
     // MARK: Memory
 
-    /// The native address of a memory access: checks `zext(index) + offset + size` against the
-    /// memory's byte size (read through the context's pointer to the size cell) and adds the
-    /// base. The offset stays in the access's immediate.
+    /// The native address of a memory access: with explicit checks, checks `zext(index) +
+    /// offset + size` against the memory's byte size (read through the context's pointer to
+    /// the size cell); then adds the base. The offset stays in the access's immediate. With
+    /// guard pages the sum is at most 8 GiB past the base, inside the reservation.
     mutating func address(_ index: ValueID, offset: UInt64, size: Int) -> ValueID {
         let wide = emit(.zext32, .i64, [index])
-        let end = emit(.add, .i64, [wide, constant(.i64, offset + UInt64(size))])
-        let sizeCell = contextField(ContextLayout.memorySize)
-        let memorySize = emit(.load, .i64, [sizeCell])
-        check(emit(.above, .i32, [end, memorySize]), .outOfBoundsMemoryAccess)
+        if boundsChecks == .explicit {
+            let end = emit(.add, .i64, [wide, constant(.i64, offset + UInt64(size))])
+            let sizeCell = contextField(ContextLayout.memorySize)
+            let memorySize = emit(.load, .i64, [sizeCell])
+            check(emit(.above, .i32, [end, memorySize]), .outOfBoundsMemoryAccess)
+        }
         // The base never moves: memory is reserved once.
         let base = contextField(ContextLayout.memoryBase)
         return emit(.add, .i64, [base, wide])

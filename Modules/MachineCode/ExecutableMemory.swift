@@ -3,9 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSupport
 
 /// Machine code in memory that is never writable and executable at once (W^X): mapped
-/// read-write, filled, then switched to read-execute. Unmapped when released.
+/// read-write, filled, then switched to read-execute. Unmapped when released. Registered
+/// with CSupport while it lives, so that the guard-page fault handler knows the code is ours.
 package final class ExecutableMemory: @unchecked Sendable {
     package let base: UnsafeMutableRawPointer
     package let size: Int
@@ -33,10 +35,17 @@ package final class ExecutableMemory: @unchecked Sendable {
             munmap(p, size)
             throw Failure.protect(e)
         }
+        guard wasm_tier_register_code(UInt(bitPattern: p), UInt(size)) == 0 else {
+            munmap(p, size)
+            throw Failure.map(ENOMEM)
+        }
         base = p
     }
 
-    deinit { munmap(base, size) }
+    deinit {
+        wasm_tier_unregister_code(UInt(bitPattern: base))
+        munmap(base, size)
+    }
 
     /// The address `offset` bytes into the code.
     package func address(_ offset: Int) -> UnsafeRawPointer { UnsafeRawPointer(base + offset) }

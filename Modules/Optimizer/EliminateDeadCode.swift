@@ -3,7 +3,8 @@ import IR
 /// Deletes blocks the entry cannot reach and values nothing needs.
 ///
 /// A value is needed when it must execute (a terminal, or anything that writes, may exit or
-/// calls), when a needed value uses it, or, for an upsilon, when the phi it feeds is needed.
+/// calls, or is a load in a procedure whose loads trap), when a needed value uses it, or, for
+/// an upsilon, when the phi it feeds is needed.
 /// Everything else goes: unused pure values, unused loads and guarded divisions (`control`
 /// stops hoisting, not deletion), identities once their users see through them, nops, and
 /// phis whose only users are their own upsilons. Runs after the passes that leave garbage
@@ -29,7 +30,7 @@ package func eliminateDeadCode(_ procedure: Procedure) -> Bool {
         for b in blocks {
             for v in proc[b].values {
                 let info = proc[v].info
-                if info.terminal || info.writes || info.exits { markLive(v) }
+                if info.terminal || info.writes || info.exits || (proc.loadsTrap && info.reads) { markLive(v) }
             }
         }
         while let v = worklist.popLast() {

@@ -12,7 +12,7 @@ public final class MemoryInstance: @unchecked Sendable {
     /// The Wasm page size in bytes.
     public static let pageSize = 65_536
     /// 4 GiB of addressable range plus an 8 GiB guard beyond it (an offset can add up to 4 GiB).
-    static let reservation = 12 << 30
+    package static let reservation = 12 << 30
 
     /// The first byte of the memory; it never moves, even when the memory grows.
     public let base: UnsafeMutableRawPointer
@@ -27,6 +27,10 @@ public final class MemoryInstance: @unchecked Sendable {
     /// The memory's declared limits, in pages.
     public let type: MemoryType
     let reserved: Int
+    /// Whether the whole reservation is in place: then nothing an access computes (a 32-bit
+    /// index plus a 32-bit offset) leaves it, and compiled code may leave bounds to the
+    /// guard pages. A memory that fell back to a smaller reservation needs explicit checks.
+    package var hasGuardRegion: Bool { reserved >= MemoryInstance.reservation }
 
     /// The current size in pages.
     public var pageCount: Int { byteCount / MemoryInstance.pageSize }

@@ -33,6 +33,9 @@ struct Compile: ParsableCommand {
     @Option(help: "Only this function (index in the function index space).")
     var function: Int?
 
+    @Option(help: "The code's bounds checks: guard-pages (what `run --tier opt` uses where it can) or explicit.")
+    var boundsChecks: BoundsChecks = .guardPages
+
     @Argument(help: "The module (.wasm or .wat).")
     var file: String
 
@@ -55,7 +58,7 @@ struct Compile: ParsableCommand {
             print(";; function \(imported + i)")
             let proc: Procedure
             do {
-                proc = try generateIR(module: module, definedIndex: i)
+                proc = try generateIR(module: module, definedIndex: i, boundsChecks: boundsChecks)
             } catch {
                 print(";; stays in the interpreter: \(error)\n")
                 continue
@@ -79,7 +82,7 @@ struct Compile: ParsableCommand {
 
     /// llvm-mc's disassembly, or the bytes in hex when it is not installed.
     func disassemble(_ bytes: [UInt8]) -> String {
-        if let lines = try? llvmDisassembly(bytes) { return lines.map { "    " + $0 }.joined(separator: "\n") }
+        if let lines = try? llvmDisassembly(bytes, offsets: true) { return lines.map { "    " + $0 }.joined(separator: "\n") }
         return bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
     }
 }

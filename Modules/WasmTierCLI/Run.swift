@@ -3,6 +3,7 @@ import Decoder
 import Engine
 import Foundation
 import Interpreter
+import IRGen
 import Runtime
 import Validator
 import WASIBridge
@@ -29,6 +30,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "The tier that runs the code: interp (the interpreter), opt (machine code from the optimizing tier for every function it takes, the interpreter for the rest) or auto (not yet).")
     var tier: Tier = .interp
+
+    @Option(help: "How --tier opt code keeps memory accesses in bounds: guard-pages (a fault past the memory is the trap; falls back to explicit where the platform or the memory's reservation does not allow it) or explicit (a compare before each access).")
+    var boundsChecks: BoundsChecks = .guardPages
 
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, as GUEST inside the sandbox (default: the same path).", valueName: "HOST[::GUEST]"))
     var directories: [String] = []
@@ -64,7 +68,7 @@ struct Run: ParsableCommand {
         let interpreter = Interpreter()
         store.executor = interpreter
         // opt: every function the optimizing tier takes runs as machine code from its first call.
-        let compiler = tier == .opt ? OptimizingCompiler() : nil
+        let compiler = tier == .opt ? OptimizingCompiler(boundsChecks: boundsChecks) : nil
         store.nativeCompiler = compiler
         defer { withExtendedLifetime(compiler) {} }
 
@@ -198,3 +202,5 @@ struct Run: ParsableCommand {
         }
     }
 }
+
+extension BoundsChecks: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Decoder
 import Engine
 import Foundation
+import IRGen
 import SpecHarness
 import TextFormat
 import Validator
@@ -176,6 +177,9 @@ struct Wast: ParsableCommand {
     @Option(help: "The tier that runs the code: interp, or opt (every function the optimizing tier takes is compiled to machine code on first call; the rest stay interpreted).")
     var tier: Run.Tier = .interp
 
+    @Option(help: "How --tier opt code keeps memory accesses in bounds: guard-pages or explicit (as for `run`).")
+    var boundsChecks: BoundsChecks = .guardPages
+
     @Argument(help: "Scripts (.json or .wast) or folders of them.")
     var paths: [String]
 
@@ -188,7 +192,7 @@ struct Wast: ParsableCommand {
             throw ExitCode(2)
         }
         var runner = SpecRunner()
-        let compiler = tier == .opt ? OptimizingCompiler() : nil
+        let compiler = tier == .opt ? OptimizingCompiler(boundsChecks: boundsChecks) : nil
         runner.nativeCompiler = compiler
         var passed = 0, failed = 0, skipped = 0, mismatches = 0
         var skipReasons: [String: Int] = [:]

@@ -63,6 +63,21 @@ package func generate(_ code: Code) -> [UInt8] {
     return masm.bytes
 }
 
+/// Where the guard-page fault handler resumes a guest access that faulted past its memory
+/// (CSupport's `wasm_tier_install_memory_fault_handler`): in the faulting function's frame,
+/// with r14 its context, it records "out of bounds memory access" and unwinds to the entry
+/// trampoline, as an explicit check's trap does. One copy serves every function.
+package func memoryFaultLanding() -> [UInt8] {
+    var masm = MacroAssembler()
+    let unwind = masm.newLabel()
+    masm.trapExit = unwind
+    masm.trap(Int32(NativeTrap.outOfBoundsMemoryAccess.rawValue))
+    masm.bind(unwind)
+    masm.unwindToEntry()
+    masm.finalize()
+    return masm.bytes
+}
+
 /// A trampoline `@convention(c) (context, argsAndResults, function) -> status` that calls a
 /// function of this signature from Swift or the interpreter. It saves the callee-saved
 /// registers, puts the context in r14, pushes the previous entry stack pointer and its trap

@@ -3,12 +3,14 @@ import Foundation
 /// llvm-mc's disassembly of x86-64 machine code, one instruction a line with its whitespace
 /// collapsed; nil when llvm-mc (Debian package `llvm`) is not installed. For people reading
 /// the optimizing tier's output (`wasm-tier compile --emit asm`) and for the encoding tests.
-package func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
+/// With `offsets`, each line starts with the instruction's offset in hex (`1a4: movq ...`),
+/// the numbers `perf` shows against a function's start.
+package func llvmDisassembly(_ bytes: [UInt8], offsets: Bool = false) throws -> [String]? {
     let candidates = ["/usr/bin/llvm-mc", "/usr/local/bin/llvm-mc", "/usr/bin/llvm-mc-14"]
     guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = ["--disassemble", "-triple=x86_64"]
+    process.arguments = ["--disassemble", "-triple=x86_64"] + (offsets ? ["--show-encoding"] : [])
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output
@@ -17,7 +19,22 @@ package func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
     try input.fileHandleForWriting.close()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n")
+    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
-        .filter { !$0.isEmpty && !$0.hasPrefix(".") }
+        .filter { !$0.isEmpty && !$0.hasPrefix(".") && !$0.hasPrefix("#") }
+    guard offsets else { return lines }
+    // `--show-encoding` ends each line with `# encoding: [0x4d,0x8b,...]`: its length in bytes.
+    // A jump's or call's operand, relative to the next instruction, becomes its target offset.
+    var offset = 0
+    return lines.map { line in
+        guard let marker = line.range(of: "# encoding: [") else { return line }
+        let length = line[marker.upperBound...].prefix { $0 != "]" }.split(separator: ",").count
+        var text = line[..<marker.lowerBound].trimmingCharacters(in: .whitespaces)
+        let words = text.split(separator: " ")
+        if words.count == 2, words[0].hasPrefix("j") || words[0].hasPrefix("call"), let displacement = Int(words[1]) {
+            text = "\(words[0]) \(String(offset + length + displacement, radix: 16))"
+        }
+        defer { offset += length }
+        return String(offset, radix: 16) + ": " + text
+    }
 }

@@ -1,4 +1,5 @@
 import Engine
+import IRGen
 import Foundation
 import SpecHarness
 import Testing
@@ -64,12 +65,14 @@ enum SpecSuite {
     }
 
     /// The same with `--tier opt`: every function the optimizing tier takes runs as x86-64
-    /// code, and only SIMD functions (which the tier does not take) stay interpreted.
-    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"))
-    func wasm2CommandsPassOnTheOptimizingTier() throws {
+    /// code, and only SIMD functions (which the tier does not take) stay interpreted. Both
+    /// ways of bounding memory accesses: explicit checks, and guard pages, where the traps of
+    /// `memory_trap`, `address` and the rest come from the fault handler.
+    @Test(.enabled(if: SpecSuite.available, "the spec suite is not available"), arguments: BoundsChecks.allCases)
+    func wasm2CommandsPassOnTheOptimizingTier(_ boundsChecks: BoundsChecks) throws {
         #if arch(x86_64)
         var runner = SpecRunner()
-        let compiler = OptimizingCompiler()
+        let compiler = OptimizingCompiler(boundsChecks: boundsChecks)
         runner.nativeCompiler = compiler
         let (passed, skippedText) = Self.runWasm2(runner)
         #expect(passed == 52915)
