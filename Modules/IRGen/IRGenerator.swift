@@ -58,6 +58,7 @@ package func generateIR(module: ValidatedModule, definedIndex: Int, boundsChecks
         var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
         while !r.isAtEnd { try r.decodeInstruction(&generator) }
     }
+    generator.ssa.finish()
     // Broken IR is our bug, not the module's: report it, and the function stays interpreted.
     // Checked in debug builds (all tests) and with WASM_TIER_VALIDATE_EACH_PHASE=1.
     let errors = validatePipeline ? generator.proc.validate() : []
