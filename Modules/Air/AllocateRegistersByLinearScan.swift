@@ -109,10 +109,16 @@ struct LinearScan {
     var spillCost: [Double]
     /// Registers each virtual temporary is moved to or from (coalescing hints).
     var hints: [[Tmp]]
-    var assignment: [Int: Reg] = [:]
-    /// What each register holds: fixed ranges plus the ranges of temporaries assigned to it.
-    var occupied: [Reg: Ranges] = [:]
-    var holders: [Reg: [Int]] = [:]
+    /// The register of each temporary (by index), once assigned.
+    var assignment: [Reg?]
+    /// What each register holds (by `slot`): fixed ranges plus the ranges of temporaries
+    /// assigned to it, and those temporaries. Arrays, not dictionaries: the allocator asks
+    /// for every candidate register of every temporary.
+    var occupied: [Ranges] = Array(repeating: Ranges(), count: 32)
+    var holders: [[Int]] = Array(repeating: [], count: 32)
+
+    /// A register's index in `occupied` and `holders`.
+    static func slot(_ r: Reg) -> Int { (r.bank == .gp ? 0 : 16) + Int(r.index) }
 
     init(code: Code, target: any TargetRegisters.Type, unspillable: Set<Tmp>) {
         self.code = code
@@ -123,6 +129,7 @@ struct LinearScan {
         ranges = Array(repeating: Ranges(), count: indexer.count)
         hints = Array(repeating: [], count: indexer.count)
         spillCost = Array(repeating: 0, count: indexer.count)
+        assignment = Array(repeating: nil, count: indexer.count)
         buildRanges(liveness)
     }
 
@@ -198,7 +205,7 @@ struct LinearScan {
 
     /// Allocates; returns the temporaries to spill (empty when done).
     mutating func run() -> [Tmp] {
-        for r in target.allocatable(.gp) + target.allocatable(.fp) { occupied[r] = ranges[indexer.index(.reg(r))] }
+        for r in target.allocatable(.gp) + target.allocatable(.fp) { occupied[Self.slot(r)] = ranges[indexer.index(.reg(r))] }
         var order: [Int] = []
         for i in 0..<indexer.count {
             if case .virtual = indexer.tmp(i), !ranges[i].items.isEmpty { order.append(i) }
@@ -209,7 +216,7 @@ struct LinearScan {
         for i in order where !spilledSet.contains(i) {
             let t = indexer.tmp(i)
             let candidates = preferred(i) + target.allocatable(t.bank)
-            if let r = candidates.first(where: { occupied[$0].map { !$0.overlaps(ranges[i]) } ?? false }) {
+            if let r = candidates.first(where: { !occupied[Self.slot($0)].overlaps(ranges[i]) }) {
                 assign(i, r)
                 continue
             }
@@ -219,7 +226,7 @@ struct LinearScan {
                 // spilling whichever lives longer.
                 var best: (reg: Reg, cost: Double, end: Int, victims: [Int])?
                 for r in target.allocatable(t.bank) where !ranges[indexer.index(.reg(r))].overlaps(ranges[i]) {
-                    let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
+                    let victims = holders[Self.slot(r)].filter { ranges[$0].overlaps(ranges[i]) }
                     guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
                     let cost = victims.reduce(0) { $0 + spillCost[$1] }
                     let end = victims.map { ranges[$0].end }.min() ?? .max
@@ -239,7 +246,7 @@ struct LinearScan {
             for r in target.allocatable(t.bank) {
                 let fixed = ranges[indexer.index(.reg(r))]
                 guard !fixed.overlaps(ranges[i]) else { continue }
-                let victims = (holders[r] ?? []).filter { ranges[$0].overlaps(ranges[i]) }
+                let victims = holders[Self.slot(r)].filter { ranges[$0].overlaps(ranges[i]) }
                 guard victims.allSatisfy({ !unspillable.contains(indexer.tmp($0)) }) else { continue }
                 evict(victims, from: r, spilled: &spilled, spilledSet: &spilledSet)
                 assign(i, r)
@@ -267,16 +274,17 @@ struct LinearScan {
             spilledSet.insert(victim)
             assignment[victim] = nil
         }
-        holders[r] = (holders[r] ?? []).filter { !victims.contains($0) }
+        let k = Self.slot(r)
+        holders[k] = holders[k].filter { !victims.contains($0) }
         var rebuilt = ranges[indexer.index(.reg(r))]
-        for h in holders[r]! { rebuilt.merge(ranges[h]) }
-        occupied[r] = rebuilt
+        for h in holders[k] { rebuilt.merge(ranges[h]) }
+        occupied[k] = rebuilt
     }
 
     mutating func assign(_ i: Int, _ r: Reg) {
         assignment[i] = r
-        occupied[r]!.merge(ranges[i])
-        holders[r, default: []].append(i)
+        occupied[Self.slot(r)].merge(ranges[i])
+        holders[Self.slot(r)].append(i)
     }
 
     func apply(to code: inout Code) {

@@ -86,17 +86,20 @@ package struct Liveness {
         }
         liveIn = uses
         liveOut = Array(repeating: TmpSet(capacity: indexer.count), count: n)
+        // Sets only grow, so each word of live-in is updated in place: no copies.
+        let words = liveIn.first?.words.count ?? 0
         var changed = true
         while changed {
             changed = false
             for b in stride(from: n - 1, through: 0, by: -1) {
-                for s in code.blocks[b].successors { liveOut[b].formUnion(liveIn[s]) }
-                var newIn = liveOut[b]
-                for (k, word) in defs[b].words.enumerated() { newIn.words[k] &= ~word }
-                newIn.formUnion(uses[b])
-                if newIn != liveIn[b] {
-                    liveIn[b] = newIn
-                    changed = true
+                for s in code.blocks[b].successors where s != b { liveOut[b].formUnion(liveIn[s]) }
+                if code.blocks[b].successors.contains(b) { liveOut[b].formUnion(liveIn[b]) }
+                for k in 0..<words {
+                    let word = uses[b].words[k] | (liveOut[b].words[k] & ~defs[b].words[k])
+                    if word & ~liveIn[b].words[k] != 0 {
+                        liveIn[b].words[k] |= word
+                        changed = true
+                    }
                 }
             }
         }
@@ -106,44 +109,59 @@ package struct Liveness {
 extension Code {
     /// Removes instructions that have no effect but defining virtual temporaries nobody reads
     /// (constants lowered for operands that became immediates, for example); instructions
-    /// with a memory operand always stay. Returns whether
-    /// anything went.
+    /// with a memory operand always stay. By use counts, not liveness: a temporary no
+    /// instruction reads is dead at every definition, and removing an instruction that
+    /// defined it may leave its own operands unread (a worklist follows those). A definition
+    /// overwritten before any read, of a temporary read elsewhere, stays; lowering makes few.
+    /// Returns whether anything went.
     @discardableResult
     package mutating func eliminateDeadCode() -> Bool {
-        var any = false
-        while true {
-            let liveness = Liveness(self)
-            var changed = false
-            for b in blocks.indices {
-                var live = liveness.liveOut[b]
-                var keep: [Inst] = []
-                for inst in blocks[b].insts.reversed() {
-                    let info = inst.opcode.info
-                    var needed = info.effects || info.terminal || info.return || info.branch
-                    inst.forEachTmp { t, role, _, _ in
-                        if role.isDef && (t.isReg || live.contains(liveness.indexer.index(t))) { needed = true }
-                    }
-                    // Memory operands stay: a store is an effect, and a load may fault, which
-                    // with guard-page bounds checks is the program's trap.
-                    for arg in inst.args {
-                        if case .addr = arg { needed = true }
-                    }
-                    if !needed {
-                        changed = true
-                        continue
-                    }
-                    inst.forEachTmp { t, role, _, _ in
-                        if role.isDef && !role.isUse { live.remove(liveness.indexer.index(t)) }
-                    }
-                    inst.forEachTmp { t, role, _, _ in
-                        if role.isUse { live.insert(liveness.indexer.index(t)) }
-                    }
-                    keep.append(inst)
+        let indexer = TmpIndexer(self)
+        var reads = Array(repeating: 0, count: indexer.count)
+        for block in blocks {
+            for inst in block.insts {
+                inst.forEachTmp { t, role, _, _ in
+                    if role.isUse { reads[indexer.index(t)] += 1 }
                 }
-                blocks[b].insts = keep.reversed()
             }
-            if !changed { return any }
-            any = true
         }
+        // An instruction can go when it has no effect, no memory operand, and defines only
+        // virtual temporaries that nothing reads.
+        func removable(_ inst: Inst) -> Bool {
+            let info = inst.opcode.info
+            if info.effects || info.terminal || info.return || info.branch { return false }
+            for arg in inst.args {
+                if case .addr = arg { return false }
+            }
+            var removable = true
+            var defines = false
+            inst.forEachTmp { t, role, _, _ in
+                guard role.isDef else { return }
+                defines = true
+                if t.isReg || reads[indexer.index(t)] > (role.isUse ? 1 : 0) { removable = false }
+            }
+            return removable && defines
+        }
+        var any = false
+        var changed = true
+        while changed {
+            changed = false
+            for b in blocks.indices {
+                // Back to front, so a chain of dead definitions in one block goes in one pass.
+                var dead: [Bool] = []
+                for k in blocks[b].insts.indices.reversed() where removable(blocks[b].insts[k]) {
+                    blocks[b].insts[k].forEachTmp { t, role, _, _ in
+                        if role.isUse { reads[indexer.index(t)] -= 1 }
+                    }
+                    if dead.isEmpty { dead = Array(repeating: false, count: blocks[b].insts.count) }
+                    dead[k] = true
+                }
+                guard !dead.isEmpty else { continue }
+                blocks[b].insts = blocks[b].insts.indices.compactMap { dead[$0] ? nil : blocks[b].insts[$0] }
+                changed = true
+                any = true
+            }
+        }
+        return any
     }
 }
