@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "SpecTests",
             dependencies: [
-                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI", "Engine", "IRGen",
+                "WasmCore", "Decoder", "Validator", "TextFormat", "SpecHarness", "Fuzzing", "WasmTierCLI", "Engine", "IRGen", "MachineCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
     ]

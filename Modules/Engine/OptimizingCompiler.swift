@@ -92,6 +92,22 @@ package final class OptimizingCompiler: NativeCompiler {
         #endif
     }
 
+    /// The function's entry for tables' native views (made once, kept by the function), or
+    /// the unmatchable entry for host functions and functions this tier cannot call.
+    func nativeEntry(_ f: FunctionInstance) -> UnsafeRawPointer {
+        if let entry = f.nativeEntry { return UnsafeRawPointer(entry) }
+        guard let owner = f.instanceRef else { return FunctionTableEntryLayout.unmatchable }
+        fillCodeCell(f)
+        guard f.nativeCodeCell.pointee != nil else { return FunctionTableEntryLayout.unmatchable }
+        let entry = UnsafeMutableRawPointer.allocate(byteCount: Int(FunctionTableEntryLayout.size), alignment: 16)
+        entry.storeBytes(of: f.nativeCodeCell, toByteOffset: Int(FunctionTableEntryLayout.codeCell), as: UnsafeMutablePointer<UnsafeRawPointer?>.self)
+        entry.storeBytes(of: owner.context, toByteOffset: Int(FunctionTableEntryLayout.context), as: UnsafeMutableRawPointer.self)
+        entry.storeBytes(of: Unmanaged.passUnretained(f).toOpaque(), toByteOffset: Int(FunctionTableEntryLayout.function), as: UnsafeMutableRawPointer.self)
+        entry.storeBytes(of: UInt64(f.typeID), toByteOffset: Int(FunctionTableEntryLayout.typeID), as: UInt64.self)
+        f.nativeEntry = entry
+        return UnsafeRawPointer(entry)
+    }
+
     package func compile(_ instance: Instance, definedIndex: Int) -> NativeFunction? {
         let module = instance.module
         prepare(instance)

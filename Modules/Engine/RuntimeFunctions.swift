@@ -38,7 +38,20 @@ private let callIndirect: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt3
         i.store.pendingNativeError = error
         return nil
     }
-    if f.nativeCodeCell.pointee == nil { (i.store.nativeCompiler as? OptimizingCompiler)?.fillCodeCell(f) }
+    let compiler = i.store.nativeCompiler as? OptimizingCompiler
+    if f.nativeCodeCell.pointee == nil { compiler?.fillCodeCell(f) }
+    // The table's native view is stale (or never built): rebuild it once the slow calls since
+    // it went stale add up to a 32nd of its size, so later calls stay in machine code.
+    let table = i.tables[Int(t)]
+    if let compiler, !table.nativeViewIsCurrent {
+        table.staleCalls += 1
+        if table.staleCalls >= 1 + table.elements.count / 32 {
+            let functions = i.store.functions
+            table.rebuildNativeView { raw in
+                raw == 0 ? FunctionTableEntryLayout.unmatchable : compiler.nativeEntry(functions[Int(raw - 1)])
+            }
+        }
+    }
     guard f.nativeCodeCell.pointee != nil else {
         i.store.pendingNativeError = Trap(.hostError, detail: "no native entry for the callee")
         return nil

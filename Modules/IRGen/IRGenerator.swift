@@ -665,12 +665,43 @@ struct IRGenerator: InstructionVisitor {
         for p in type.parameters { _ = try irType(p) }
         let index = pop()
         let arguments = pop(type.parameters.count)
-        let entry = runtime(.callIndirect, .i64, [constant32(tableIndex), index, constant32(typeIndex)])
-        check(emit(.eq, .i32, [entry, constant(.i64, 0)]), .pending)
+        let entry = indirectEntry(tableIndex: tableIndex, index: index, typeIndex: typeIndex)
         let cell = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.codeCell))
         let code = emit(.load, .i64, [cell])
         let calleeContext = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.context))
         try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+    }
+
+    /// The function table entry `call_indirect` calls through. Fast path, in machine code: the
+    /// table's native view (`NativeTableLayout`) covers the index and holds an entry whose type
+    /// number is the expected one (null elements and host functions hold an entry that matches
+    /// nothing). Otherwise the `callIndirect` runtime function resolves the call (it traps,
+    /// or fills the context's indirect entry, and rebuilds a stale view now and then).
+    mutating func indirectEntry(tableIndex: UInt32, index: ValueID, typeIndex: UInt32) -> ValueID {
+        let result = ssa.newVariable(.i64)
+        let view = emit(.loadInvariant, .i64, [contextField(ContextLayout.tables)], immediate: UInt64(tableIndex) * 8)
+        let count = emit(.load, .i64, [view], immediate: UInt64(NativeTableLayout.count))
+        let wide = emit(.zext32, .i64, [index])
+        let lookup = proc.addBlock(), slow = proc.addBlock(), join = proc.addBlock()
+        terminate(.branch, [emit(.below, .i32, [wide, count])], targets: [lookup, slow])
+        ssa.seal(lookup)
+        current = lookup
+        let entries = emit(.load, .i64, [view], immediate: UInt64(NativeTableLayout.entries))
+        let slot = emit(.add, .i64, [entries, emit(.shl, .i64, [wide, constant(.i64, 3)])])
+        let entry = emit(.load, .i64, [slot])
+        let typeID = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.typeID))
+        let expected = emit(.loadInvariant, .i64, [contextField(ContextLayout.typeIDs)], immediate: UInt64(typeIndex) * 8)
+        ssa.write(result, lookup, entry)
+        terminate(.branch, [emit(.eq, .i32, [typeID, expected])], targets: [join, slow])
+        ssa.seal(slow)
+        current = slow
+        let resolved = runtime(.callIndirect, .i64, [constant32(tableIndex), index, constant32(typeIndex)])
+        check(emit(.eq, .i32, [resolved, constant(.i64, 0)]), .pending)
+        ssa.write(result, slow, resolved)
+        terminate(.jump, targets: [join])
+        ssa.seal(join)
+        current = join
+        return ssa.read(result, join)
     }
 
     mutating func visitTableGet(tableIndex: UInt32) throws {

@@ -8,6 +8,11 @@ package enum ContextLayout {
     package static let memorySize: Int32 = 8
     /// A pointer to the store's execution state (`ExecutionStateLayout`).
     package static let executionState: Int32 = 24
+    /// A pointer to one pointer per table of the instance's table index space, to that table's
+    /// native view (`NativeTableLayout`), which `call_indirect` reads without calling out.
+    package static let tables: Int32 = 32
+    /// A pointer to the store's type number (8 bytes) of each type of the module, by type index.
+    package static let typeIDs: Int32 = 40
     /// The native function table: 32-byte entries (`FunctionTableEntryLayout`).
     package static let functionTable: Int32 = 48
     /// A pointer to the array of global cell pointers (the Runtime's `Instance.globalCells`).
@@ -16,7 +21,8 @@ package enum ContextLayout {
     package static let instance: Int32 = 64
     /// A pointer to the table of runtime functions native code calls (`RuntimeFunction`).
     package static let runtimeFunctions: Int32 = 72
-    /// A function table entry the `callIndirect` runtime function fills for the call it resolves.
+    /// A function table entry (32 bytes, to 112) the `callIndirect` runtime function fills for
+    /// the call it resolves.
     package static let indirectEntry: Int32 = 80
     /// Where a function with several results leaves them (8 bytes each, an i32 or f32
     /// zero-extended), for its caller to read right after the call; and where a caller leaves
@@ -54,4 +60,24 @@ package enum FunctionTableEntryLayout {
     /// The store's type number, for call_indirect.
     package static let typeID: Int32 = 24
     package static let size: Int32 = 32
+
+    /// An entry no call matches (type number all ones): what a table's native view holds for
+    /// null elements and host functions, so that `call_indirect` takes its slow path (the
+    /// runtime function, which traps or calls the host function) without a null check.
+    nonisolated(unsafe) package static let unmatchable: UnsafeRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: Int(size), alignment: 16)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
+        p.storeBytes(of: UInt64.max, toByteOffset: Int(typeID), as: UInt64.self)
+        return UnsafeRawPointer(p)
+    }()
+}
+
+/// A table's native view (the Runtime's `TableInstance.nativeView`): a pointer to one function
+/// table entry pointer per element, and how many elements the view covers. The count is 0
+/// while the view is stale (the table changed since it was built): `call_indirect` then takes
+/// the slow path, which rebuilds it.
+package enum NativeTableLayout {
+    package static let entries: Int32 = 0
+    package static let count: Int32 = 8
+    package static let size = 16
 }

@@ -81,7 +81,19 @@ public final class Instance {
             entry.storeBytes(of: UInt64(f.typeID), toByteOffset: Int(FunctionTableEntryLayout.typeID), as: UInt64.self)
         }
         context.storeBytes(of: nativeTable, toByteOffset: Int(ContextLayout.functionTable), as: UnsafeMutableRawPointer.self)
+        nativeTables.deallocate()
+        nativeTables = .allocate(capacity: max(tables.count, 1))
+        for (i, t) in tables.enumerated() { nativeTables[i] = t.nativeView }
+        context.storeBytes(of: nativeTables, toByteOffset: Int(ContextLayout.tables), as: UnsafeMutablePointer<UnsafeMutableRawPointer>.self)
+        nativeTypeIDs.deallocate()
+        nativeTypeIDs = .allocate(capacity: max(typeIDs.count, 1))
+        for (i, id) in typeIDs.enumerated() { nativeTypeIDs[i] = UInt64(id) }
+        context.storeBytes(of: nativeTypeIDs, toByteOffset: Int(ContextLayout.typeIDs), as: UnsafeMutablePointer<UInt64>.self)
     }
+
+    /// The tables' native views and the type numbers, as the context points at them.
+    private var nativeTables = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 1)
+    private var nativeTypeIDs = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
 
     /// The native function table (`FunctionTableEntryLayout`), one entry per function of the
     /// index space.
@@ -92,6 +104,8 @@ public final class Instance {
     deinit {
         context.deallocate()
         nativeTable.deallocate()
+        nativeTables.deallocate()
+        nativeTypeIDs.deallocate()
         globalCells.deallocate()
         functionRefs.deallocate()
         functionSlots.deallocate()

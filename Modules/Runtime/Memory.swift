@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MachineCode
 import WasmCore
 
 /// A linear memory. Its address space is reserved once (the whole 32-bit range plus a guard
@@ -104,13 +105,54 @@ public final class MemoryInstance: @unchecked Sendable {
 public final class TableInstance: @unchecked Sendable {
     /// The table's element type and limits.
     public let type: TableType
-    /// The elements as raw references: 0 for null, otherwise store address + 1.
-    public var elements: [UInt64]
+    /// The elements as raw references: 0 for null, otherwise store address + 1. Any change
+    /// makes the native view stale.
+    public var elements: [UInt64] {
+        didSet { nativeView.storeBytes(of: 0, toByteOffset: Int(NativeTableLayout.count), as: Int.self) }
+    }
+
+    /// What compiled `call_indirect` reads (`MachineCode.NativeTableLayout`): a pointer to one
+    /// function table entry pointer per element, and the count, 0 while stale. The block never
+    /// moves, so contexts point at it.
+    package let nativeView: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: NativeTableLayout.size, alignment: 8)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: NativeTableLayout.size)
+        return p
+    }()
+    private var nativeEntries: UnsafeMutablePointer<UnsafeRawPointer> = .allocate(capacity: 1)
+    private var nativeCapacity = 1
+    /// Slow-path `call_indirect`s since the view went stale; the view is rebuilt once they
+    /// add up to a fraction of the table's size, so that a program alternating table writes
+    /// and calls does not pay a rebuild per call.
+    package var staleCalls = 0
+
+    /// Whether the native view is up to date.
+    package var nativeViewIsCurrent: Bool {
+        nativeView.load(fromByteOffset: Int(NativeTableLayout.count), as: Int.self) == elements.count && !elements.isEmpty
+    }
+
+    /// Rebuilds the native view: each element's entry from `entry` (given the raw reference).
+    package func rebuildNativeView(_ entry: (UInt64) -> UnsafeRawPointer) {
+        if nativeCapacity < elements.count {
+            nativeEntries.deallocate()
+            nativeCapacity = elements.count
+            nativeEntries = .allocate(capacity: nativeCapacity)
+        }
+        for (k, raw) in elements.enumerated() { nativeEntries[k] = entry(raw) }
+        nativeView.storeBytes(of: UnsafeRawPointer(nativeEntries), toByteOffset: Int(NativeTableLayout.entries), as: UnsafeRawPointer.self)
+        nativeView.storeBytes(of: elements.count, toByteOffset: Int(NativeTableLayout.count), as: Int.self)
+        staleCalls = 0
+    }
 
     /// A table at its minimum size, every element `initial` (a raw reference).
     public init(type: TableType, initial: UInt64 = 0) {
         self.type = type
         elements = Array(repeating: initial, count: Int(type.limits.minimum))
+    }
+
+    deinit {
+        nativeView.deallocate()
+        nativeEntries.deallocate()
     }
 
     /// The most elements the table can grow to: its declared maximum, capped at 10 million.

@@ -96,9 +96,15 @@ public final class FunctionInstance {
         return p
     }()
 
+    /// This function's entry (`FunctionTableEntryLayout`) in tables' native views, made on
+    /// first need by the optimizing tier: its code cell, its instance's context, itself and
+    /// its type number. Wasm functions only (a host function needs its caller's context).
+    package var nativeEntry: UnsafeMutableRawPointer?
+
     deinit {
         codeCell.deallocate()
         nativeCodeCell.deallocate()
+        nativeEntry?.deallocate()
     }
     /// True for host functions (checked on every call without copying the host function).
     public let isHost: Bool
