@@ -22,11 +22,27 @@ package func eliminateCommonSubexpressions(_ procedure: Procedure) -> Bool {
     }
 }
 
+/// What makes two values equal: opcode, type, up to three children (no pure or load opcode
+/// has more; `none` fills the rest) and the immediate. Fixed fields rather than an array of
+/// children: no allocation per key.
 private struct Key: Hashable {
     var opcode: Opcode
     var type: IRType
-    var children: [ValueID]
+    var a = ValueID.none, b = ValueID.none, c = ValueID.none
     var immediate: UInt64
+
+    init(opcode: Opcode, type: IRType, children: [ValueID], immediate: UInt64) {
+        self.opcode = opcode
+        self.type = type
+        self.immediate = immediate
+        if children.count > 0 { a = children[0] }
+        if children.count > 1 { b = children[1] }
+        if children.count > 2 { c = children[2] }
+    }
+}
+
+private extension ValueID {
+    static let none = ValueID(Int(UInt32.max))
 }
 
 private struct CommonSubexpressionEliminator {
@@ -55,20 +71,25 @@ private struct CommonSubexpressionEliminator {
 
     func key(_ v: ValueID) -> Key {
         let value = proc[v]
-        var children = value.children
-        if value.info.commutative, children[1] < children[0] { children.swapAt(0, 1) }
-        return Key(opcode: value.opcode, type: value.type, children: children, immediate: value.immediate)
+        var key = Key(opcode: value.opcode, type: value.type, children: value.children, immediate: value.immediate)
+        if value.info.commutative, key.b < key.a { swap(&key.a, &key.b) }
+        return key
     }
 
     func isPure(_ v: ValueID) -> Bool {
         let info = proc[v].info
         switch proc[v].opcode {
         case .phi, .upsilon, .identity, .nop: return false
-        default: return !info.terminal && !info.reads && !info.writes && !info.exits
+        default: return !info.terminal && !info.reads && !info.writes && !info.exits && proc[v].children.count <= 3
         }
     }
 
-    static let loads: Set<Opcode> = [.load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u]
+    static func isLoad(_ opcode: Opcode) -> Bool {
+        switch opcode {
+        case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u: true
+        default: false
+        }
+    }
 
     /// Handles one block; returns the keys of pure values it made available.
     mutating func process(_ b: BlockID) -> [Key] {
@@ -86,7 +107,7 @@ private struct CommonSubexpressionEliminator {
                     available[k] = v
                     added.append(k)
                 }
-            } else if Self.loads.contains(opcode) {
+            } else if Self.isLoad(opcode) {
                 let k = key(v)
                 if let existing = loads[k] {
                     proc.replaceWithIdentity(v, existing)
