@@ -17,6 +17,8 @@ package final class OptimizingCompiler: NativeCompiler {
     package private(set) var compiled = 0
     /// Functions left to the interpreter, with the reason.
     package private(set) var fallbacks: [String] = []
+    /// Time the thread that runs the program spent compiling or waiting for compiled code.
+    package private(set) var mainThreadCompileTime: Duration = .zero
 
     /// Exit stubs by signature, kept alive as long as code may call them.
     private var exitStubs: [FunctionType: ExecutableMemory] = [:]
@@ -26,10 +28,32 @@ package final class OptimizingCompiler: NativeCompiler {
     /// `--bounds-checks` choose explicit checks everywhere.
     package var boundsChecks: BoundsChecks
 
-    package init(boundsChecks: BoundsChecks? = nil) {
+    /// Whether an instance's first compile request also starts a worker thread that compiles
+    /// its other functions ahead of their first call (Docs/OPTIMIZING-TIER.md, "Compiling
+    /// ahead on a second thread").
+    package let ahead: Bool
+    /// The workers, by instance (weakly: a worker outliving its instance stops).
+    private var workers: [ObjectIdentifier: (instance: Weak<Instance>, worker: AheadOfTimeWorker)] = [:]
+
+    package init(boundsChecks: BoundsChecks? = nil, ahead: Bool = false) {
         self.boundsChecks = boundsChecks
             ?? ProcessInfo.processInfo.environment["WASM_TIER_BOUNDS_CHECKS"].flatMap(BoundsChecks.init(rawValue:))
             ?? .guardPages
+        self.ahead = ahead
+    }
+
+    deinit {
+        for (_, entry) in workers { entry.worker.cancel() }
+    }
+
+    /// The instance's worker, started on first use.
+    private func worker(for instance: Instance) -> AheadOfTimeWorker {
+        let key = ObjectIdentifier(instance)
+        if let entry = workers[key], entry.instance.value === instance { return entry.worker }
+        let worker = AheadOfTimeWorker(module: instance.module, boundsChecks: boundsChecks(for: instance), instance: instance)
+        workers[key] = (Weak(instance), worker)
+        worker.start()
+        return worker
     }
 
     /// The landing of guard-page faults, made and the handler installed once per process; nil
@@ -110,41 +134,167 @@ package final class OptimizingCompiler: NativeCompiler {
 
     package func compile(_ instance: Instance, definedIndex: Int) -> NativeFunction? {
         let module = instance.module
+        let index = module.module.importedFunctionCount + definedIndex
         prepare(instance)
+        let outcome: Result<Compiled, CompileFailure>
+        let clock = ContinuousClock(), start = clock.now
+        var source = "compiled now"
+        if ahead, let taken = worker(for: instance).take(definedIndex) {
+            outcome = taken
+            source = "ahead"
+        } else {
+            outcome = Self.build(module, definedIndex: definedIndex, boundsChecks: boundsChecks(for: instance))
+        }
+        mainThreadCompileTime += clock.now - start
+        if Self.log { print("function \(index): \(source), main thread \(clock.now - start)") }
+        switch outcome {
+        case .success(let c):
+            if Self.log {
+                print("compile function \(index): \(module.module.functionBodies[definedIndex].code.count) bytes of Wasm, \(c.irValues) IR values; irgen \(c.times[0]), optimize \(c.times[1]), backend \(c.times[2]) -> \(c.codeBytes) bytes")
+            }
+            if let map = Self.perfMap {
+                let name = instance.functionName(index).map { " " + $0.filter { !$0.isNewline } } ?? ""
+                fputs(String(UInt(bitPattern: c.native.address), radix: 16) + " " + String(c.codeBytes, radix: 16)
+                      + " wasm[\(index)]\(name)\n", map)
+                fflush(map)
+            }
+            compiled += 1
+            return c.native
+        case .failure(let failure):
+            fallbacks.append("function \(index): \(failure.message)")
+            return nil
+        }
+    }
+
+    /// A compiled function, with what the compile log reports.
+    struct Compiled: @unchecked Sendable {
+        var native: NativeFunction
+        var irValues: Int
+        var codeBytes: Int
+        /// IRGen, the pipeline, the backend.
+        var times: [Duration]
+    }
+
+    struct CompileFailure: Error, Sendable {
+        var message: String
+    }
+
+    /// The whole tier for one function: pure, so the ahead-of-time worker runs it too.
+    static func build(_ module: ValidatedModule, definedIndex: Int, boundsChecks: BoundsChecks) -> Result<Compiled, CompileFailure> {
         #if arch(x86_64)
         do {
             let clock = ContinuousClock()
             let t0 = clock.now
-            let proc = try generateIR(module: module, definedIndex: definedIndex, boundsChecks: boundsChecks(for: instance))
+            let proc = try generateIR(module: module, definedIndex: definedIndex, boundsChecks: boundsChecks)
             let t1 = clock.now
             optimize(proc)
             let t2 = clock.now
             let (_, bytes) = try X86_64Backend.compile(proc, convention: .wasm)
             let t3 = clock.now
-            if Self.log {
-                print("compile function \(module.module.importedFunctionCount + definedIndex): \(module.module.functionBodies[definedIndex].code.count) bytes of Wasm, \(proc.values.count) IR values; irgen \(t1 - t0), optimize \(t2 - t1), backend \(t3 - t2) -> \(bytes.count) bytes")
-            }
             let resultCount = module.module.types[Int(module.functions[definedIndex].typeIndex)].results.count
             let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm,
                                              resultArea: resultCount > 1 ? resultCount : 0)
             let native = try NativeFunction(function: bytes, trampoline: trampoline)
-            if let map = Self.perfMap {
-                let index = module.module.importedFunctionCount + definedIndex
-                let name = instance.functionName(index).map { " " + $0.filter { !$0.isNewline } } ?? ""
-                fputs(String(UInt(bitPattern: native.address), radix: 16) + " " + String(bytes.count, radix: 16)
-                      + " wasm[\(index)]\(name)\n", map)
-                fflush(map)
-            }
-            compiled += 1
-            return native
+            return .success(Compiled(native: native, irValues: proc.values.count, codeBytes: bytes.count, times: [t1 - t0, t2 - t1, t3 - t2]))
         } catch {
-            fallbacks.append("function \(module.module.importedFunctionCount + definedIndex): \(error)")
-            return nil
+            return .failure(CompileFailure(message: "\(error)"))
         }
         #else
-        fallbacks.append("function \(module.module.importedFunctionCount + definedIndex): no backend for this architecture")
-        return nil
+        return .failure(CompileFailure(message: "no backend for this architecture"))
         #endif
+    }
+}
+
+/// A weak reference, for tables keyed by object identity.
+struct Weak<T: AnyObject> {
+    weak var value: T?
+    init(_ value: T) { self.value = value }
+}
+
+/// Compiles one instance's functions on a second thread, largest first, ahead of their first
+/// call (Docs/OPTIMIZING-TIER.md, "Compiling ahead on a second thread"). The main thread takes
+/// results with `take`; every field is guarded by `condition`.
+final class AheadOfTimeWorker: @unchecked Sendable {
+    private enum State {
+        /// Nobody has started it.
+        case pending
+        /// The worker is compiling it.
+        case working
+        /// Its result, not handed over yet.
+        case done(Result<OptimizingCompiler.Compiled, OptimizingCompiler.CompileFailure>)
+        /// The main thread has it (the result, or the job of compiling it).
+        case main
+    }
+
+    private let module: ValidatedModule
+    private let boundsChecks: BoundsChecks
+    private weak var instance: Instance?
+    private let condition = NSCondition()
+    private var states: [State]
+    private var cancelled = false
+
+    init(module: ValidatedModule, boundsChecks: BoundsChecks, instance: Instance) {
+        self.module = module
+        self.boundsChecks = boundsChecks
+        self.instance = instance
+        states = Array(repeating: .pending, count: module.functions.count)
+    }
+
+    func start() {
+        let order = module.functions.indices.sorted {
+            (module.module.functionBodies[$0].code.count, $1) > (module.module.functionBodies[$1].code.count, $0)
+        }
+        let thread = Thread { [self] in run(order) }
+        thread.name = "wasm-tier compiler"
+        thread.start()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.unlock()
+    }
+
+    private func run(_ order: [Int]) {
+        for i in order {
+            condition.lock()
+            // The instance gone (checked without keeping it alive) or the compiler released: stop.
+            if cancelled || instance == nil {
+                condition.unlock()
+                return
+            }
+            guard case .pending = states[i] else {
+                condition.unlock()
+                continue
+            }
+            states[i] = .working
+            condition.unlock()
+            let result = OptimizingCompiler.build(module, definedIndex: i, boundsChecks: boundsChecks)
+            condition.lock()
+            states[i] = .done(result)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The function's result when the worker has it or is making it (waiting for it then);
+    /// nil when the worker has not started it, which it now never will: the caller compiles.
+    func take(_ i: Int) -> Result<OptimizingCompiler.Compiled, OptimizingCompiler.CompileFailure>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            switch states[i] {
+            case .pending, .main:
+                states[i] = .main
+                return nil
+            case .working:
+                condition.wait()
+            case .done(let result):
+                // Handed over once: the interpreter installs it.
+                states[i] = .main
+                return result
+            }
+        }
     }
 }
 

@@ -34,6 +34,9 @@ struct Run: ParsableCommand {
     @Option(help: "How --tier opt code keeps memory accesses in bounds: guard-pages (a fault past the memory is the trap; falls back to explicit where the platform or the memory's reservation does not allow it) or explicit (a compare before each access).")
     var boundsChecks: BoundsChecks = .guardPages
 
+    @Flag(inversion: .prefixedNo, help: "With --tier opt, compile functions ahead of their first call on a second thread.")
+    var compileAhead = true
+
     @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, as GUEST inside the sandbox (default: the same path).", valueName: "HOST[::GUEST]"))
     var directories: [String] = []
 
@@ -68,7 +71,7 @@ struct Run: ParsableCommand {
         let interpreter = Interpreter()
         store.executor = interpreter
         // opt: every function the optimizing tier takes runs as machine code from its first call.
-        let compiler = tier == .opt ? OptimizingCompiler(boundsChecks: boundsChecks) : nil
+        let compiler = tier == .opt ? OptimizingCompiler(boundsChecks: boundsChecks, ahead: compileAhead) : nil
         store.nativeCompiler = compiler
         defer { withExtendedLifetime(compiler) {} }
 

@@ -8,7 +8,7 @@ import Testing
 /// Hand-written `.wast` scripts in `Tests/Scripts`, for behaviour the official suite does not
 /// pin down for this engine's machinery (the tables' native views behind `call_indirect`,
 /// bounds by guard pages). Each runs on the interpreter and on the optimizing tier with both
-/// kinds of bounds checks, and must pass every command on each.
+/// kinds of bounds checks and with compiling ahead, and must pass every command on each.
 @Suite struct ScriptTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scripts").path
@@ -21,12 +21,14 @@ import Testing
         #expect(Self.scripts.count >= 2)
     }
 
-    @Test(arguments: ["interp", "opt guard-pages", "opt explicit"])
+    @Test(arguments: ["interp", "opt guard-pages", "opt explicit", "opt ahead"])
     func scriptsPass(_ configuration: String) throws {
         var runner = SpecRunner()
         let compiler: OptimizingCompiler? = switch configuration {
         case "opt guard-pages": OptimizingCompiler(boundsChecks: .guardPages)
         case "opt explicit": OptimizingCompiler(boundsChecks: .explicit)
+        // Functions compiled on a second thread ahead of their first call, taken when called.
+        case "opt ahead": OptimizingCompiler(ahead: true)
         default: nil
         }
         runner.nativeCompiler = compiler
