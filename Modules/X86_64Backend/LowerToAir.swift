@@ -29,6 +29,9 @@ package enum CallingConvention: Sendable {
 /// - Loads and stores fold their constant offset into the address, and an i64 `add` that
 ///   only ever serves as an address becomes the address's base and index (`[base + index +
 ///   offset]`) instead of an instruction of its own.
+/// - Load folding: a full-width load used once, by an integer or float arithmetic operation
+///   later in its block with nothing between them that writes, may trap or calls, becomes that
+///   operation's memory operand (`AddDouble 8(%base,%index), %t`).
 /// - Division puts the dividend in rax, shifts put the amount in rcx (precolored), as x86
 ///   requires; `mod` of -1 is 0 without dividing (x86 would fault on the smallest integer).
 /// - `check` branches to a trap block (one per check, at the end of the code); `trap` is one.
@@ -64,6 +67,8 @@ private struct Lowerer {
     /// i' < n` then needs no second register and no extra move.
     var upsilonCopies: [ValueID: Tmp] = [:]
     var atTerminal = false
+    /// Loads folded into their single user as its memory operand; no instruction of their own.
+    var foldedLoads: Set<ValueID> = []
     /// Under the Wasm convention, a copy of r14 as the procedure received it, put back after
     /// each context call (traps and calls read r14).
     var ownContext: Tmp?
@@ -167,6 +172,7 @@ private struct Lowerer {
             }
         }
         findAddressAdds(irBlocks)
+        findFoldableLoads(irBlocks)
         for (k, b) in irBlocks.enumerated() {
             currentIR = k
             current = airIndex[b.int]
@@ -238,6 +244,48 @@ private struct Lowerer {
                 if constant(c[0]) == nil && constant(c[1]) == nil { addressAdds.insert(v) }
             }
         }
+    }
+
+    /// The loads `foldedLoads` takes: a plain load of the operation's own type, used only by it
+    /// (as its second operand, or either operand of a commutative one), in the same block, with
+    /// no value between them that writes, exits (a check, whose trap would then come first) or
+    /// calls. Loads may be between: a faulting load is the same trap whichever comes first.
+    mutating func findFoldableLoads(_ irBlocks: [BlockID]) {
+        for b in irBlocks {
+            var loadPosition: [ValueID: Int] = [:]
+            var lastBarrier = -1
+            for (k, v) in proc[b].values.enumerated() {
+                let value = proc[v]
+                // An add that became an address has no instruction to fold into.
+                if Lowerer.foldsLoads(value.opcode), value.type != .void, value.children.count == 2, !addressAdds.contains(v) {
+                    var candidates = [value.children[1]]
+                    if value.info.commutative { candidates.append(value.children[0]) }
+                    if value.opcode == .mul, !value.type.isFloat, immediate(value.children[1]) != nil { candidates = [] }
+                    for c in candidates where value.children[0] != value.children[1] {
+                        if let at = loadPosition[c], at > lastBarrier, uses[c.int] == 1, proc[c].type == value.type {
+                            foldedLoads.insert(c)
+                            break
+                        }
+                    }
+                }
+                if value.opcode == .load { loadPosition[v] = k }
+                let info = value.info
+                if info.writes || info.exits || info.terminal { lastBarrier = k }
+            }
+        }
+    }
+
+    /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`).
+    static func foldsLoads(_ op: IR.Opcode) -> Bool {
+        switch op {
+        case .add, .sub, .mul, .and, .or, .xor, .fdiv: true
+        default: false
+        }
+    }
+
+    /// A folded load's address as an operand.
+    mutating func foldedOperand(_ load: ValueID) -> Arg {
+        .addr(memory(proc[load].children[0], offset: proc[load].immediate))
     }
 
     static func isComparison(_ op: IR.Opcode) -> Bool {
@@ -397,7 +445,7 @@ private struct Lowerer {
             }
             append(op, [.tmp(tmp(c[0])), .tmp(tmp(v))])
         case .load, .load8s, .load8u, .load16s, .load16u, .load32s, .load32u, .loadInvariant:
-            lowerLoad(v)
+            if !foldedLoads.contains(v) { lowerLoad(v) }
         case .store, .store8, .store16, .store32:
             lowerStore(v)
         case .check:
@@ -467,8 +515,11 @@ private struct Lowerer {
             append(wide ? .mulImm64 : .mulImm32, [.imm(k), .tmp(tmp(a)), .tmp(t)])
             return
         }
-        let right = operand(b)
-        append(Lowerer.move(value.type), [.tmp(tmp(a)), .tmp(t)])
+        // A folded load is the source operand: swapped there when it is the first child
+        // (only commutative operations fold their first child).
+        let (left, source) = foldedLoads.contains(a) ? (b, a) : (a, b)
+        let right = foldedLoads.contains(source) ? foldedOperand(source) : operand(source)
+        append(Lowerer.move(value.type), [.tmp(tmp(left)), .tmp(t)])
         append(op, [right, .tmp(t)])
     }
 
@@ -485,9 +536,11 @@ private struct Lowerer {
         default: single ? .xorFloat : .xorDouble
         }
         let t = tmp(v)
-        let b = tmp(value.children[1])
-        append(Lowerer.move(value.type), [.tmp(tmp(value.children[0])), .tmp(t)])
-        append(op, [.tmp(b), .tmp(t)])
+        let (a, b) = (value.children[0], value.children[1])
+        let (left, source) = foldedLoads.contains(a) ? (b, a) : (a, b)
+        let right: Arg = foldedLoads.contains(source) ? foldedOperand(source) : .tmp(tmp(source))
+        append(Lowerer.move(value.type), [.tmp(tmp(left)), .tmp(t)])
+        append(op, [right, .tmp(t)])
     }
 
     /// The sign bit of the type, or every other bit, in a float register.
