@@ -42,7 +42,7 @@ let package = Package(
             dependencies: ["WasmCore", "Runtime", .product(name: "WASI", package: "WasmKit")],
             path: "Modules/WASIBridge"),
         .target(
-            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "MachineCode", "CSupport", "IR", "IRGen", "Optimizer", "X86_64Backend"],
+            name: "Engine", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "Interpreter", "MachineCode", "CSupport", "Air", "IR", "IRGen", "Optimizer", "X86_64Backend"],
             path: "Modules/Engine"),
         .target(
             name: "TextFormat",

@@ -24,15 +24,7 @@ package func allocateRegistersByLinearScan(_ code: inout Code, target: any Targe
         insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
     }
     code.frameSize = slots * 8
-    // Self-moves left by coalescing are free to drop, a movl too: nothing reads the upper half
-    // of an i32 except `ZeroExtend32To64`, which is not a move and is always emitted.
-    for b in code.blocks.indices {
-        code.blocks[b].insts.removeAll { inst in
-            guard LinearScan.isMove(inst.opcode),
-                  case .tmp(let a) = inst.args[0], case .tmp(let b) = inst.args[1] else { return false }
-            return a == b
-        }
-    }
+    removeSelfMoves(&code)
 }
 
 /// Half-open ranges of positions, sorted and disjoint.
@@ -306,7 +298,7 @@ struct LinearScan {
 /// Rewrites every use of a spilled temporary as a load from its slot into a fresh temporary
 /// just before the instruction, and every definition as a store from one just after. One pass
 /// over the code for all of them.
-private func insertSpillCode(
+func insertSpillCode(
     _ slotOf: [Tmp: Int], in code: inout Code, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>
 ) {
     for b in code.blocks.indices {

@@ -1,3 +1,4 @@
+import Air
 import CSupport
 import Foundation
 import IR
@@ -180,6 +181,9 @@ package final class OptimizingCompiler: NativeCompiler {
     }
 
     /// The whole tier for one function: pure, so the ahead-of-time worker runs it too.
+    /// The register allocator: graph coloring, or `WASM_TIER_REGALLOC=linear-scan`.
+    static let allocator = ProcessInfo.processInfo.environment["WASM_TIER_REGALLOC"].flatMap(RegisterAllocator.init(rawValue:)) ?? .graphColoring
+
     static func build(_ module: ValidatedModule, definedIndex: Int, boundsChecks: BoundsChecks) -> Result<Compiled, CompileFailure> {
         #if arch(x86_64)
         do {
@@ -189,7 +193,7 @@ package final class OptimizingCompiler: NativeCompiler {
             let t1 = clock.now
             optimize(proc)
             let t2 = clock.now
-            let (_, bytes) = try X86_64Backend.compile(proc, convention: .wasm)
+            let (_, bytes) = try X86_64Backend.compile(proc, convention: .wasm, allocator: allocator)
             let t3 = clock.now
             let resultCount = module.module.types[Int(module.functions[definedIndex].typeIndex)].results.count
             let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: .wasm,

@@ -10,12 +10,14 @@ enum EntryFrame {
 
 /// The optimizing tier's back half for x86-64, top to bottom: instruction selection, dead
 /// Air removal, register allocation, then emission with prologue, epilogue and unwind stub.
-package func compile(_ proc: Procedure, convention: CallingConvention = .systemV) throws(LoweringError) -> (code: Code, bytes: [UInt8]) {
+package func compile(
+    _ proc: Procedure, convention: CallingConvention = .systemV, allocator: RegisterAllocator = .graphColoring
+) throws(LoweringError) -> (code: Code, bytes: [UInt8]) {
     var code = try lowerToAir(proc, convention: convention)
     // Constants that became immediates leave unused definitions behind.
     code.eliminateDeadCode()
     // Every temporary is a machine register or a slot; frameSize and usedCalleeSaved are set.
-    allocateRegistersByLinearScan(&code, target: X86Registers.self)
+    allocateRegisters(&code, target: X86Registers.self, using: allocator)
     return (code, generate(code))
 }
 

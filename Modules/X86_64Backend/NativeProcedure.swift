@@ -11,8 +11,8 @@ package final class NativeProcedure {
     let resultTypes: [IRType]
     let context: UnsafeMutableRawPointer
 
-    package init(_ proc: Procedure, convention: CallingConvention = .systemV) throws {
-        let (_, function) = try compile(proc, convention: convention)
+    package init(_ proc: Procedure, convention: CallingConvention = .systemV, allocator: RegisterAllocator = .graphColoring) throws {
+        let (_, function) = try compile(proc, convention: convention, allocator: allocator)
         let trampoline = entryTrampoline(parameters: proc.parameterTypes, results: proc.resultTypes, convention: convention)
         native = try NativeFunction(function: function, trampoline: trampoline)
         parameterTypes = proc.parameterTypes

@@ -58,7 +58,8 @@ struct FileTest {
     }
 
     enum Kind {
-        case parse, verifier, optimize, run, lower, regalloc
+        case parse, verifier, optimize, run, lower
+        case regalloc(RegisterAllocator)
         case passes([String])
     }
 
@@ -74,7 +75,12 @@ struct FileTest {
             case "optimize": kinds.append(.optimize)
             case "run": kinds.append(.run)
             case "lower": kinds.append(.lower)
-            case "regalloc": kinds.append(.regalloc)
+            case "regalloc":
+                // `test regalloc` is linear scan; `test regalloc graph-coloring` the other.
+                guard let allocator = RegisterAllocator(rawValue: words.count > 2 ? words[2] : "linear-scan") else {
+                    return ["\(path): unknown allocator in '\(line)'"]
+                }
+                kinds.append(.regalloc(allocator))
             case "pass" where words.count == 3: kinds.append(.passes(words[2].split(separator: ",").map(String.init)))
             default: return ["\(path): unknown test line '\(line)'"]
             }
@@ -116,9 +122,9 @@ struct FileTest {
                         continue
                     }
                     var text = code.printed(X86Registers.self)
-                    if case .regalloc = kind {
+                    if case .regalloc(let allocator) = kind {
                         code.eliminateDeadCode()
-                        allocateRegistersByLinearScan(&code, target: X86Registers.self)
+                        allocateRegisters(&code, target: X86Registers.self, using: allocator)
                         text = "frame \(code.frameSize) bytes, saves [\(code.usedCalleeSaved.map { X86Registers.name(of: $0) }.joined(separator: ", "))]\n"
                             + code.printed(X86Registers.self)
                     }
@@ -229,10 +235,12 @@ struct FileTest {
         optimize(optimized)
         var natives: [(String, NativeProcedure)] = []
         for (label, proc) in [("as written", original), ("optimized", optimized)] {
-            do {
-                natives.append((label, try NativeProcedure(proc)))
-            } catch {
-                failures.append("\(path):\(p.firstLine + headerLines): cannot compile \(label): \(error)")
+            for allocator in RegisterAllocator.allCases {
+                do {
+                    natives.append(("\(label), \(allocator.rawValue)", try NativeProcedure(proc, allocator: allocator)))
+                } catch {
+                    failures.append("\(path):\(p.firstLine + headerLines): cannot compile \(label): \(error)")
+                }
             }
         }
         for d in directives {
