@@ -130,8 +130,10 @@ extension Code {
         func removable(_ inst: Inst) -> Bool {
             let info = inst.opcode.info
             if info.effects || info.terminal || info.return || info.branch { return false }
-            for arg in inst.args {
-                if case .addr = arg { return false }
+            // (An address the instruction only computes, as Lea's, touches no memory.)
+            let roles = info.roles
+            for (i, arg) in inst.args.enumerated() {
+                if case .addr = arg, i >= roles.count || roles[i].role != .useAddress { return false }
             }
             var removable = true
             var defines = false

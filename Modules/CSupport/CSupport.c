@@ -72,6 +72,7 @@ void wasm_tier_unregister_code(uintptr_t start) {
         for (int i = 0; i < SLOTS_PER_CHUNK; i++) {
             if (atomic_load(&chunk->slots[i].start) == start) {
                 atomic_store(&chunk->slots[i].start, 0);
+                atomic_store(&chunk->slots[i].end, 0);
                 pthread_mutex_unlock(&registry_lock);
                 return;
             }
@@ -80,11 +81,16 @@ void wasm_tier_unregister_code(uintptr_t start) {
     pthread_mutex_unlock(&registry_lock);
 }
 
+// A slot is read start, end, start again: if start changed in between, another thread
+// unregistered (and perhaps reused) the slot, and the pair read may be torn; skip it.
 static int is_registered_code(uintptr_t pc) {
     for (struct code_chunk *chunk = &first_chunk; chunk; chunk = atomic_load(&chunk->next)) {
         for (int i = 0; i < SLOTS_PER_CHUNK; i++) {
             uintptr_t start = atomic_load(&chunk->slots[i].start);
-            if (start != 0 && pc >= start && pc < atomic_load(&chunk->slots[i].end)) return 1;
+            if (start == 0 || pc < start) continue;
+            uintptr_t end = atomic_load(&chunk->slots[i].end);
+            if (atomic_load(&chunk->slots[i].start) != start) continue;
+            if (pc < end) return 1;
         }
     }
     return 0;
@@ -99,15 +105,28 @@ static struct sigaction previous_segv, previous_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int installed;
 
+// Runs the previous handler as the kernel would have: with its mask added, and put back to the
+// default action first if it was installed one-shot (SA_RESETHAND).
 static void chain(int signal, siginfo_t *info, void *context) {
     struct sigaction *previous = signal == SIGBUS ? &previous_bus : &previous_segv;
-    if (previous->sa_flags & SA_SIGINFO) {
-        if (previous->sa_sigaction) {
-            previous->sa_sigaction(signal, info, context);
-            return;
+    int calls = (previous->sa_flags & SA_SIGINFO) ? previous->sa_sigaction != 0
+        : (previous->sa_handler != SIG_DFL && previous->sa_handler != SIG_IGN);
+    if (calls) {
+        struct sigaction previous_copy = *previous;
+        if (previous->sa_flags & SA_RESETHAND) {
+            struct sigaction default_action;
+            memset(&default_action, 0, sizeof default_action);
+            default_action.sa_handler = SIG_DFL;
+            sigaction(signal, &default_action, 0);
         }
-    } else if (previous->sa_handler != SIG_DFL && previous->sa_handler != SIG_IGN) {
-        previous->sa_handler(signal);
+        sigset_t old;
+        pthread_sigmask(SIG_BLOCK, &previous_copy.sa_mask, &old);
+        if (previous_copy.sa_flags & SA_SIGINFO) {
+            previous_copy.sa_sigaction(signal, info, context);
+        } else {
+            previous_copy.sa_handler(signal);
+        }
+        pthread_sigmask(SIG_SETMASK, &old, 0);
         return;
     }
     // The default action: put it back; the faulting instruction runs again and ends the
@@ -118,7 +137,8 @@ static void chain(int signal, siginfo_t *info, void *context) {
 static void on_fault(int signal, siginfo_t *info, void *context) {
     ucontext_t *uc = context;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    if (is_registered_code(pc)) {
+    // si_code > 0: raised by the hardware, not sent by kill() (whose si_addr is no address).
+    if (info->si_code > 0 && is_registered_code(pc)) {
         uintptr_t instance_context = (uintptr_t)uc->uc_mcontext.gregs[REG_R14];
         uintptr_t base = *(uintptr_t *)(instance_context + fault_base_offset);
         uintptr_t address = (uintptr_t)info->si_addr;

@@ -51,6 +51,8 @@ package final class OptimizingCompiler: NativeCompiler {
     private func worker(for instance: Instance) -> AheadOfTimeWorker {
         let key = ObjectIdentifier(instance)
         if let entry = workers[key], entry.instance.value === instance { return entry.worker }
+        // Workers of instances that are gone have stopped; drop them with their results.
+        workers = workers.filter { $0.value.instance.value != nil }
         let worker = AheadOfTimeWorker(module: instance.module, boundsChecks: boundsChecks(for: instance), instance: instance)
         workers[key] = (Weak(instance), worker)
         worker.start()
@@ -262,8 +264,12 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     private func run(_ order: [Int]) {
         for i in order {
             condition.lock()
-            // The instance gone (checked without keeping it alive) or the compiler released: stop.
+            // The instance gone (checked without keeping it alive) or the compiler released:
+            // stop, and let go of the code nobody took.
             if cancelled || instance == nil {
+                for k in states.indices {
+                    if case .done = states[k] { states[k] = .main }
+                }
                 condition.unlock()
                 return
             }

@@ -129,7 +129,11 @@ struct SSABuilder {
     /// Makes `phi` (and its upsilons, if any) nops with `value` standing for it, then checks the
     /// phis it fed.
     mutating func replace(_ phi: ValueID, by value: ValueID) {
+        // A nop that keeps the phi's type: IRGen's operand stack and label values may still
+        // name it, and IRGen asks their types (`finish` then points children at `value`).
+        let type = proc[phi].type
         proc.replaceWithNop(phi)
+        proc[phi].type = type
         for u in upsilonsOf[phi.int] { proc.replaceWithNop(u) }
         upsilonsOf[phi.int] = []
         replacement[phi.int] = value

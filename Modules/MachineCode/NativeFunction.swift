@@ -12,7 +12,7 @@ package final class NativeFunction: @unchecked Sendable {
     package init(function: [UInt8], trampoline: [UInt8]) throws {
         let padding = (16 - function.count % 16) % 16
         trampolineOffset = function.count + padding
-        memory = try ExecutableMemory(function + Array(repeating: 0xCC, count: padding) + trampoline)
+        memory = try ExecutableMemory(function + Array(repeating: 0xCC, count: padding) + trampoline, functionBytes: function.count)
     }
 
     /// Where native callers enter the function.

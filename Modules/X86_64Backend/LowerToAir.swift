@@ -257,7 +257,7 @@ private struct Lowerer {
             for (k, v) in proc[b].values.enumerated() {
                 let value = proc[v]
                 // An add that became an address has no instruction to fold into.
-                if Lowerer.foldsLoads(value.opcode), value.type != .void, value.children.count == 2, !addressAdds.contains(v) {
+                if Lowerer.foldsLoads(value.opcode, value.type), value.children.count == 2, !addressAdds.contains(v) {
                     var candidates = [value.children[1]]
                     if value.info.commutative { candidates.append(value.children[0]) }
                     if value.opcode == .mul, !value.type.isFloat, immediate(value.children[1]) != nil { candidates = [] }
@@ -275,10 +275,14 @@ private struct Lowerer {
         }
     }
 
-    /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`).
-    static func foldsLoads(_ op: IR.Opcode) -> Bool {
+    /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`): integer
+    /// arithmetic and bitwise operations, float add, sub, mul and div (the float bitwise
+    /// forms take registers only).
+    static func foldsLoads(_ op: IR.Opcode, _ type: IRType) -> Bool {
         switch op {
-        case .add, .sub, .mul, .and, .or, .xor, .fdiv: true
+        case .add, .sub, .mul: type != .void
+        case .and, .or, .xor: type.isInteger
+        case .fdiv: true
         default: false
         }
     }
