@@ -61,12 +61,7 @@ package func allocateRegistersByGraphColoring(_ code: inout Code, target: any Ta
             removeSelfMoves(&code)
             return
         }
-        var slotOf: [Tmp: Int] = [:]
-        for t in spilled {
-            slotOf[t] = slots
-            slots += 1
-        }
-        insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
+        spill(spilled, in: &code, slots: &slots, target: target, unspillable: &unspillable)
     }
     code = original
     allocateRegistersByLinearScan(&code, target: target)

@@ -16,12 +16,7 @@ package func allocateRegistersByLinearScan(_ code: inout Code, target: any Targe
             allocator.apply(to: &code)
             break
         }
-        var slotOf: [Tmp: Int] = [:]
-        for t in spilled {
-            slotOf[t] = slots
-            slots += 1
-        }
-        insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
+        spill(spilled, in: &code, slots: &slots, target: target, unspillable: &unspillable)
     }
     code.frameSize = slots * 8
     removeSelfMoves(&code)
@@ -293,6 +288,16 @@ struct LinearScan {
         }
         code.usedCalleeSaved = target.calleeSaved.filter { used.contains($0) }
     }
+}
+
+/// Gives each spilled temporary the next stack slot and rewrites the code to use the slots.
+func spill(_ spilled: [Tmp], in code: inout Code, slots: inout Int, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>) {
+    var slotOf: [Tmp: Int] = [:]
+    for t in spilled {
+        slotOf[t] = slots
+        slots += 1
+    }
+    insertSpillCode(slotOf, in: &code, target: target, unspillable: &unspillable)
 }
 
 /// Rewrites every use of a spilled temporary as a load from its slot into a fresh temporary
