@@ -18,8 +18,6 @@ package final class OptimizingCompiler: NativeCompiler {
     package private(set) var compiled = 0
     /// Functions left to the interpreter, with the reason.
     package private(set) var fallbacks: [String] = []
-    /// Time the thread that runs the program spent compiling or waiting for compiled code.
-    package private(set) var mainThreadCompileTime: Duration = .zero
 
     /// Exit stubs by signature, kept alive as long as code may call them.
     private var exitStubs: [FunctionType: ExecutableMemory] = [:]
@@ -148,7 +146,7 @@ package final class OptimizingCompiler: NativeCompiler {
         } else {
             outcome = Self.build(module, definedIndex: definedIndex, boundsChecks: boundsChecks(for: instance))
         }
-        mainThreadCompileTime += clock.now - start
+        // How long the thread running the program compiled or waited (the compile log).
         if Self.log { print("function \(index): \(source), main thread \(clock.now - start)") }
         switch outcome {
         case .success(let c):
