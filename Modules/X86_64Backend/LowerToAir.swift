@@ -874,10 +874,22 @@ private struct Lowerer {
         append(op, [source, addr], origin: value.origin.offset)
     }
 
+    /// A switch: a binary search over the cases (unsigned compares against the middle case,
+    /// down to runs of at most four equality tests) when every case value is a non-negative
+    /// 32-bit immediate, as `br_table`'s are; otherwise one equality test per case. Then the
+    /// default.
     mutating func lowerSwitch(_ v: ValueID, in b: BlockID) {
         let block = proc[b]
         let x = tmp(proc[v].children[0])
         let wide = proc[proc[v].children[0]].type == .i64
+        let fallback = entryBlock[block.successors.last!.int]
+        if block.switchCases.count > 4, block.switchCases.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }) {
+            let cases = block.switchCases.enumerated()
+                .map { (value: Int32($0.element), target: entryBlock[block.successors[$0.offset].int]) }
+                .sorted { $0.value < $1.value }
+            searchCases(cases[...], x, wide: wide, fallback: fallback)
+            return
+        }
         for (k, caseValue) in block.switchCases.enumerated() {
             let next = split()
             let target = entryBlock[block.successors[k].int]
@@ -890,7 +902,28 @@ private struct Lowerer {
             }
             current = next
         }
-        terminate(.jump, [], successors: [entryBlock[block.successors.last!.int]])
+        terminate(.jump, [], successors: [fallback])
+    }
+
+    /// Ends the current Air block with a search of `cases` (sorted, distinct) for `x`.
+    mutating func searchCases(_ cases: ArraySlice<(value: Int32, target: Int)>, _ x: Tmp, wide: Bool, fallback: Int) {
+        let branch: Air.Opcode = wide ? .branch64 : .branch32
+        if cases.count <= 4 {
+            for c in cases {
+                let next = split()
+                terminate(branch, [.relCond(.equal), .tmp(x), .imm(c.value)], successors: [c.target, next])
+                current = next
+            }
+            terminate(.jump, [], successors: [fallback])
+            return
+        }
+        let middle = cases.startIndex + cases.count / 2
+        let low = split(), high = split()
+        terminate(branch, [.relCond(.below), .tmp(x), .imm(cases[middle].value)], successors: [low, high])
+        current = low
+        searchCases(cases[..<middle], x, wide: wide, fallback: fallback)
+        current = high
+        searchCases(cases[middle...], x, wide: wide, fallback: fallback)
     }
 
     /// Registers a call may change: System V's caller-saved ones, and r14, which the callee
