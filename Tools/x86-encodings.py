@@ -146,6 +146,10 @@ def rows():
     for r in ["rax", "rbp", "r15"]:
         add(f"push(.{r})", f"pushq {reg(r, 64)}")
         add(f"pop(.{r})", f"popq {reg(r, 64)}")
+    add("jumpIndirect(.rax)", "jmpq *%rax")
+    add("jumpIndirect(.r11)", "jmpq *%r11")
+    add("load32SignExtend64(Memory(.rax, index: .rcx, scale: 4), .rdx)", "movslq (%rax,%rcx,4), %rdx")
+    add("load32SignExtend64(Memory(.r13, index: .r12, scale: 4), .r9)", "movslq (%r13,%r12,4), %r9")
     add("call(.rax)", "callq *%rax")
     add("call(.r11)", "callq *%r11")
     add("call(Memory(.r14, 40))", "callq *40(%r14)")
@@ -230,7 +234,7 @@ def table():
 # test, setcc, movzx, jcc, jmp, cmov, ucomis, ret), checked by EncodingTests' sequence tests.
 COMPOSITE = {"compare32", "compare64", "test32", "test64", "moveConditionallyTest32", "moveConditionallyTest64",
              "branch32", "branch64", "branchTest32", "branchTest64", "branchFloat", "branchDouble",
-             "compareFloat", "compareDouble", "jump", "retVoid", "ret32", "ret64", "retFloat", "retDouble", "oops", "trap"}
+             "compareFloat", "compareDouble", "jump", "jumpTable", "retVoid", "ret32", "ret64", "retFloat", "retDouble", "oops", "trap"}
 
 
 def check_coverage():

@@ -14,6 +14,8 @@ package func llvmDisassembly(_ bytes: [UInt8], offsets: Bool = false) throws -> 
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output
+    // Jump tables (data) follow the code; llvm-mc complains about their bytes on stderr.
+    process.standardError = FileHandle.nullDevice
     try process.run()
     input.fileHandleForWriting.write(Data(bytes.map { String(format: "0x%02x", $0) }.joined(separator: " ").utf8))
     try input.fileHandleForWriting.close()

@@ -874,19 +874,32 @@ private struct Lowerer {
         append(op, [source, addr], origin: value.origin.offset)
     }
 
-    /// A switch: a binary search over the cases (unsigned compares against the middle case,
-    /// down to runs of at most four equality tests) when every case value is a non-negative
-    /// 32-bit immediate, as `br_table`'s are; otherwise one equality test per case. Then the
-    /// default.
+    /// A switch of more than four cases whose values are non-negative 32-bit immediates, as
+    /// `br_table`'s are: a jump table when the values fill at least half of 0 ... max (and max
+    /// is below 65,536), after one unsigned compare with the table's size; otherwise a binary
+    /// search (unsigned compares against the middle case, down to runs of at most four
+    /// equality tests). Other switches: one equality test per case. Then the default.
     mutating func lowerSwitch(_ v: ValueID, in b: BlockID) {
         let block = proc[b]
         let x = tmp(proc[v].children[0])
         let wide = proc[proc[v].children[0]].type == .i64
         let fallback = entryBlock[block.successors.last!.int]
-        if block.switchCases.count > 4, block.switchCases.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }) {
+        if block.switchCases.count > 4, block.switchCases.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }),
+           Set(block.switchCases).count == block.switchCases.count {
             let cases = block.switchCases.enumerated()
                 .map { (value: Int32($0.element), target: entryBlock[block.successors[$0.offset].int]) }
                 .sorted { $0.value < $1.value }
+            let size = Int(cases.last!.value) + 1
+            if size <= 65_536 && size <= 2 * cases.count {
+                let table = split()
+                terminate(wide ? .branch64 : .branch32, [.relCond(.aboveOrEqual), .tmp(x), .imm(Int32(size))],
+                          successors: [fallback, table])
+                current = table
+                var targets = Array(repeating: fallback, count: size)
+                for c in cases { targets[Int(c.value)] = c.target }
+                terminate(.jumpTable, [.tmp(x), .tmp(code.newTmp(.gp)), .tmp(code.newTmp(.gp))], successors: targets)
+                return
+            }
             searchCases(cases[...], x, wide: wide, fallback: fallback)
             return
         }

@@ -17,6 +17,8 @@ package struct MacroAssembler {
     private var labelOffsets: [Int?] = []
     /// rel32 fields to patch: (position of the field, label).
     private var fixups: [(Int, Label)] = []
+    /// Jump tables to emit after the code: their label and their targets.
+    private var tables: [(Label, [Label])] = []
     /// The label of the block emitted next, so a jump to it can be left out.
     package var nextBlock: Label?
     /// Emits the epilogue before a return; set by the code generator.
@@ -42,8 +44,23 @@ package struct MacroAssembler {
         labelOffsets[label.id] = bytes.count
     }
 
-    /// Patches every jump; call once after the last instruction.
+    /// Emits the jump tables (4-byte aligned, one 32-bit offset from the table per target),
+    /// then patches every jump; call once after the last instruction.
     package mutating func finalize() {
+        var entries: [(position: Int, target: Label, table: Label)] = []
+        for (table, targets) in tables {
+            while bytes.count % 4 != 0 { byte(0xCC) }
+            bind(table)
+            for t in targets {
+                entries.append((bytes.count, t, table))
+                int32(0)
+            }
+        }
+        tables.removeAll()
+        for e in entries {
+            guard let target = labelOffsets[e.target.id], let table = labelOffsets[e.table.id] else { preconditionFailure("unbound label") }
+            withUnsafeBytes(of: Int32(target - table).littleEndian) { for (i, b) in $0.enumerated() { bytes[e.position + i] = b } }
+        }
         for (position, label) in fixups {
             guard let target = labelOffsets[label.id] else { preconditionFailure("unbound label \(label.id)") }
             let rel = Int32(target - (position + 4))
@@ -458,6 +475,22 @@ package struct MacroAssembler {
     }
 
     package mutating func jump(targets: [Label]) { jumpUnlessFallthrough(targets[0]) }
+
+    /// `jmp *reg`.
+    package mutating func jumpIndirect(_ r: GPR) { rr(w: false, [0xFF], reg: 4, rm: r.raw) }
+
+    /// The jump to `targets[index]` through a table of 32-bit offsets from the table's start,
+    /// emitted after the code by `finalize`: zero-extend the index, `lea` the table, load the
+    /// offset sign-extended, add the table's address, jump.
+    package mutating func jumpTable(_ index: GPR, _ base: GPR, _ entry: GPR, targets: [Label]) {
+        let table = newLabel()
+        move32(index, entry)
+        leaLabel(table, base)
+        load32SignExtend64(Memory(base, index: entry, scale: 4), entry)
+        add64(base, entry)
+        jumpIndirect(entry)
+        tables.append((table, targets))
+    }
 
     package mutating func branch32(_ c: RelationalCondition, _ a: GPR, _ b: GPR, targets: [Label]) {
         cmp32(a, b)

@@ -69,53 +69,54 @@ package enum Opcode: UInt16, CaseIterable, Sendable {
     case branchDouble = 64
     case branchFloat = 65
     case retVoid = 66
-    case ret32 = 67
-    case ret64 = 68
-    case retFloat = 69
-    case retDouble = 70
-    case call = 71
-    case oops = 72
-    case trap = 73
-    case moveFloat = 74
-    case moveDouble = 75
-    case move32ToFloat = 76
-    case moveFloatTo32 = 77
-    case move64ToDouble = 78
-    case moveDoubleTo64 = 79
-    case addFloat = 80
-    case addDouble = 81
-    case subFloat = 82
-    case subDouble = 83
-    case mulFloat = 84
-    case mulDouble = 85
-    case divFloat = 86
-    case divDouble = 87
-    case sqrtFloat = 88
-    case sqrtDouble = 89
-    case x86MinFloat = 90
-    case x86MinDouble = 91
-    case x86MaxFloat = 92
-    case x86MaxDouble = 93
-    case andFloat = 94
-    case andDouble = 95
-    case orFloat = 96
-    case orDouble = 97
-    case xorFloat = 98
-    case xorDouble = 99
-    case roundFloat = 100
-    case roundDouble = 101
-    case convertInt32ToFloat = 102
-    case convertInt64ToFloat = 103
-    case convertInt32ToDouble = 104
-    case convertInt64ToDouble = 105
-    case truncateFloatToInt32 = 106
-    case truncateFloatToInt64 = 107
-    case truncateDoubleToInt32 = 108
-    case truncateDoubleToInt64 = 109
-    case convertFloatToDouble = 110
-    case convertDoubleToFloat = 111
-    case compareFloat = 112
-    case compareDouble = 113
+    case jumpTable = 67
+    case ret32 = 68
+    case ret64 = 69
+    case retFloat = 70
+    case retDouble = 71
+    case call = 72
+    case oops = 73
+    case trap = 74
+    case moveFloat = 75
+    case moveDouble = 76
+    case move32ToFloat = 77
+    case moveFloatTo32 = 78
+    case move64ToDouble = 79
+    case moveDoubleTo64 = 80
+    case addFloat = 81
+    case addDouble = 82
+    case subFloat = 83
+    case subDouble = 84
+    case mulFloat = 85
+    case mulDouble = 86
+    case divFloat = 87
+    case divDouble = 88
+    case sqrtFloat = 89
+    case sqrtDouble = 90
+    case x86MinFloat = 91
+    case x86MinDouble = 92
+    case x86MaxFloat = 93
+    case x86MaxDouble = 94
+    case andFloat = 95
+    case andDouble = 96
+    case orFloat = 97
+    case orDouble = 98
+    case xorFloat = 99
+    case xorDouble = 100
+    case roundFloat = 101
+    case roundDouble = 102
+    case convertInt32ToFloat = 103
+    case convertInt64ToFloat = 104
+    case convertInt32ToDouble = 105
+    case convertInt64ToDouble = 106
+    case truncateFloatToInt32 = 107
+    case truncateFloatToInt64 = 108
+    case truncateDoubleToInt32 = 109
+    case truncateDoubleToInt64 = 110
+    case convertFloatToDouble = 111
+    case convertDoubleToFloat = 112
+    case compareFloat = 113
+    case compareDouble = 114
 }
 
 extension Opcode {
@@ -190,6 +191,7 @@ extension Opcode {
         OpcodeInfo(name: "BranchDouble", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .fp, 64), ArgRole(.use, .fp, 64)], forms: [Form([.doubleCond, .tmp, .tmp])], branch: true, terminal: true),
         OpcodeInfo(name: "BranchFloat", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .fp, 32), ArgRole(.use, .fp, 32)], forms: [Form([.doubleCond, .tmp, .tmp])], branch: true, terminal: true),
         OpcodeInfo(name: "RetVoid", roles: [], forms: [Form([])], terminal: true, return: true),
+        OpcodeInfo(name: "JumpTable", roles: [ArgRole(.use, .gp, 32), ArgRole(.scratch, .gp, 64), ArgRole(.scratch, .gp, 64)], forms: [Form([.tmp, .tmp, .tmp])], branch: true, terminal: true),
         OpcodeInfo(name: "Ret32", roles: [ArgRole(.use, .gp, 32)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "Ret64", roles: [ArgRole(.use, .gp, 64)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "RetFloat", roles: [ArgRole(.use, .fp, 32)], forms: [Form([.tmp])], terminal: true, return: true),

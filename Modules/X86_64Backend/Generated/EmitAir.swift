@@ -410,6 +410,8 @@ extension MacroAssembler {
             branchFloat(a[0].doubleCondition, a[1].fpr, a[2].fpr, targets: targets)
         case .retVoid:
             retVoid()
+        case .jumpTable:
+            jumpTable(a[0].gpr, a[1].gpr, a[2].gpr, targets: targets)
         case .ret32:
             ret32(a[0].gpr)
         case .ret64:
