@@ -903,15 +903,21 @@ private struct Lowerer {
             searchCases(cases[...], x, wide: wide, fallback: fallback)
             return
         }
-        for (k, caseValue) in block.switchCases.enumerated() {
+        equalityTests(block.switchCases.enumerated().map { ($0.element, entryBlock[block.successors[$0.offset].int]) },
+                      x, wide: wide, fallback: fallback)
+    }
+
+    /// Ends the current Air block with one equality test per case, in order, then a jump to
+    /// `fallback`. A value that is no 32-bit immediate is materialized (64-bit switches only).
+    mutating func equalityTests(_ cases: [(value: Int64, target: Int)], _ x: Tmp, wide: Bool, fallback: Int) {
+        for c in cases {
             let next = split()
-            let target = entryBlock[block.successors[k].int]
-            if let i = Int32(exactly: caseValue) {
-                terminate(wide ? .branch64 : .branch32, [.relCond(.equal), .tmp(x), .imm(i)], successors: [target, next])
+            if let i = Int32(exactly: c.value) {
+                terminate(wide ? .branch64 : .branch32, [.relCond(.equal), .tmp(x), .imm(i)], successors: [c.target, next])
             } else {
-                let c = code.newTmp(.gp)
-                append(.move64, [.bigImm(caseValue), .tmp(c)])
-                terminate(.branch64, [.relCond(.equal), .tmp(x), .tmp(c)], successors: [target, next])
+                let constant = code.newTmp(.gp)
+                append(.move64, [.bigImm(c.value), .tmp(constant)])
+                terminate(.branch64, [.relCond(.equal), .tmp(x), .tmp(constant)], successors: [c.target, next])
             }
             current = next
         }
@@ -920,19 +926,13 @@ private struct Lowerer {
 
     /// Ends the current Air block with a search of `cases` (sorted, distinct) for `x`.
     mutating func searchCases(_ cases: ArraySlice<(value: Int32, target: Int)>, _ x: Tmp, wide: Bool, fallback: Int) {
-        let branch: Air.Opcode = wide ? .branch64 : .branch32
         if cases.count <= 4 {
-            for c in cases {
-                let next = split()
-                terminate(branch, [.relCond(.equal), .tmp(x), .imm(c.value)], successors: [c.target, next])
-                current = next
-            }
-            terminate(.jump, [], successors: [fallback])
+            equalityTests(cases.map { (Int64($0.value), $0.target) }, x, wide: wide, fallback: fallback)
             return
         }
         let middle = cases.startIndex + cases.count / 2
         let low = split(), high = split()
-        terminate(branch, [.relCond(.below), .tmp(x), .imm(cases[middle].value)], successors: [low, high])
+        terminate(wide ? .branch64 : .branch32, [.relCond(.below), .tmp(x), .imm(cases[middle].value)], successors: [low, high])
         current = low
         searchCases(cases[..<middle], x, wide: wide, fallback: fallback)
         current = high

@@ -57,16 +57,19 @@ package struct MacroAssembler {
             }
         }
         tables.removeAll()
-        for e in entries {
-            guard let target = labelOffsets[e.target.id], let table = labelOffsets[e.table.id] else { preconditionFailure("unbound label") }
-            withUnsafeBytes(of: Int32(target - table).littleEndian) { for (i, b) in $0.enumerated() { bytes[e.position + i] = b } }
-        }
-        for (position, label) in fixups {
-            guard let target = labelOffsets[label.id] else { preconditionFailure("unbound label \(label.id)") }
-            let rel = Int32(target - (position + 4))
-            withUnsafeBytes(of: rel.littleEndian) { for (i, b) in $0.enumerated() { bytes[position + i] = b } }
-        }
+        for e in entries { patch32(at: e.position, offset(of: e.target) - offset(of: e.table)) }
+        for (position, label) in fixups { patch32(at: position, offset(of: label) - (position + 4)) }
         fixups.removeAll()
+    }
+
+    private func offset(of label: Label) -> Int {
+        guard let offset = labelOffsets[label.id] else { preconditionFailure("unbound label \(label.id)") }
+        return offset
+    }
+
+    /// Overwrites the 4 bytes at `position` with `value` (little-endian).
+    private mutating func patch32(at position: Int, _ value: Int) {
+        withUnsafeBytes(of: Int32(value).littleEndian) { for (i, b) in $0.enumerated() { bytes[position + i] = b } }
     }
 
     // MARK: Encoding primitives
