@@ -35,7 +35,7 @@ let package = Package(
             name: "Runtime", dependencies: ["WasmCore", "Decoder", "Validator", "MachineCode"], path: "Modules/Runtime",
             swiftSettings: executionSettings),
         .target(
-            name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "MachineCode"], path: "Modules/Interpreter",
+            name: "Interpreter", dependencies: ["WasmCore", "Decoder", "Validator", "Runtime", "MachineCode", "InterpreterLoop"], path: "Modules/Interpreter",
             swiftSettings: executionSettings),
         .target(
             name: "WASIBridge",
@@ -71,6 +71,7 @@ let package = Package(
         .target(name: "Air", path: "Modules/Air", swiftSettings: compilerSettings),
         // C the engine cannot write in Swift: thread stack bounds, the guard-page signal handler.
         .target(name: "CSupport", path: "Modules/CSupport"),
+        .target(name: "InterpreterLoop", path: "Modules/InterpreterLoop"),
         .target(name: "MachineCode", dependencies: ["CSupport"], path: "Modules/MachineCode"),
         .target(name: "IRGen", dependencies: ["WasmCore", "Decoder", "Validator", "IR", "MachineCode"], path: "Modules/IRGen",
                 swiftSettings: compilerSettings),

@@ -9,6 +9,7 @@ Outputs:
     Modules/WasmCore/Generated/Opcode.swift            the Opcode enum and its per-opcode facts
     Modules/Decoder/Generated/InstructionVisitor.swift the visitor protocol and the decode switch
     Modules/Interpreter/Generated/Op.swift             the interpreter's operation enum
+    Modules/InterpreterLoop/InterpreterOps.h           the same numbering for the C dispatch loop
     Modules/IR/Generated/Opcode.swift                  the IR's opcodes, mnemonics, typing and effects
     Modules/Air/Generated/Opcode.swift                 Air's opcodes, argument roles and forms
     Modules/X86_64Backend/Generated/EmitAir.swift      the x86-64 emit switch (form -> assembler method)
@@ -344,6 +345,17 @@ INTERPRETER_EXTRA = [
     ("countEntry", "tier-up budget of the function -= imm (first instruction, when counting)"),
     ("loopHint", "tier-up budget of the function -= imm (at a loop header, when counting)"),
 ]
+# Compare-and-branch: an integer comparison whose only use is the next br_if or if, fused with
+# it (one dispatch instead of two). A branch taken when the comparison is false uses the
+# inverse comparison, which for integers is exact.
+for _t in ["I32", "I64"]:
+    _w = _t.lower()
+    INTERPRETER_EXTRA.append((f"branch{_t}Eqz", f"if slots[b] as {_w} == 0 {{ pc = imm }}"))
+    INTERPRETER_EXTRA.append((f"branch{_t}Nez", f"if slots[b] as {_w} != 0 {{ pc = imm }}"))
+    for _c, _doc in [("Eq", "=="), ("Ne", "!="), ("LtS", "< (signed)"), ("LtU", "< (unsigned)"),
+                     ("GtS", "> (signed)"), ("GtU", "> (unsigned)"), ("LeS", "<= (signed)"),
+                     ("LeU", "<= (unsigned)"), ("GeS", ">= (signed)"), ("GeU", ">= (unsigned)")]:
+        INTERPRETER_EXTRA.append((f"branch{_t}{_c}", f"if slots[b] {_doc} slots[c] as {_w} {{ pc = imm }}"))
 
 
 def interpreter_op_swift(rows):
@@ -359,6 +371,21 @@ def interpreter_op_swift(rows):
         out.append(f"    /// {doc}\n")
         out.append(f"    case {name} = {len(rows) + k}\n")
     out.append("}\n")
+    return "".join(out)
+
+
+def interpreter_op_c(rows):
+    """The same numbering for the C dispatch loop (Modules/InterpreterLoop)."""
+    out = [HEADER.replace("//", "/*", 1).rstrip("\n") + " */\n\n"]
+    out.append("#ifndef WASM_TIER_INTERPRETER_OPS_H\n#define WASM_TIER_INTERPRETER_OPS_H\n\n")
+    out.append("/* The interpreter's operations, numbered as Interpreter's `Op` enum. */\n")
+    out.append("enum wt_op {\n")
+    for i, r in enumerate(rows):
+        out.append(f"    WT_OP_{r.case} = {i},\n")
+    for k, (name, doc) in enumerate(INTERPRETER_EXTRA):
+        out.append(f"    WT_OP_{name} = {len(rows) + k}, /* {doc} */\n")
+    out.append(f"    WT_OP_COUNT = {len(rows) + len(INTERPRETER_EXTRA)}\n")
+    out.append("};\n\n#endif\n")
     return "".join(out)
 
 
@@ -631,6 +658,7 @@ def main():
         os.path.join(ROOT, "Modules", "WasmCore", "Generated", "Opcode.swift"): opcode_swift(rows),
         os.path.join(ROOT, "Modules", "Decoder", "Generated", "InstructionVisitor.swift"): visitor_swift(rows),
         os.path.join(ROOT, "Modules", "Interpreter", "Generated", "Op.swift"): interpreter_op_swift(rows),
+        os.path.join(ROOT, "Modules", "InterpreterLoop", "InterpreterOps.h"): interpreter_op_c(rows),
         os.path.join(ROOT, "Modules", "IR", "Generated", "Opcode.swift"): ir_opcode_swift(ir_rows),
         os.path.join(ROOT, "Modules", "Air", "Generated", "Opcode.swift"): air_opcode_swift(air_rows),
         os.path.join(ROOT, "Modules", "X86_64Backend", "Generated", "EmitAir.swift"): air_emit_swift(air_rows, "x86_64"),

@@ -1,4 +1,6 @@
+import InterpreterLoop
 import MachineCode
+import Runtime
 import WasmCore
 
 /// One instruction of the interpreter's internal code: a register machine over frame slots.
@@ -18,7 +20,7 @@ struct Instr {
 }
 
 /// The translated form of one function.
-final class CompiledFunction {
+final class CompiledFunction: InstalledCode {
     let code: UnsafeMutablePointer<Instr>
     let count: Int
     /// Slots of the frame: parameters, locals, then the operand stack.
@@ -39,9 +41,22 @@ final class CompiledFunction {
     var tierUpBudget = Int.max
     /// Machine code for the function, when the store's native compiler made some: calls go
     /// there instead of the translated code.
-    var native: NativeFunction?
+    var native: NativeFunction? {
+        didSet { descriptor.pointee.native = native == nil ? 0 : 1 }
+    }
+    /// What the C dispatch loop reads (its code cell holds this, see `InstalledCode`).
+    let descriptor: UnsafeMutablePointer<wt_function>
+    var cellValue: UnsafeMutableRawPointer { UnsafeMutableRawPointer(descriptor) }
+    /// The function's index in its module.
+    var functionIndex: Int { Int(descriptor.pointee.function_index) }
 
-    init(code: [Instr], frameSize: Int, type: FunctionType, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
+    /// The function whose descriptor is `d` (the code cell's value).
+    @inline(__always)
+    static func owner(of d: UnsafePointer<wt_function>) -> CompiledFunction {
+        Unmanaged<CompiledFunction>.fromOpaque(d.pointee.owner).takeUnretainedValue()
+    }
+
+    init(code: [Instr], frameSize: Int, type: FunctionType, functionIndex: Int, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
         self.constants = .allocate(capacity: max(constants.count, 1))
         self.constants.initialize(from: constants, count: constants.count)
         self.constantCount = constants.count
@@ -57,9 +72,16 @@ final class CompiledFunction {
         self.branchTargets = .allocate(capacity: max(branchTargets.count, 1))
         self.branchTargets.initialize(from: branchTargets, count: branchTargets.count)
         self.offsets = offsets
+        descriptor = .allocate(capacity: 1)
+        descriptor.initialize(to: wt_function(
+            code: UnsafeRawPointer(self.code).assumingMemoryBound(to: wt_instr.self), branch_targets: self.branchTargets,
+            constants: self.constants, constant_count: UInt32(constants.count), parameter_slots: UInt32(parameterSlots),
+            local_slots: UInt32(localSlots), frame_size: UInt32(frameSize), native: 0, function_index: Int64(functionIndex), owner: nil))
+        descriptor.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
     }
 
     deinit {
+        descriptor.deallocate()
         code.deallocate()
         constants.deallocate()
         branchTargets.deallocate()

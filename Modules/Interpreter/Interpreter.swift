@@ -1,4 +1,5 @@
 import Decoder
+import InterpreterLoop
 import Runtime
 import Validator
 import WasmCore
@@ -20,12 +21,15 @@ public final class Interpreter: Executor {
     var spareStack: UnsafeMutablePointer<UInt64>?
     /// The cell for the activation's seldom-used state (`Machine.Cold`), kept like the stack.
     var spareCold: UnsafeMutablePointer<Machine.Cold>?
+    /// The call stack of the outermost activation (records, capacity), kept like the stack.
+    var spareFrames: (UnsafeMutablePointer<wt_frame>, Int)?
 
     public init() {}
 
     deinit {
         spareStack?.deallocate()
         spareCold?.deallocate()
+        spareFrames?.0.deallocate()
     }
 
     public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
@@ -93,9 +97,21 @@ public final class Interpreter: Executor {
                 cold.deallocate()
             }
         }
+        // Room for as many suspended callers as the call-depth limit leaves.
+        let frameCount = max(1, store.maxCallDepth - store.callDepth)
+        let frames: UnsafeMutablePointer<wt_frame>, frameCapacity: Int
+        if let spare = spareFrames, spare.1 >= frameCount {
+            (frames, frameCapacity) = spare
+            spareFrames = nil
+        } else {
+            (frames, frameCapacity) = (.allocate(capacity: frameCount), frameCount)
+        }
+        defer {
+            if spareFrames == nil { spareFrames = (frames, frameCapacity) } else { frames.deallocate() }
+        }
         let parameterSlots = Value.slots(f.type.parameters)
         stack.update(from: slots, count: parameterSlots)
-        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold)
+        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold, frames: frames, frameCapacity: frameCapacity)
         try machine.run(f, base: stack)
         slots.update(from: stack, count: Value.slots(f.type.results))
     }

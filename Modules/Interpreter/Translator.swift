@@ -154,7 +154,7 @@ struct Translator: InstructionVisitor {
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
         return CompiledFunction(code: t.code, frameSize: max(t.maxSlot, t.localSlotCount + t.constants.count) + 2, type: type,
-                                parameterSlots: t.parameterSlotCount, localSlots: t.localSlotCount, constants: t.constants,
+                                functionIndex: m.importedFunctionCount + i, parameterSlots: t.parameterSlotCount, localSlots: t.localSlotCount, constants: t.constants,
                                 branchTargets: t.branchTargets, offsets: t.offsets)
     }
 
@@ -375,12 +375,49 @@ struct Translator: InstructionVisitor {
         if let counting { emit(.loopHint, imm: UInt64(counting.backEdge)) }
     }
 
+    /// Compare-and-branch fusion: when the instruction just emitted is an integer comparison
+    /// whose result is the branch condition `cond`, in an operand slot nothing else reads,
+    /// replaces it with one branch on the comparison (taken when it holds, or when it fails if
+    /// `whenFalse`). Otherwise emits the plain conditional branch. Returns the branch's position,
+    /// for patching its target.
+    mutating func emitConditionalBranch(on cond: UInt32, whenFalse: Bool, target: UInt64 = 0) -> Int {
+        if lastProducer == code.count - 1, lastProducer >= 0, labelAt != code.count, code[lastProducer].a == cond,
+           Int(cond) >= stackBase, let fused = Translator.fusedBranches[code[lastProducer].op] {
+            let comparison = code.removeLast()
+            offsets.removeLast()
+            lastProducer = -1
+            return emit(whenFalse ? fused.whenFalse : fused.whenTrue, b: comparison.b, c: comparison.c, imm: target)
+        }
+        lastProducer = -1
+        return emit(whenFalse ? .branchUnless : .branchIf, b: cond, imm: target)
+    }
+
+    /// Integer comparison -> the fused branches taken when it holds and when it fails (the
+    /// inverse comparison, exact for integers).
+    static let fusedBranches: [UInt16: (whenTrue: Op, whenFalse: Op)] = {
+        let pairs: [(Op, Op, Op)] = [
+            (.i32Eqz, .branchI32Eqz, .branchI32Nez), (.i32Eq, .branchI32Eq, .branchI32Ne), (.i32Ne, .branchI32Ne, .branchI32Eq),
+            (.i32LtS, .branchI32LtS, .branchI32GeS), (.i32LtU, .branchI32LtU, .branchI32GeU),
+            (.i32GtS, .branchI32GtS, .branchI32LeS), (.i32GtU, .branchI32GtU, .branchI32LeU),
+            (.i32LeS, .branchI32LeS, .branchI32GtS), (.i32LeU, .branchI32LeU, .branchI32GtU),
+            (.i32GeS, .branchI32GeS, .branchI32LtS), (.i32GeU, .branchI32GeU, .branchI32LtU),
+            (.i64Eqz, .branchI64Eqz, .branchI64Nez), (.i64Eq, .branchI64Eq, .branchI64Ne), (.i64Ne, .branchI64Ne, .branchI64Eq),
+            (.i64LtS, .branchI64LtS, .branchI64GeS), (.i64LtU, .branchI64LtU, .branchI64GeU),
+            (.i64GtS, .branchI64GtS, .branchI64LeS), (.i64GtU, .branchI64GtU, .branchI64LeU),
+            (.i64LeS, .branchI64LeS, .branchI64GtS), (.i64LeU, .branchI64LeU, .branchI64GtU),
+            (.i64GeS, .branchI64GeS, .branchI64LtS), (.i64GeU, .branchI64GeU, .branchI64LtU),
+        ]
+        var table: [UInt16: (whenTrue: Op, whenFalse: Op)] = [:]
+        for (comparison, whenTrue, whenFalse) in pairs { table[comparison.rawValue] = (whenTrue, whenFalse) }
+        return table
+    }()
+
     mutating func visitIf(blockType: BlockType) {
         if skipping { skippedDepth += 1; return }
         let cond = source(height - 1)
         pop(1)
         enter(.if, blockType)
-        let at = emit(.branchUnless, b: cond)
+        let at = emitConditionalBranch(on: cond, whenFalse: true)
         frames[frames.count - 1].elseFixup = at
         let p = frames[frames.count - 1].parameterCount
         if p > 0 {
@@ -441,10 +478,10 @@ struct Translator: InstructionVisitor {
         let f = frames[target]
         let needsMoves = f.kind == .function || (height - f.labelArity != f.height && f.labelArity > 0)
         if !needsMoves {
-            let at = emit(.branchIf, b: cond, imm: UInt64(f.loopStart))
+            let at = emitConditionalBranch(on: cond, whenFalse: false, target: UInt64(f.loopStart))
             if f.kind != .loop { frames[target].fixups.append(at) }
         } else {
-            let skip = emit(.branchUnless, b: cond)
+            let skip = emitConditionalBranch(on: cond, whenFalse: true)
             branch(to: relativeDepth)
             patch(skip, to: bindLabel())
         }

@@ -59,6 +59,13 @@ public struct HostFunction {
     }
 }
 
+/// Code an executing tier installs as `FunctionInstance.code` whose code cell should hold
+/// something other than the object's address: the interpreter publishes a descriptor its C
+/// dispatch loop reads, and finds its object again through the descriptor.
+public protocol InstalledCode: AnyObject {
+    var cellValue: UnsafeMutableRawPointer { get }
+}
+
 /// A function in a store: Wasm code of an instance, or a host function.
 public final class FunctionInstance {
     /// Where the function comes from.
@@ -77,10 +84,15 @@ public final class FunctionInstance {
     public let index: Int
     /// The executing tier's code for this function, installed lazily (tier-up replaces it).
     public var code: AnyObject? {
-        didSet { codeCell.pointee = code.map { UnsafeMutableRawPointer(Unmanaged.passUnretained($0).toOpaque()) } }
+        didSet {
+            codeCell.pointee = code.map {
+                ($0 as? InstalledCode)?.cellValue ?? UnsafeMutableRawPointer(Unmanaged.passUnretained($0).toOpaque())
+            }
+        }
     }
-    /// `code`, unretained, in a cell that never moves: instances' function slots point at it, so
-    /// installing code (first translation, tier-up) is one store seen by every caller.
+    /// `code`, unretained (or its `InstalledCode.cellValue`), in a cell that never moves:
+    /// instances' function slots point at it, so installing code (first translation, tier-up) is
+    /// one store seen by every caller.
     public let codeCell: UnsafeMutablePointer<UnsafeMutableRawPointer?> = {
         let p = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
         p.initialize(to: nil)

@@ -467,4 +467,52 @@ enum Op: UInt16 {
     case countEntry = 448
     /// tier-up budget of the function -= imm (at a loop header, when counting)
     case loopHint = 449
+    /// if slots[b] as i32 == 0 { pc = imm }
+    case branchI32Eqz = 450
+    /// if slots[b] as i32 != 0 { pc = imm }
+    case branchI32Nez = 451
+    /// if slots[b] == slots[c] as i32 { pc = imm }
+    case branchI32Eq = 452
+    /// if slots[b] != slots[c] as i32 { pc = imm }
+    case branchI32Ne = 453
+    /// if slots[b] < (signed) slots[c] as i32 { pc = imm }
+    case branchI32LtS = 454
+    /// if slots[b] < (unsigned) slots[c] as i32 { pc = imm }
+    case branchI32LtU = 455
+    /// if slots[b] > (signed) slots[c] as i32 { pc = imm }
+    case branchI32GtS = 456
+    /// if slots[b] > (unsigned) slots[c] as i32 { pc = imm }
+    case branchI32GtU = 457
+    /// if slots[b] <= (signed) slots[c] as i32 { pc = imm }
+    case branchI32LeS = 458
+    /// if slots[b] <= (unsigned) slots[c] as i32 { pc = imm }
+    case branchI32LeU = 459
+    /// if slots[b] >= (signed) slots[c] as i32 { pc = imm }
+    case branchI32GeS = 460
+    /// if slots[b] >= (unsigned) slots[c] as i32 { pc = imm }
+    case branchI32GeU = 461
+    /// if slots[b] as i64 == 0 { pc = imm }
+    case branchI64Eqz = 462
+    /// if slots[b] as i64 != 0 { pc = imm }
+    case branchI64Nez = 463
+    /// if slots[b] == slots[c] as i64 { pc = imm }
+    case branchI64Eq = 464
+    /// if slots[b] != slots[c] as i64 { pc = imm }
+    case branchI64Ne = 465
+    /// if slots[b] < (signed) slots[c] as i64 { pc = imm }
+    case branchI64LtS = 466
+    /// if slots[b] < (unsigned) slots[c] as i64 { pc = imm }
+    case branchI64LtU = 467
+    /// if slots[b] > (signed) slots[c] as i64 { pc = imm }
+    case branchI64GtS = 468
+    /// if slots[b] > (unsigned) slots[c] as i64 { pc = imm }
+    case branchI64GtU = 469
+    /// if slots[b] <= (signed) slots[c] as i64 { pc = imm }
+    case branchI64LeS = 470
+    /// if slots[b] <= (unsigned) slots[c] as i64 { pc = imm }
+    case branchI64LeU = 471
+    /// if slots[b] >= (signed) slots[c] as i64 { pc = imm }
+    case branchI64GeS = 472
+    /// if slots[b] >= (unsigned) slots[c] as i64 { pc = imm }
+    case branchI64GeU = 473
 }

@@ -1,0 +1,100 @@
+#ifndef WASM_TIER_INTERPRETER_LOOP_H
+#define WASM_TIER_INTERPRETER_LOOP_H
+
+#include <stdint.h>
+
+/// One instruction of the interpreter's internal code, laid out as Interpreter's `Instr`
+/// (op at 0, a at 4, b at 8, c at 12, imm at 16; 24 bytes). See Interpreter/Code.swift.
+typedef struct wt_instr {
+    uint16_t op;
+    uint32_t a, b, c;
+    uint64_t imm;
+} wt_instr;
+
+/// A translated function, as the dispatch loop sees it (Interpreter's `CompiledFunction` owns
+/// one; the function's code cell points at it once translated).
+typedef struct wt_function {
+    const wt_instr *code;
+    const intptr_t *branch_targets;
+    /// Written into the slots after the locals on entry.
+    const uint64_t *constants;
+    uint32_t constant_count;
+    /// Slots of the parameters; of parameters and declared locals (zeroed on entry); of the
+    /// whole frame.
+    uint32_t parameter_slots, local_slots, frame_size;
+    /// Nonzero once the function has machine code: calls to it go through Swift.
+    uint32_t native;
+    /// The function's index in its module.
+    int64_t function_index;
+    /// The owning `CompiledFunction`, unretained.
+    void *owner;
+} wt_function;
+
+/// A function slot of an instance, laid out as Runtime's `FunctionSlot` (checked by a test).
+typedef struct wt_function_slot {
+    /// The cell holding the callee's installed code (a `wt_function *` once translated).
+    void *const *code;
+    /// The callee's instance (unretained), NULL for host functions.
+    const void *instance;
+    const void *function;
+    int64_t type_id;
+    int64_t index;
+    _Bool is_host;
+} wt_function_slot;
+
+/// A suspended caller on the activation's call stack.
+typedef struct wt_frame {
+    const wt_function *function;
+    /// Its instance (unretained).
+    const void *instance;
+    /// Where it resumes, and its frame.
+    const wt_instr *return_ip;
+    uint64_t *base;
+} wt_frame;
+
+/// What the dispatch loop runs with: the running function's code and frame, and the current
+/// instance's memory 0 and global cells. The Swift side keeps it current across calls, returns
+/// and memory growth.
+typedef struct wt_interp_regs {
+    /// The next instruction (in and out).
+    const void *ip;
+    /// The frame: slot 0 of the running function.
+    uint64_t *sp;
+    /// Memory 0's base and byte size (size 0 without a memory).
+    uint8_t *memory_base;
+    uint64_t memory_size;
+    /// The instance's global cells.
+    uint64_t *const *globals;
+    /// The running function and its instance (unretained); the instance's function slots.
+    const wt_function *function;
+    const void *instance;
+    const wt_function_slot *function_slots;
+    /// The call stack: `frames_top` is the next free record; calls that would pass
+    /// `frames_limit` (the call-depth limit) or put a frame past `stack_end` go to Swift, which
+    /// reports the exhaustion. A return with `frames_top == frames` goes to Swift too.
+    wt_frame *frames;
+    wt_frame *frames_top;
+    wt_frame *frames_limit;
+    uint64_t *stack_end;
+} wt_interp_regs;
+
+/// Why `wt_interp_run` stopped. On every exit `ip`, `sp`, `function`, `frames_top` describe
+/// where it stopped.
+enum wt_interp_exit {
+    /// `ip` is an instruction the loop leaves to Swift (calls, returns, tables, bulk memory,
+    /// SIMD, ...); it has not run.
+    WT_EXIT_SLOW = 0,
+    /// A trap; `ip` is just past the instruction that trapped.
+    WT_EXIT_DIVIDE_BY_ZERO = 1,
+    WT_EXIT_INTEGER_OVERFLOW = 2,
+    WT_EXIT_INVALID_CONVERSION = 3,
+    WT_EXIT_OUT_OF_BOUNDS = 4,
+};
+
+/// Runs instructions from `regs->ip` until one it leaves to Swift, or a trap. Numeric,
+/// conversion, load, store, copy, select, global and branch instructions run here, and calls
+/// and returns between translated functions of the same instance; they are dispatched
+/// by a computed goto at the end of every handler (Docs/INTERPRETER.md, "Dispatch loop").
+int32_t wt_interp_run(wt_interp_regs *regs);
+
+#endif
