@@ -24,7 +24,28 @@ public final class Interpreter: Executor {
     /// The call stack of the outermost activation (records, capacity), kept like the stack.
     var spareFrames: (UnsafeMutablePointer<wt_frame>, Int)?
 
-    public init() {}
+    public init() {
+        _ = Interpreter.layoutsMatch
+    }
+
+    /// The C dispatch loop reads instructions and function slots through C mirrors of the Swift
+    /// types (`wt_instr`, `wt_function_slot`); a mismatch stops the process here rather than
+    /// corrupting memory later. Checked once.
+    static let layoutsMatch: Bool = {
+        precondition(MemoryLayout<Instr>.stride == MemoryLayout<wt_instr>.stride
+                     && MemoryLayout<Instr>.offset(of: \Instr.op) == MemoryLayout<wt_instr>.offset(of: \wt_instr.op)
+                     && MemoryLayout<Instr>.offset(of: \Instr.a) == MemoryLayout<wt_instr>.offset(of: \wt_instr.a)
+                     && MemoryLayout<Instr>.offset(of: \Instr.b) == MemoryLayout<wt_instr>.offset(of: \wt_instr.b)
+                     && MemoryLayout<Instr>.offset(of: \Instr.c) == MemoryLayout<wt_instr>.offset(of: \wt_instr.c)
+                     && MemoryLayout<Instr>.offset(of: \Instr.imm) == MemoryLayout<wt_instr>.offset(of: \wt_instr.imm),
+                     "Instr and wt_instr differ in layout")
+        precondition(MemoryLayout<FunctionSlot>.stride == MemoryLayout<wt_function_slot>.stride
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.code) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.code)
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.instance) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.instance)
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.isHost) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.is_host),
+                     "FunctionSlot and wt_function_slot differ in layout")
+        return true
+    }()
 
     deinit {
         spareStack?.deallocate()

@@ -29,6 +29,7 @@ struct Machine {
                                   globals: UnsafePointer(OpaquePointer(x.globalCells)), function: UnsafePointer(function.descriptor),
                                   instance: UnsafeRawPointer(instance.toOpaque()),
                                   function_slots: UnsafePointer(OpaquePointer(x.functionSlots)),
+                                  tables: UnsafePointer(OpaquePointer(x.slotViews)), type_ids: UnsafePointer(x.nativeTypeIDs),
                                   frames: frames, frames_top: frames, frames_limit: framesLimit, stack_end: stackEnd)
         }
 
@@ -141,6 +142,17 @@ struct Machine {
         }
     }
 
+    /// A `call_indirect` the C loop left to Swift: when the table's slot view is stale (or was
+    /// never built), rebuilds it once such calls add up to a 32nd of the table, so later calls
+    /// stay in C without a rebuild per call in a program that alternates writes and calls.
+    @inline(never)
+    static func noteSlowIndirectCall(_ instance: Instance, table t: Int) {
+        let table = instance.tables[t]
+        guard !table.slotViewIsCurrent else { return }
+        table.staleSlotCalls += 1
+        if table.staleSlotCalls >= 1 + table.elements.count / 32 { instance.rebuildSlotView(table: t) }
+    }
+
     /// The trap the C dispatch loop stopped with.
     static func trap(_ exit: Int32) -> Trap {
         switch UInt32(exit) {
@@ -163,6 +175,8 @@ struct Machine {
                 cold.pointee.regs.globals = UnsafePointer(OpaquePointer(x.globalCells))
                 cold.pointee.functionSlots = x.functionSlots
                 cold.pointee.regs.function_slots = UnsafePointer(OpaquePointer(x.functionSlots))
+                cold.pointee.regs.tables = UnsafePointer(OpaquePointer(x.slotViews))
+                cold.pointee.regs.type_ids = UnsafePointer(x.nativeTypeIDs)
                 cold.pointee.memBase = x.memories.first?.base
                 cold.pointee.memSizeCell = x.memories.first?.sizeCell
             }
@@ -255,6 +269,7 @@ struct Machine {
                     } else {
                         slot = FunctionSlot(try instance.indirectCallee(table: Int(i.c), index: Machine.i32(sp[Int(i.b)]),
                                                                         typeIndex: Int(i.imm)))
+                        Machine.noteSlowIndirectCall(instance, table: Int(i.c))
                     }
                     let newBase = sp + Int(i.a)
                     if slot.isHost {

@@ -75,6 +75,7 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
     static const void *const handlers[WT_OP_COUNT] = {
         [0 ... WT_OP_COUNT - 1] = &&slow,
         [WT_OP_call] = &&op_call,
+        [WT_OP_callIndirect] = &&op_callIndirect,
         [WT_OP_return] = &&op_return,
         [WT_OP_copy] = &&op_copy,
         [WT_OP_copy128] = &&op_copy128,
@@ -315,8 +316,20 @@ out:
 
     // Calls and returns within the instance, to and from translated code. The callee's frame
     // starts at the caller's argument slots (slot a), so arguments and results need no moves.
-op_call: {
-    const wt_function_slot *slot = &regs->function_slots[ip->imm];
+    const wt_function_slot *slot;
+op_callIndirect: {
+    // A null element, a type mismatch, an index past the view (out of bounds, or a stale view)
+    // and the cases `call` leaves to Swift go to Swift, which traps or calls.
+    const wt_table_view *view = regs->tables[ip->c];
+    uint32_t index = U32(X);
+    if ((int64_t)index >= view->count) goto slow;
+    slot = view->slots[index];
+    if (slot == NULL || (uint64_t)slot->type_id != regs->type_ids[ip->imm]) goto slow;
+    goto call;
+}
+op_call:
+    slot = &regs->function_slots[ip->imm];
+call: {
     if (slot->is_host || slot->instance != regs->instance) goto slow;
     const wt_function *callee = (const wt_function *)*slot->code;
     if (callee == NULL || callee->native) goto slow;

@@ -85,6 +85,9 @@ public final class Instance {
         nativeTables = .allocate(capacity: max(tables.count, 1))
         for (i, t) in tables.enumerated() { nativeTables[i] = t.nativeView }
         context.storeBytes(of: nativeTables, toByteOffset: Int(ContextLayout.tables), as: UnsafeMutablePointer<UnsafeMutableRawPointer>.self)
+        slotViews.deallocate()
+        slotViews = .allocate(capacity: max(tables.count, 1))
+        for (i, t) in tables.enumerated() { slotViews[i] = t.slotView }
         nativeTypeIDs.deallocate()
         nativeTypeIDs = .allocate(capacity: max(typeIDs.count, 1))
         for (i, id) in typeIDs.enumerated() { nativeTypeIDs[i] = UInt64(id) }
@@ -93,7 +96,18 @@ public final class Instance {
 
     /// The tables' native views and the type numbers, as the context points at them.
     private var nativeTables = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 1)
-    private var nativeTypeIDs = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    package private(set) var nativeTypeIDs = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// The tables' slot views (`TableInstance.slotView`), for the interpreter's `call_indirect`.
+    package private(set) var slotViews = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 1)
+
+    /// Rebuilds table `t`'s slot view from the store's functions, unless the table has more
+    /// than `TableInstance.maxSlotViewCount` elements (its calls then resolve in Swift).
+    package func rebuildSlotView(table t: Int) {
+        let table = tables[t]
+        guard table.elements.count <= TableInstance.maxSlotViewCount else { return }
+        let functions = store.functions
+        table.rebuildSlotView { raw in raw == 0 ? nil : UnsafePointer(functions[Int(raw - 1)].slotRecord) }
+    }
 
     /// The native function table (`FunctionTableEntryLayout`), one entry per function of the
     /// index space.
@@ -106,6 +120,7 @@ public final class Instance {
         nativeTable.deallocate()
         nativeTables.deallocate()
         nativeTypeIDs.deallocate()
+        slotViews.deallocate()
         globalCells.deallocate()
         functionRefs.deallocate()
         functionSlots.deallocate()

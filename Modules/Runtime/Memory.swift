@@ -108,7 +108,44 @@ public final class TableInstance: @unchecked Sendable {
     /// The elements as raw references: 0 for null, otherwise store address + 1. Any change
     /// makes the native view stale.
     public var elements: [UInt64] {
-        didSet { nativeView.storeBytes(of: 0, toByteOffset: Int(NativeTableLayout.count), as: Int.self) }
+        didSet {
+            nativeView.storeBytes(of: 0, toByteOffset: Int(NativeTableLayout.count), as: Int.self)
+            slotView.storeBytes(of: 0, toByteOffset: 8, as: Int.self)
+        }
+    }
+
+    /// What the interpreter's `call_indirect` reads (C's `wt_table_view`): at 0 a pointer to
+    /// one `FunctionSlot` pointer per element (nil for null), at 8 the count, 0 while stale.
+    /// The block never moves.
+    package let slotView: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+        return p
+    }()
+    private var slotEntries: UnsafeMutablePointer<UnsafePointer<FunctionSlot>?> = .allocate(capacity: 1)
+    private var slotCapacity = 1
+    /// Slow-path interpreter `call_indirect`s since the slot view went stale (rebuilt like the
+    /// native view, once they add up to a 32nd of the table).
+    package var staleSlotCalls = 0
+    /// Tables larger than this get no slot view (8 bytes an element).
+    package static let maxSlotViewCount = 1 << 20
+
+    /// Whether the slot view is up to date.
+    package var slotViewIsCurrent: Bool {
+        slotView.load(fromByteOffset: 8, as: Int.self) == elements.count && !elements.isEmpty
+    }
+
+    /// Rebuilds the slot view: each element's slot from `entry` (given the raw reference).
+    package func rebuildSlotView(_ entry: (UInt64) -> UnsafePointer<FunctionSlot>?) {
+        if slotCapacity < elements.count {
+            slotEntries.deallocate()
+            slotCapacity = elements.count
+            slotEntries = .allocate(capacity: slotCapacity)
+        }
+        for (k, raw) in elements.enumerated() { slotEntries[k] = entry(raw) }
+        slotView.storeBytes(of: UnsafeRawPointer(slotEntries), toByteOffset: 0, as: UnsafeRawPointer.self)
+        slotView.storeBytes(of: elements.count, toByteOffset: 8, as: Int.self)
+        staleSlotCalls = 0
     }
 
     /// What compiled `call_indirect` reads (`MachineCode.NativeTableLayout`): a pointer to one
@@ -153,6 +190,8 @@ public final class TableInstance: @unchecked Sendable {
     deinit {
         nativeView.deallocate()
         nativeEntries.deallocate()
+        slotView.deallocate()
+        slotEntries.deallocate()
     }
 
     /// The most elements the table can grow to: its declared maximum, capped at 10 million.

@@ -113,10 +113,22 @@ public final class FunctionInstance {
     /// its type number. Wasm functions only (a host function needs its caller's context).
     package var nativeEntry: UnsafeMutableRawPointer?
 
+    /// This function's `FunctionSlot` in memory that never moves (tables' slot views point at
+    /// it), made on first need.
+    package var slotRecord: UnsafeMutablePointer<FunctionSlot> {
+        if let p = slotRecordStorage { return p }
+        let p = UnsafeMutablePointer<FunctionSlot>.allocate(capacity: 1)
+        p.initialize(to: FunctionSlot(self))
+        slotRecordStorage = p
+        return p
+    }
+    private var slotRecordStorage: UnsafeMutablePointer<FunctionSlot>?
+
     deinit {
         codeCell.deallocate()
         nativeCodeCell.deallocate()
         nativeEntry?.deallocate()
+        slotRecordStorage?.deallocate()
     }
     /// True for host functions (checked on every call without copying the host function).
     public let isHost: Bool

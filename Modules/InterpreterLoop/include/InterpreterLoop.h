@@ -42,6 +42,13 @@ typedef struct wt_function_slot {
     _Bool is_host;
 } wt_function_slot;
 
+/// A table as the interpreter's `call_indirect` sees it (Runtime's `TableInstance.slotView`):
+/// the function slot of each element (NULL for null), and the element count, 0 while stale.
+typedef struct wt_table_view {
+    const wt_function_slot *const *slots;
+    int64_t count;
+} wt_table_view;
+
 /// A suspended caller on the activation's call stack.
 typedef struct wt_frame {
     const wt_function *function;
@@ -69,6 +76,9 @@ typedef struct wt_interp_regs {
     const wt_function *function;
     const void *instance;
     const wt_function_slot *function_slots;
+    /// The instance's tables and its type numbers (what `call_indirect` compares).
+    const wt_table_view *const *tables;
+    const uint64_t *type_ids;
     /// The call stack: `frames_top` is the next free record; calls that would pass
     /// `frames_limit` (the call-depth limit) or put a frame past `stack_end` go to Swift, which
     /// reports the exhaustion. A return with `frames_top == frames` goes to Swift too.
