@@ -26,6 +26,8 @@ struct Translator: InstructionVisitor {
         var loopStart = 0
         /// Instructions whose target is this block's end.
         var fixups: [Int] = []
+        /// `br_table` target entries (indices into `branchTargets`) that are this block's end.
+        var tableFixups: [Int] = []
         /// The `branchUnless` of an `if`, patched at `else` or `end`.
         var elseFixup: Int?
         var parameterCount: Int { parameterTypes.count }
@@ -457,6 +459,7 @@ struct Translator: InstructionVisitor {
         }
         let end = bindLabel()
         for at in f.fixups { patch(at, to: end) }
+        for entry in f.tableFixups { branchTargets[entry] = end }
         if let e = f.elseFixup { patch(e, to: end) }
         pop(height - f.height)
         push(f.resultTypes)
@@ -496,8 +499,19 @@ struct Translator: InstructionVisitor {
         let base = branchTargets.count
         branchTargets.append(contentsOf: repeatElement(0, count: all.count))
         emit(.branchTable, b: index, c: UInt32(table.targets.count), imm: UInt64(base))
-        // One stub per target: its moves and jump.
+        // A target whose values are already in place is the label itself; any other gets a
+        // stub (its moves and jump, or the return).
         for (k, depth) in all.enumerated() {
+            let target = frames.count - 1 - Int(depth)
+            let f = frames[target]
+            if f.kind != .function && (f.labelArity == 0 || height - f.labelArity == f.height) {
+                if f.kind == .loop {
+                    branchTargets[base + k] = f.loopStart
+                } else {
+                    frames[target].tableFixups.append(base + k)
+                }
+                continue
+            }
             branchTargets[base + k] = bindLabel()
             branch(to: depth)
         }
