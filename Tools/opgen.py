@@ -330,62 +330,133 @@ def visitor_swift(rows):
 
 
 # Instructions of the interpreter's internal code that have no Wasm opcode (Modules/Interpreter).
+# The interpreter's internal operations: (name, shape, doc). The shape names the operand words
+# that follow an instruction's header word (see INTERPRETER_LAYOUT_DOC); a trailing T marks an
+# immediate that is a code position (a branch target), which encoding converts.
 INTERPRETER_EXTRA = [
-    ("copy", "slots[a] = slots[b]"),
-    ("copy128", "slots[a, a+1] = slots[b, b+1] (a v128)"),
-    ("select128", "slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1]"),
-    ("globalGet128", "slots[a, a+1] = global cell imm (a v128)"),
-    ("globalSet128", "global cell imm = slots[b, b+1] (a v128)"),
-    ("const64", "slots[a] = imm"),
-    ("jump", "pc = imm"),
-    ("branchIf", "if slots[b] as i32 != 0 { pc = imm }"),
-    ("branchUnless", "if slots[b] as i32 == 0 { pc = imm }"),
-    ("branchTable", "pc = branchTargets[imm + min(slots[b] as u32, c)]"),
-    ("trap", "trap with the code numbered imm"),
-    ("countEntry", "tier-up budget of the function -= imm (first instruction, when counting)"),
-    ("loopHint", "tier-up budget of the function -= imm (at a loop header, when counting)"),
+    ("copy", "B", "slots[a] = slots[b]"),
+    ("copy128", "B", "slots[a, a+1] = slots[b, b+1] (a v128)"),
+    ("select128", "BCI", "slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1]"),
+    ("globalGet128", "I", "slots[a, a+1] = global cell imm (a v128)"),
+    ("globalSet128", "BI", "global cell imm = slots[b, b+1] (a v128)"),
+    ("const64", "L", "slots[a] = imm"),
+    ("jump", "IT", "pc = imm"),
+    ("branchIf", "BIT", "if slots[b] as i32 != 0 { pc = imm }"),
+    ("branchUnless", "BIT", "if slots[b] as i32 == 0 { pc = imm }"),
+    ("branchTable", "BCI", "pc = branchTargets[imm + min(slots[b] as u32, c)]"),
+    ("trap", "I", "trap with the code numbered imm"),
+    ("countEntry", "I", "tier-up budget of the function -= imm (first instruction, when counting)"),
+    ("loopHint", "I", "tier-up budget of the function -= imm (at a loop header, when counting)"),
 ]
 # Compare-and-branch: an integer comparison whose only use is the next br_if or if, fused with
 # it (one dispatch instead of two). A branch taken when the comparison is false uses the
 # inverse comparison, which for integers is exact.
 for _t in ["I32", "I64"]:
     _w = _t.lower()
-    INTERPRETER_EXTRA.append((f"branch{_t}Eqz", f"if slots[b] as {_w} == 0 {{ pc = imm }}"))
-    INTERPRETER_EXTRA.append((f"branch{_t}Nez", f"if slots[b] as {_w} != 0 {{ pc = imm }}"))
+    INTERPRETER_EXTRA.append((f"branch{_t}Eqz", "BIT", f"if slots[b] as {_w} == 0 {{ pc = imm }}"))
+    INTERPRETER_EXTRA.append((f"branch{_t}Nez", "BIT", f"if slots[b] as {_w} != 0 {{ pc = imm }}"))
     for _c, _doc in [("Eq", "=="), ("Ne", "!="), ("LtS", "< (signed)"), ("LtU", "< (unsigned)"),
                      ("GtS", "> (signed)"), ("GtU", "> (unsigned)"), ("LeS", "<= (signed)"),
                      ("LeU", "<= (unsigned)"), ("GeS", ">= (signed)"), ("GeU", ">= (unsigned)")]:
-        INTERPRETER_EXTRA.append((f"branch{_t}{_c}", f"if slots[b] {_doc} slots[c] as {_w} {{ pc = imm }}"))
+        INTERPRETER_EXTRA.append((f"branch{_t}{_c}", "BCIT", f"if slots[b] {_doc} slots[c] as {_w} {{ pc = imm }}"))
+
+# Shapes of the Wasm instructions the translator emits with their own opcode, where the
+# visitor kind does not decide it (the others are never emitted: control, locals, constants).
+INTERPRETER_SPECIAL_SHAPES = {
+    "call": "I", "callIndirect": "BCI", "return": "", "select": "BCI",
+    "globalGet": "I", "globalSet": "BI", "tableGet": "BI", "tableSet": "I",
+    "memorySize": "", "memoryGrow": "B", "refIsNull": "B", "refFunc": "I",
+    "memoryInit": "I", "dataDrop": "I", "memoryCopy": "", "memoryFill": "",
+    "tableInit": "CI", "elemDrop": "I", "tableCopy": "CI", "tableGrow": "I", "tableSize": "I",
+    "tableFill": "I", "i8x16Shuffle": "BCI",
+}
+
+INTERPRETER_LAYOUT_DOC = """An instruction is a header word, `op | a << 10` (a: the destination slot, or the callee frame's
+first slot; below 2^22), then the words its shape names, in this order: B the slot b, C the
+slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first)."""
+
+
+def interpreter_shape(r):
+    """The shape of a Wasm instruction's interpreter instruction (without the T flag)."""
+    if r.case in INTERPRETER_SPECIAL_SHAPES:
+        return INTERPRETER_SPECIAL_SHAPES[r.case]
+    if r.visitor == "numeric":
+        return ["", "B", "BC", "BCI"][len(r.params)]
+    if r.visitor in ("memory", "lane"):
+        return ["I", "BI", "BCI"][len(r.params)]
+    if r.visitor == "memoryLane":
+        return "BCL"
+    return ""
+
+
+def interpreter_layouts(rows):
+    """(name, shape, length, b, c, imm, wide, target) for every operation, in raw-value order."""
+    out = []
+    entries = [(r.case, interpreter_shape(r)) for r in rows] + [(n, sh) for n, sh, _ in INTERPRETER_EXTRA]
+    for name, shape in entries:
+        target = shape.endswith("T")
+        fields = shape.rstrip("T")
+        pos, b, c, imm, wide = 1, 0, 0, 0, False
+        for f in fields:
+            if f == "B":
+                b, pos = pos, pos + 1
+            elif f == "C":
+                c, pos = pos, pos + 1
+            elif f == "I":
+                imm, pos = pos, pos + 1
+            elif f == "L":
+                imm, wide, pos = pos, True, pos + 2
+        out.append((name, shape, pos, b, c, imm, wide, target))
+    return out
 
 
 def interpreter_op_swift(rows):
     out = [HEADER, "\n"]
     out.append("/// The operations of the interpreter's internal code: every Wasm opcode (same raw values as\n")
     out.append("/// `Opcode`, so a Wasm opcode converts by value) followed by the internal-only operations.\n")
-    out.append("/// One enum, so the interpreter dispatches with a single jump table.\n")
     out.append("enum Op: UInt16 {\n")
     for i, r in enumerate(rows):
         c = f"`{r.case}`" if r.case in SWIFT_KEYWORDS else r.case
         out.append(f"    case {c} = {i}\n")
-    for k, (name, doc) in enumerate(INTERPRETER_EXTRA):
+    for k, (name, _, doc) in enumerate(INTERPRETER_EXTRA):
         out.append(f"    /// {doc}\n")
         out.append(f"    case {name} = {len(rows) + k}\n")
-    out.append("}\n")
+    out.append("}\n\n")
+    out.append("/// Where an operation's operands sit in the encoded code.\n")
+    for line in INTERPRETER_LAYOUT_DOC.split("\n"):
+        out.append(f"/// {line}\n")
+    out.append("struct OpLayout {\n")
+    out.append("    /// Words of the instruction, header included.\n    let length: UInt8\n")
+    out.append("    /// Word positions of b, c and the immediate (0: absent).\n    let b: UInt8\n    let c: UInt8\n    let imm: UInt8\n")
+    out.append("    /// The immediate takes two words.\n    let wide: Bool\n")
+    out.append("    /// The immediate is a code position (a branch target).\n    let isTarget: Bool\n\n")
+    out.append("    /// Indexed by `Op` raw value.\n    static let all: [OpLayout] = [\n")
+    for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
+        out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}),  // {name} {shape}\n")
+    out.append("    ]\n}\n")
     return "".join(out)
 
 
 def interpreter_op_c(rows):
-    """The same numbering for the C dispatch loop (Modules/InterpreterLoop)."""
+    """The same numbering and layouts for the C dispatch loop (Modules/InterpreterLoop)."""
     out = [HEADER.replace("//", "/*", 1).rstrip("\n") + " */\n\n"]
     out.append("#ifndef WASM_TIER_INTERPRETER_OPS_H\n#define WASM_TIER_INTERPRETER_OPS_H\n\n")
     out.append("/* The interpreter's operations, numbered as Interpreter's `Op` enum. */\n")
     out.append("enum wt_op {\n")
     for i, r in enumerate(rows):
         out.append(f"    WT_OP_{r.case} = {i},\n")
-    for k, (name, doc) in enumerate(INTERPRETER_EXTRA):
+    for k, (name, _, doc) in enumerate(INTERPRETER_EXTRA):
         out.append(f"    WT_OP_{name} = {len(rows) + k}, /* {doc} */\n")
     out.append(f"    WT_OP_COUNT = {len(rows) + len(INTERPRETER_EXTRA)}\n")
-    out.append("};\n\n#endif\n")
+    out.append("};\n\n")
+    out.append("/*\n")
+    for line in INTERPRETER_LAYOUT_DOC.split("\n"):
+        out.append(f" * {line}\n")
+    out.append(" * Per operation: WT_LEN_x its length in words, WT_B_x, WT_C_x, WT_IMM_x the word positions of b,\n")
+    out.append(" * c and the immediate (0: absent).\n */\n")
+    for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
+        out.append(f"#define WT_LEN_{name} {length}\n#define WT_B_{name} {b}\n#define WT_C_{name} {c}\n#define WT_IMM_{name} {imm}\n")
+    out.append("\n#endif\n")
     return "".join(out)
 
 

@@ -11,17 +11,74 @@ import WasmCore
 /// the operands; loads read address `b` (+ `imm`, the offset) into `a`; stores write `c` at
 /// address `b` + `imm`. Calls place the callee's frame at slot `a`. Bulk memory and table
 /// instructions read their three operands from slots `a`, `a+1`, `a+2`.
+///
+/// This is the translator's working form and what the Swift half of the loop decodes; the code
+/// a function runs is the encoded form (`OpLayout`: a header word, then only the operand words
+/// the operation uses).
 struct Instr {
     var op: UInt16
     var a: UInt32 = 0
     var b: UInt32 = 0
     var c: UInt32 = 0
     var imm: UInt64 = 0
+
+    /// Slots `a` must stay below (22 bits of the header word).
+    static let slotLimit = 1 << 22
+
+    /// Decodes the instruction at `ip`; returns it and its length in words.
+    @inline(__always)
+    static func decode(_ ip: UnsafePointer<UInt32>) -> (Instr, Int) {
+        let header = ip[0]
+        let op = UInt16(truncatingIfNeeded: header & 0x3FF)
+        let layout = OpLayout.all[Int(op)]
+        var i = Instr(op: op, a: header >> 10)
+        if layout.b != 0 { i.b = ip[Int(layout.b)] }
+        if layout.c != 0 { i.c = ip[Int(layout.c)] }
+        if layout.imm != 0 {
+            i.imm = UInt64(ip[Int(layout.imm)])
+            if layout.wide { i.imm |= UInt64(ip[Int(layout.imm) + 1]) << 32 }
+        }
+        return (i, Int(layout.length))
+    }
+
+    /// Encodes translated code: branch targets (instruction indices, in immediates and in
+    /// `branchTargets`) become word positions. Returns the words and the word position of each
+    /// instruction (one more for the end).
+    static func encode(_ code: [Instr], branchTargets: inout [Int]) -> (words: [UInt32], starts: [Int32]) {
+        var starts = [Int32]()
+        starts.reserveCapacity(code.count + 1)
+        var at = 0
+        for i in code {
+            starts.append(Int32(at))
+            at += Int(OpLayout.all[Int(i.op)].length)
+        }
+        starts.append(Int32(at))
+        var words = [UInt32](repeating: 0, count: at)
+        for (k, i) in code.enumerated() {
+            let layout = OpLayout.all[Int(i.op)]
+            let p = Int(starts[k])
+            assert(Int(i.a) < slotLimit)
+            assert((layout.b != 0 || i.b == 0) && (layout.c != 0 || i.c == 0) && (layout.imm != 0 || i.imm == 0),
+                   "operand outside the layout of \(Op(rawValue: i.op)!)")
+            assert(layout.wide || i.imm <= UInt64(UInt32.max))
+            words[p] = UInt32(i.op) | i.a << 10
+            if layout.b != 0 { words[p + Int(layout.b)] = i.b }
+            if layout.c != 0 { words[p + Int(layout.c)] = i.c }
+            if layout.imm != 0 {
+                let imm = layout.isTarget ? UInt64(starts[Int(i.imm)]) : i.imm
+                words[p + Int(layout.imm)] = UInt32(truncatingIfNeeded: imm)
+                if layout.wide { words[p + Int(layout.imm) + 1] = UInt32(truncatingIfNeeded: imm >> 32) }
+            }
+        }
+        for k in branchTargets.indices { branchTargets[k] = Int(starts[branchTargets[k]]) }
+        return (words, starts)
+    }
 }
 
 /// The translated form of one function.
 final class CompiledFunction: InstalledCode {
-    let code: UnsafeMutablePointer<Instr>
+    /// The encoded code (`OpLayout`), `count` words.
+    let code: UnsafeMutablePointer<UInt32>
     let count: Int
     /// Slots of the frame: parameters, locals, then the operand stack.
     let frameSize: Int
@@ -30,9 +87,12 @@ final class CompiledFunction: InstalledCode {
     let localSlots: Int
     let resultTypes: [ValueType]
     let parameterTypes: [ValueType]
-    let branchTargets: UnsafeMutablePointer<Int>
+    /// `br_table` targets, as word positions.
+    let branchTargets: UnsafeMutablePointer<UInt32>
     let branchTargetCount: Int
-    /// Wasm byte offset of each instruction, for backtraces.
+    /// Word position of each instruction (and of the end), and its Wasm byte offset, for
+    /// backtraces.
+    let starts: [Int32]
     let offsets: [Int]
     /// Constants, copied into the slots after the locals when the function is entered.
     let constants: UnsafeMutablePointer<UInt64>
@@ -57,27 +117,51 @@ final class CompiledFunction: InstalledCode {
     }
 
     init(code: [Instr], frameSize: Int, type: FunctionType, functionIndex: Int, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
+        var targets = branchTargets
+        let (words, starts) = Instr.encode(code, branchTargets: &targets)
         self.constants = .allocate(capacity: max(constants.count, 1))
         self.constants.initialize(from: constants, count: constants.count)
         self.constantCount = constants.count
-        self.code = .allocate(capacity: max(code.count, 1))
-        self.code.initialize(from: code, count: code.count)
-        self.count = code.count
+        self.code = .allocate(capacity: max(words.count, 1))
+        self.code.initialize(from: words, count: words.count)
+        self.count = words.count
+        self.starts = starts
         self.frameSize = frameSize
         self.parameterSlots = parameterSlots
         self.localSlots = localSlots
         self.resultTypes = type.results
         self.parameterTypes = type.parameters
-        self.branchTargetCount = branchTargets.count
-        self.branchTargets = .allocate(capacity: max(branchTargets.count, 1))
-        self.branchTargets.initialize(from: branchTargets, count: branchTargets.count)
+        self.branchTargetCount = targets.count
+        self.branchTargets = .allocate(capacity: max(targets.count, 1))
+        self.branchTargets.initialize(from: targets.map { UInt32($0) }, count: targets.count)
         self.offsets = offsets
         descriptor = .allocate(capacity: 1)
         descriptor.initialize(to: wt_function(
-            code: UnsafeRawPointer(self.code).assumingMemoryBound(to: wt_instr.self), branch_targets: self.branchTargets,
+            code: UnsafePointer(self.code), branch_targets: UnsafePointer(self.branchTargets),
             constants: self.constants, constant_count: UInt32(constants.count), parameter_slots: UInt32(parameterSlots),
             local_slots: UInt32(localSlots), frame_size: UInt32(frameSize), native: 0, function_index: Int64(functionIndex), owner: nil))
         descriptor.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// The Wasm byte offset of the instruction at word position `at` (0 if none starts there).
+    func wasmOffset(ofInstructionAt at: Int) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(starts[mid]) < at { lo = mid + 1 } else { hi = mid }
+        }
+        return Int(starts[lo]) == at && offsets.indices.contains(lo) ? offsets[lo] : 0
+    }
+
+    /// The Wasm byte offset of the instruction just before word position `at` (a call, given
+    /// its return address).
+    func wasmOffset(ofInstructionBefore at: Int) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(starts[mid]) < at { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && Int(starts[lo]) == at && offsets.indices.contains(lo - 1) ? offsets[lo - 1] : 0
     }
 
     deinit {

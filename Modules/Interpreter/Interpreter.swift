@@ -28,17 +28,10 @@ public final class Interpreter: Executor {
         _ = Interpreter.layoutsMatch
     }
 
-    /// The C dispatch loop reads instructions and function slots through C mirrors of the Swift
-    /// types (`wt_instr`, `wt_function_slot`); a mismatch stops the process here rather than
+    /// The C dispatch loop reads function slots through a C mirror of the Swift type
+    /// (`wt_function_slot`); a mismatch stops the process here rather than
     /// corrupting memory later. Checked once.
     static let layoutsMatch: Bool = {
-        precondition(MemoryLayout<Instr>.stride == MemoryLayout<wt_instr>.stride
-                     && MemoryLayout<Instr>.offset(of: \Instr.op) == MemoryLayout<wt_instr>.offset(of: \wt_instr.op)
-                     && MemoryLayout<Instr>.offset(of: \Instr.a) == MemoryLayout<wt_instr>.offset(of: \wt_instr.a)
-                     && MemoryLayout<Instr>.offset(of: \Instr.b) == MemoryLayout<wt_instr>.offset(of: \wt_instr.b)
-                     && MemoryLayout<Instr>.offset(of: \Instr.c) == MemoryLayout<wt_instr>.offset(of: \wt_instr.c)
-                     && MemoryLayout<Instr>.offset(of: \Instr.imm) == MemoryLayout<wt_instr>.offset(of: \wt_instr.imm),
-                     "Instr and wt_instr differ in layout")
         precondition(MemoryLayout<FunctionSlot>.stride == MemoryLayout<wt_function_slot>.stride
                      && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.code) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.code)
                      && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.instance) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.instance)
@@ -175,8 +168,7 @@ extension Interpreter {
             let c = try Translator.translate(module, definedIndex: i)
             report.functions += 1
             report.wasmBytes += module.module.functionBodies[i].code.count
-            report.internalBytes += c.count * MemoryLayout<Instr>.stride + c.constantCount * 8
-                + c.branchTargetCount * MemoryLayout<Int>.stride
+            report.internalBytes += c.count * 4 + c.constantCount * 8 + c.branchTargetCount * 4
         }
         let d = clock.now - start
         report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

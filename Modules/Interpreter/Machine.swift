@@ -7,9 +7,9 @@ import WasmCore
 
 /// One activation of the interpreter: the value stack, the call stack and the execution loop.
 struct Machine {
-    /// The parts of the running activation's state that most instructions do not touch. They
-    /// live in a heap cell rather than in locals of `run`, so the dispatch loop keeps its hot
-    /// values (frame, code, pc, memory base and size) in registers instead of spilling them.
+    /// The running activation's state outside the two loops' locals, in a heap cell reused
+    /// across calls like the value stack: the C loop's `wt_interp_regs` and what the Swift half
+    /// needs besides.
     struct Cold {
         var instance: Unmanaged<Instance>
         var functionSlots: UnsafeMutablePointer<FunctionSlot>
@@ -36,9 +36,7 @@ struct Machine {
         /// The running function and its index in its module.
         var function: CompiledFunction { CompiledFunction.owner(of: regs.function.unsafelyUnwrapped) }
         var functionIndex: Int { Int(regs.function.unsafelyUnwrapped.pointee.function_index) }
-        var code: UnsafeMutablePointer<Instr> {
-            UnsafeMutablePointer(OpaquePointer(regs.function.unsafelyUnwrapped.pointee.code.unsafelyUnwrapped))
-        }
+        var code: UnsafePointer<UInt32> { regs.function.unsafelyUnwrapped.pointee.code.unsafelyUnwrapped }
         var memBase: UnsafeMutableRawPointer? {
             get { UnsafeMutableRawPointer(regs.memory_base) }
             set { regs.memory_base = newValue?.assumingMemoryBound(to: UInt8.self) }
@@ -71,36 +69,12 @@ struct Machine {
         self.frameCapacity = frameCapacity
     }
 
-    // MARK: Arithmetic helpers with the spec's semantics
+    // MARK: Helpers (the scalar operations themselves are in the C loop)
 
-    @inline(__always) static func f32(_ x: UInt64) -> Float { Float(bitPattern: UInt32(truncatingIfNeeded: x)) }
-    @inline(__always) static func f64(_ x: UInt64) -> Double { Double(bitPattern: x) }
-    @inline(__always) static func b32(_ x: Float) -> UInt64 { UInt64(x.bitPattern) }
-    @inline(__always) static func b64(_ x: Double) -> UInt64 { x.bitPattern }
     @inline(__always) static func i32(_ x: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: x) }
-    @inline(__always) static func s32(_ x: UInt64) -> Int32 { Int32(truncatingIfNeeded: x) }
     @inline(__always) static func bool(_ b: Bool) -> UInt64 { b ? 1 : 0 }
 
-    @inline(__always) static func fmin<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
-        if a.isNaN || b.isNaN { return a + b }
-        if a == b { return a.sign == .minus ? a : b }
-        return a < b ? a : b
-    }
-
-    @inline(__always) static func fmax<F: BinaryFloatingPoint>(_ a: F, _ b: F) -> F {
-        if a.isNaN || b.isNaN { return a + b }
-        if a == b { return a.sign == .minus ? b : a }
-        return a > b ? a : b
-    }
-
-    /// Float to integer with the spec's traps: NaN is an invalid conversion, out of range overflows.
-    @inline(__always) static func trunc<F: BinaryFloatingPoint>(_ x: F, lower: F, upper: F) throws -> F {
-        if x.isNaN { throw Trap(.invalidConversionToInteger) }
-        let t = x.rounded(.towardZero)
-        guard t > lower && t < upper else { throw Trap(.integerOverflow) }
-        return t
-    }
-
+    /// Saturating float-to-i32 conversions, for the SIMD lanes.
     @inline(__always) static func satS32<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
         if x.isNaN { return 0 }
         if x <= -2147483648.0 { return UInt64(UInt32(bitPattern: Int32.min)) }
@@ -114,22 +88,8 @@ struct Machine {
         return UInt64(UInt32(x.rounded(.towardZero)))
     }
 
-    @inline(__always) static func satS64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
-        if x.isNaN { return 0 }
-        if x <= -9223372036854775808.0 { return UInt64(bitPattern: Int64.min) }
-        if x >= 9223372036854775808.0 { return UInt64(bitPattern: Int64.max) }
-        return UInt64(bitPattern: Int64(x.rounded(.towardZero)))
-    }
-
-    @inline(__always) static func satU64<F: BinaryFloatingPoint>(_ x: F) -> UInt64 {
-        if x.isNaN || x <= -1.0 { return 0 }
-        if x >= 18446744073709551616.0 { return UInt64.max }
-        return UInt64(x.rounded(.towardZero))
-    }
-
-    /// The operations kept out of the main loop (adding cases to its switch changes how LLVM
-    /// allocates its registers, by as much as 40% on some programs): SIMD, and the tier-up
-    /// counters, which only code translated under a tier-up policy contains.
+    /// The operations kept out of the Swift half's switch: SIMD, and the tier-up counters, which
+    /// only code translated under a tier-up policy contains.
     @inline(never)
     static func outOfLine(_ i: Instr, _ sp: UnsafeMutablePointer<UInt64>, _ cold: UnsafeMutablePointer<Cold>, _ store: Store) throws {
         switch unsafeBitCast(i.op, to: Op.self) {
@@ -216,25 +176,25 @@ struct Machine {
         }
         var sp = base
         entryCode.enter(sp)
-        // The next instruction.
-        var ip = entryCode.code
+        // The next instruction, and the one running (what a backtrace names).
+        var ip = UnsafePointer(entryCode.code)
+        var current = ip
 
         func backtrace(_ trap: Trap) -> Trap {
             var t = trap
             let functionIndex = cold.pointee.functionIndex
-            let pc = ip - cold.pointee.code
             let here = BacktraceFrame(functionIndex: UInt32(functionIndex), name: instance.functionName(functionIndex),
-                                      offset: function.offsets.indices.contains(pc - 1) ? function.offsets[pc - 1] : 0)
+                                      offset: function.wasmOffset(ofInstructionAt: current - cold.pointee.code))
             var callers: [BacktraceFrame] = []
             var r = cold.pointee.regs.frames_top.unsafelyUnwrapped
             while r != frames {
                 r -= 1
                 let f = CompiledFunction.owner(of: r.pointee.function.unsafelyUnwrapped)
                 let index = f.functionIndex
-                let pc = UnsafeMutablePointer(OpaquePointer(r.pointee.return_ip.unsafelyUnwrapped)) - f.code
+                let returnAt = r.pointee.return_ip.unsafelyUnwrapped - UnsafePointer(f.code)
                 let caller = Unmanaged<Instance>.fromOpaque(r.pointee.instance.unsafelyUnwrapped).takeUnretainedValue()
                 callers.append(BacktraceFrame(functionIndex: UInt32(index), name: caller.functionName(index),
-                                              offset: f.offsets.indices.contains(pc - 1) ? f.offsets[pc - 1] : 0))
+                                              offset: f.wasmOffset(ofInstructionBefore: returnAt)))
             }
             t.backtrace = [here] + callers
             return t
@@ -244,14 +204,15 @@ struct Machine {
             while true {
                 // Everything but calls, returns, tables, bulk memory, references and SIMD runs
                 // in the C loop; it stops before an instruction it leaves to this one.
-                regs.pointee.ip = UnsafeRawPointer(ip)
+                regs.pointee.ip = ip
                 regs.pointee.sp = sp
                 let exit = wt_interp_run(regs)
-                ip = UnsafeMutablePointer(mutating: regs.pointee.ip.unsafelyUnwrapped.assumingMemoryBound(to: Instr.self))
+                ip = regs.pointee.ip.unsafelyUnwrapped
                 sp = regs.pointee.sp.unsafelyUnwrapped
+                current = ip
                 if exit != WT_EXIT_SLOW.rawValue { throw Machine.trap(exit) }
-                let i = ip.pointee
-                ip += 1
+                let (i, length) = Instr.decode(ip)
+                ip += length
                 switch unsafeBitCast(i.op, to: Op.self) {
                 case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
                 case .return:
@@ -259,7 +220,7 @@ struct Machine {
                     regs.pointee.frames_top -= 1
                     let r = regs.pointee.frames_top.unsafelyUnwrapped.pointee
                     regs.pointee.function = r.function
-                    ip = UnsafeMutablePointer(OpaquePointer(r.return_ip.unsafelyUnwrapped))
+                    ip = r.return_ip.unsafelyUnwrapped
                     sp = r.base.unsafelyUnwrapped
                     Machine.enter(Unmanaged<Instance>.fromOpaque(r.instance.unsafelyUnwrapped), cold)
                 case .call, .callIndirect:
@@ -308,10 +269,10 @@ struct Machine {
                         }
                         regs.pointee.frames_top.unsafelyUnwrapped.pointee = wt_frame(
                             function: regs.pointee.function, instance: regs.pointee.instance,
-                            return_ip: UnsafeRawPointer(ip).assumingMemoryBound(to: wt_instr.self), base: sp)
+                            return_ip: ip, base: sp)
                         regs.pointee.frames_top += 1
                         regs.pointee.function = descriptor
-                        ip = target.code
+                        ip = UnsafePointer(target.code)
                         sp = newBase
                         target.enter(sp)
                         Machine.enter(slot.instance.unsafelyUnwrapped, cold)

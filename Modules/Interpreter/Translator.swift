@@ -155,7 +155,13 @@ struct Translator: InstructionVisitor {
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
-        return CompiledFunction(code: t.code, frameSize: max(t.maxSlot, t.localSlotCount + t.constants.count) + 2, type: type,
+        let frameSize = max(t.maxSlot, t.localSlotCount + t.constants.count) + 2
+        // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
+        // value stack anyway.
+        guard frameSize < Instr.slotLimit else {
+            throw Trap(.callStackExhausted, detail: "function \(m.importedFunctionCount + i) needs \(frameSize) slots")
+        }
+        return CompiledFunction(code: t.code, frameSize: frameSize, type: type,
                                 functionIndex: m.importedFunctionCount + i, parameterSlots: t.parameterSlotCount, localSlots: t.localSlotCount, constants: t.constants,
                                 branchTargets: t.branchTargets, offsets: t.offsets)
     }

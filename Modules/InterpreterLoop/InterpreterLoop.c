@@ -15,8 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-_Static_assert(sizeof(wt_instr) == 24, "wt_instr must match Interpreter's Instr");
-_Static_assert(__builtin_offsetof(wt_instr, imm) == 16, "wt_instr must match Interpreter's Instr");
+_Static_assert(WT_OP_COUNT <= 1024, "operations are 10 bits of the header word");
 
 static inline float f32(uint64_t x) { uint32_t b = (uint32_t)x; float f; memcpy(&f, &b, 4); return f; }
 static inline double f64(uint64_t x) { double d; memcpy(&d, &x, 8); return d; }
@@ -74,8 +73,8 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
 #pragma clang diagnostic ignored "-Winitializer-overrides"
     static const void *const handlers[WT_OP_COUNT] = {
         [0 ... WT_OP_COUNT - 1] = &&slow,
-        [WT_OP_call] = &&op_call,
         [WT_OP_callIndirect] = &&op_callIndirect,
+        [WT_OP_call] = &&op_call,
         [WT_OP_return] = &&op_return,
         [WT_OP_copy] = &&op_copy,
         [WT_OP_copy128] = &&op_copy128,
@@ -276,32 +275,49 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
     };
 #pragma clang diagnostic pop
 
-    const wt_instr *ip = (const wt_instr *)regs->ip;
+    const uint32_t *ip = regs->ip;
     uint64_t *sp = regs->sp;
     const wt_function *function = regs->function;
-    const wt_instr *code = function->code;
+    const uint32_t *code = function->code;
     wt_frame *frames_top = regs->frames_top;
     uint8_t *const mem = regs->memory_base;
     const uint64_t mem_size = regs->memory_size;
     uint64_t *const *const globals = regs->globals;
     int32_t exit_code;
 
-#define NEXT() goto *handlers[ip->op]
-#define A (ip->a)
-#define X (sp[ip->b])
-#define Y (sp[ip->c])
+    // Operands of operation `name` at the instruction `ip` points at (positions and lengths
+    // from the generated layout table), and its destination slot from the header word.
+#define A (ip[0] >> 10)
+#define XB(name) (sp[ip[WT_B_##name]])
+#define XC(name) (sp[ip[WT_C_##name]])
+#define IMM(name) (ip[WT_IMM_##name])
+#define NEXT() goto *handlers[ip[0] & 0x3FF]
+#define ADVANCE(name) do { ip += WT_LEN_##name; NEXT(); } while (0)
+#define SET(name, v) do { sp[A] = (uint64_t)(v); ADVANCE(name); } while (0)
+// A trap leaves `ip` at the instruction, for the backtrace.
+#define TRAP(code_) do { exit_code = (code_); goto out; } while (0)
 #define U32(v) ((uint32_t)(v))
 #define S32(v) ((int32_t)(uint32_t)(v))
 #define S64(v) ((int64_t)(v))
-#define SET(v) do { sp[A] = (uint64_t)(v); ip++; NEXT(); } while (0)
-#define TRAP(code_) do { exit_code = (code_); ip++; goto out; } while (0)
-#define JUMP_IF(cond) do { if (cond) { ip = code + ip->imm; } else { ip++; } NEXT(); } while (0)
-// Effective address of an access of `size` bytes, or an out-of-bounds trap.
-#define EA(size, var) \
-    uint64_t var = (uint64_t)U32(X) + ip->imm; \
+#define UNARY(name, expr) op_##name: { uint64_t x = XB(name); SET(name, expr); }
+#define BINARY(name, expr) op_##name: { uint64_t x = XB(name), y = XC(name); SET(name, expr); }
+#define BRANCH1(name, cond) op_##name: { uint64_t x = XB(name); if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name); }
+#define BRANCH2(name, cond) op_##name: { uint64_t x = XB(name), y = XC(name); if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name); }
+// Memory 0, explicit bounds checks: effective address (u32 operand + offset) plus size within
+// the memory's current byte size.
+#define EA(name, size, var) \
+    uint64_t var = (uint64_t)U32(XB(name)) + IMM(name); \
     if (__builtin_expect(var + (size) > mem_size, 0)) TRAP(WT_EXIT_OUT_OF_BOUNDS);
-#define LOAD(type, result) do { EA(sizeof(type), ea_); type v_; memcpy(&v_, mem + ea_, sizeof(type)); SET(result); } while (0)
-#define STORE(type, value) do { EA(sizeof(type), ea_); type v_ = (type)(value); memcpy(mem + ea_, &v_, sizeof(type)); ip++; NEXT(); } while (0)
+#define LOAD(name, type, result) op_##name: { EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); SET(name, result); }
+#define STORE(name, type) op_##name: { EA(name, sizeof(type), ea); type v = (type)XC(name); memcpy(mem + ea, &v, sizeof(type)); ADVANCE(name); }
+// Trapping float-to-integer truncation: valid exactly when the operand lies strictly between
+// the bounds (f32 operands widen to double, exactly).
+#define TRUNC(name, operand, lower, upper, cast) op_##name: { \
+        double v = (operand); \
+        if (v != v) TRAP(WT_EXIT_INVALID_CONVERSION); \
+        if (!(v > (lower) && v < (upper))) TRAP(WT_EXIT_INTEGER_OVERFLOW); \
+        SET(name, cast v); \
+    }
 
     NEXT();
 
@@ -317,27 +333,30 @@ out:
     // Calls and returns within the instance, to and from translated code. The callee's frame
     // starts at the caller's argument slots (slot a), so arguments and results need no moves.
     const wt_function_slot *slot;
+    const uint32_t *return_ip;
 op_callIndirect: {
     // A null element, a type mismatch, an index past the view (out of bounds, or a stale view)
     // and the cases `call` leaves to Swift go to Swift, which traps or calls.
-    const wt_table_view *view = regs->tables[ip->c];
-    uint32_t index = U32(X);
+    const wt_table_view *view = regs->tables[ip[WT_C_callIndirect]];
+    uint32_t index = U32(XB(callIndirect));
     if ((int64_t)index >= view->count) goto slow;
     slot = view->slots[index];
-    if (slot == NULL || (uint64_t)slot->type_id != regs->type_ids[ip->imm]) goto slow;
+    if (slot == NULL || (uint64_t)slot->type_id != regs->type_ids[IMM(callIndirect)]) goto slow;
+    return_ip = ip + WT_LEN_callIndirect;
     goto call;
 }
 op_call:
-    slot = &regs->function_slots[ip->imm];
+    slot = &regs->function_slots[IMM(call)];
+    return_ip = ip + WT_LEN_call;
 call: {
     if (slot->is_host || slot->instance != regs->instance) goto slow;
     const wt_function *callee = (const wt_function *)*slot->code;
     if (callee == NULL || callee->native) goto slow;
-    uint64_t *base = sp + ip->a;
+    uint64_t *base = sp + A;
     if (frames_top == regs->frames_limit || base + callee->frame_size > regs->stack_end) goto slow;
     frames_top->function = function;
     frames_top->instance = regs->instance;
-    frames_top->return_ip = ip + 1;
+    frames_top->return_ip = return_ip;
     frames_top->base = sp;
     frames_top++;
     for (uint32_t k = callee->parameter_slots; k < callee->local_slots; k++) base[k] = 0;
@@ -358,277 +377,276 @@ op_return: {
 }
 
     // Moves, constants, globals, select
-op_copy: SET(X);
+UNARY(copy, x)
 op_copy128: {
     // Both words are read before either is written: source and destination may overlap.
-    uint64_t lo = sp[ip->b], hi = sp[ip->b + 1];
-    sp[A] = lo; sp[A + 1] = hi; ip++; NEXT();
-}
-op_const64: SET(ip->imm);
-op_select: SET(U32(sp[ip->imm]) ? X : Y);
-op_select128: {
-    uint32_t from = U32(sp[ip->imm]) ? ip->b : ip->c;
+    uint32_t from = ip[WT_B_copy128];
     uint64_t lo = sp[from], hi = sp[from + 1];
-    sp[A] = lo; sp[A + 1] = hi; ip++; NEXT();
+    sp[A] = lo; sp[A + 1] = hi;
+    ADVANCE(copy128);
 }
-op_globalGet: SET(*globals[ip->imm]);
-op_globalSet: *globals[ip->imm] = X; ip++; NEXT();
+op_const64: SET(const64, (uint64_t)ip[WT_IMM_const64] | (uint64_t)ip[WT_IMM_const64 + 1] << 32);
+op_select: SET(select, U32(sp[IMM(select)]) ? XB(select) : XC(select));
+op_select128: {
+    uint32_t from = U32(sp[IMM(select128)]) ? ip[WT_B_select128] : ip[WT_C_select128];
+    uint64_t lo = sp[from], hi = sp[from + 1];
+    sp[A] = lo; sp[A + 1] = hi;
+    ADVANCE(select128);
+}
+op_globalGet: SET(globalGet, *globals[IMM(globalGet)]);
+op_globalSet: *globals[IMM(globalSet)] = XB(globalSet); ADVANCE(globalSet);
 op_globalGet128: {
-    const uint64_t *cell = globals[ip->imm];
-    sp[A] = cell[0]; sp[A + 1] = cell[1]; ip++; NEXT();
+    const uint64_t *cell = globals[IMM(globalGet128)];
+    sp[A] = cell[0]; sp[A + 1] = cell[1];
+    ADVANCE(globalGet128);
 }
 op_globalSet128: {
-    uint64_t *cell = globals[ip->imm];
-    cell[0] = sp[ip->b]; cell[1] = sp[ip->b + 1]; ip++; NEXT();
+    uint64_t *cell = globals[IMM(globalSet128)];
+    uint32_t from = ip[WT_B_globalSet128];
+    cell[0] = sp[from]; cell[1] = sp[from + 1];
+    ADVANCE(globalSet128);
 }
 
     // Branches
-op_jump: ip = code + ip->imm; NEXT();
-op_branchIf: JUMP_IF(U32(X) != 0);
-op_branchUnless: JUMP_IF(U32(X) == 0);
+op_jump: ip = code + IMM(jump); NEXT();
+BRANCH1(branchIf, U32(x) != 0)
+BRANCH1(branchUnless, U32(x) == 0)
 op_branchTable: {
-    uint32_t index = U32(X);
-    if (index > ip->c) index = ip->c;
-    ip = code + function->branch_targets[ip->imm + index];
+    uint32_t index = U32(XB(branchTable)), last = ip[WT_C_branchTable];
+    if (index > last) index = last;
+    ip = code + function->branch_targets[IMM(branchTable) + index];
     NEXT();
 }
-op_branchI32Eqz: JUMP_IF(U32(X) == 0);
-op_branchI32Nez: JUMP_IF(U32(X) != 0);
-op_branchI32Eq: JUMP_IF(U32(X) == U32(Y));
-op_branchI32Ne: JUMP_IF(U32(X) != U32(Y));
-op_branchI32LtS: JUMP_IF(S32(X) < S32(Y));
-op_branchI32LtU: JUMP_IF(U32(X) < U32(Y));
-op_branchI32GtS: JUMP_IF(S32(X) > S32(Y));
-op_branchI32GtU: JUMP_IF(U32(X) > U32(Y));
-op_branchI32LeS: JUMP_IF(S32(X) <= S32(Y));
-op_branchI32LeU: JUMP_IF(U32(X) <= U32(Y));
-op_branchI32GeS: JUMP_IF(S32(X) >= S32(Y));
-op_branchI32GeU: JUMP_IF(U32(X) >= U32(Y));
-op_branchI64Eqz: JUMP_IF(X == 0);
-op_branchI64Nez: JUMP_IF(X != 0);
-op_branchI64Eq: JUMP_IF(X == Y);
-op_branchI64Ne: JUMP_IF(X != Y);
-op_branchI64LtS: JUMP_IF(S64(X) < S64(Y));
-op_branchI64LtU: JUMP_IF(X < Y);
-op_branchI64GtS: JUMP_IF(S64(X) > S64(Y));
-op_branchI64GtU: JUMP_IF(X > Y);
-op_branchI64LeS: JUMP_IF(S64(X) <= S64(Y));
-op_branchI64LeU: JUMP_IF(X <= Y);
-op_branchI64GeS: JUMP_IF(S64(X) >= S64(Y));
-op_branchI64GeU: JUMP_IF(X >= Y);
+BRANCH1(branchI32Eqz, U32(x) == 0)
+BRANCH1(branchI32Nez, U32(x) != 0)
+BRANCH2(branchI32Eq, U32(x) == U32(y))
+BRANCH2(branchI32Ne, U32(x) != U32(y))
+BRANCH2(branchI32LtS, S32(x) < S32(y))
+BRANCH2(branchI32LtU, U32(x) < U32(y))
+BRANCH2(branchI32GtS, S32(x) > S32(y))
+BRANCH2(branchI32GtU, U32(x) > U32(y))
+BRANCH2(branchI32LeS, S32(x) <= S32(y))
+BRANCH2(branchI32LeU, U32(x) <= U32(y))
+BRANCH2(branchI32GeS, S32(x) >= S32(y))
+BRANCH2(branchI32GeU, U32(x) >= U32(y))
+BRANCH1(branchI64Eqz, x == 0)
+BRANCH1(branchI64Nez, x != 0)
+BRANCH2(branchI64Eq, x == y)
+BRANCH2(branchI64Ne, x != y)
+BRANCH2(branchI64LtS, S64(x) < S64(y))
+BRANCH2(branchI64LtU, x < y)
+BRANCH2(branchI64GtS, S64(x) > S64(y))
+BRANCH2(branchI64GtU, x > y)
+BRANCH2(branchI64LeS, S64(x) <= S64(y))
+BRANCH2(branchI64LeU, x <= y)
+BRANCH2(branchI64GeS, S64(x) >= S64(y))
+BRANCH2(branchI64GeU, x >= y)
 
-    // Loads and stores (memory 0, explicit bounds checks)
-op_i32Load: LOAD(uint32_t, v_);
-op_f32Load: LOAD(uint32_t, v_);
-op_i64Load: LOAD(uint64_t, v_);
-op_f64Load: LOAD(uint64_t, v_);
-op_i32Load8S: LOAD(int8_t, (uint32_t)(int32_t)v_);
-op_i32Load8U: LOAD(uint8_t, v_);
-op_i32Load16S: LOAD(int16_t, (uint32_t)(int32_t)v_);
-op_i32Load16U: LOAD(uint16_t, v_);
-op_i64Load8S: LOAD(int8_t, (int64_t)v_);
-op_i64Load8U: LOAD(uint8_t, v_);
-op_i64Load16S: LOAD(int16_t, (int64_t)v_);
-op_i64Load16U: LOAD(uint16_t, v_);
-op_i64Load32S: LOAD(int32_t, (int64_t)v_);
-op_i64Load32U: LOAD(uint32_t, v_);
-op_i32Store: STORE(uint32_t, Y);
-op_f32Store: STORE(uint32_t, Y);
-op_i64Store: STORE(uint64_t, Y);
-op_f64Store: STORE(uint64_t, Y);
-op_i32Store8: STORE(uint8_t, Y);
-op_i64Store8: STORE(uint8_t, Y);
-op_i32Store16: STORE(uint16_t, Y);
-op_i64Store16: STORE(uint16_t, Y);
-op_i64Store32: STORE(uint32_t, Y);
+    // Loads and stores
+LOAD(i32Load, uint32_t, v)
+LOAD(f32Load, uint32_t, v)
+LOAD(i64Load, uint64_t, v)
+LOAD(f64Load, uint64_t, v)
+LOAD(i32Load8S, int8_t, (uint32_t)(int32_t)v)
+LOAD(i32Load8U, uint8_t, v)
+LOAD(i32Load16S, int16_t, (uint32_t)(int32_t)v)
+LOAD(i32Load16U, uint16_t, v)
+LOAD(i64Load8S, int8_t, (int64_t)v)
+LOAD(i64Load8U, uint8_t, v)
+LOAD(i64Load16S, int16_t, (int64_t)v)
+LOAD(i64Load16U, uint16_t, v)
+LOAD(i64Load32S, int32_t, (int64_t)v)
+LOAD(i64Load32U, uint32_t, v)
+STORE(i32Store, uint32_t)
+STORE(f32Store, uint32_t)
+STORE(i64Store, uint64_t)
+STORE(f64Store, uint64_t)
+STORE(i32Store8, uint8_t)
+STORE(i64Store8, uint8_t)
+STORE(i32Store16, uint16_t)
+STORE(i64Store16, uint16_t)
+STORE(i64Store32, uint32_t)
 
     // i32 comparisons
-op_i32Eqz: SET(U32(X) == 0);
-op_i32Eq: SET(U32(X) == U32(Y));
-op_i32Ne: SET(U32(X) != U32(Y));
-op_i32LtS: SET(S32(X) < S32(Y));
-op_i32LtU: SET(U32(X) < U32(Y));
-op_i32GtS: SET(S32(X) > S32(Y));
-op_i32GtU: SET(U32(X) > U32(Y));
-op_i32LeS: SET(S32(X) <= S32(Y));
-op_i32LeU: SET(U32(X) <= U32(Y));
-op_i32GeS: SET(S32(X) >= S32(Y));
-op_i32GeU: SET(U32(X) >= U32(Y));
+UNARY(i32Eqz, U32(x) == 0)
+BINARY(i32Eq, U32(x) == U32(y))
+BINARY(i32Ne, U32(x) != U32(y))
+BINARY(i32LtS, S32(x) < S32(y))
+BINARY(i32LtU, U32(x) < U32(y))
+BINARY(i32GtS, S32(x) > S32(y))
+BINARY(i32GtU, U32(x) > U32(y))
+BINARY(i32LeS, S32(x) <= S32(y))
+BINARY(i32LeU, U32(x) <= U32(y))
+BINARY(i32GeS, S32(x) >= S32(y))
+BINARY(i32GeU, U32(x) >= U32(y))
     // i64 comparisons
-op_i64Eqz: SET(X == 0);
-op_i64Eq: SET(X == Y);
-op_i64Ne: SET(X != Y);
-op_i64LtS: SET(S64(X) < S64(Y));
-op_i64LtU: SET(X < Y);
-op_i64GtS: SET(S64(X) > S64(Y));
-op_i64GtU: SET(X > Y);
-op_i64LeS: SET(S64(X) <= S64(Y));
-op_i64LeU: SET(X <= Y);
-op_i64GeS: SET(S64(X) >= S64(Y));
-op_i64GeU: SET(X >= Y);
+UNARY(i64Eqz, x == 0)
+BINARY(i64Eq, x == y)
+BINARY(i64Ne, x != y)
+BINARY(i64LtS, S64(x) < S64(y))
+BINARY(i64LtU, x < y)
+BINARY(i64GtS, S64(x) > S64(y))
+BINARY(i64GtU, x > y)
+BINARY(i64LeS, S64(x) <= S64(y))
+BINARY(i64LeU, x <= y)
+BINARY(i64GeS, S64(x) >= S64(y))
+BINARY(i64GeU, x >= y)
     // float comparisons
-op_f32Eq: SET(f32(X) == f32(Y));
-op_f32Ne: SET(f32(X) != f32(Y));
-op_f32Lt: SET(f32(X) < f32(Y));
-op_f32Gt: SET(f32(X) > f32(Y));
-op_f32Le: SET(f32(X) <= f32(Y));
-op_f32Ge: SET(f32(X) >= f32(Y));
-op_f64Eq: SET(f64(X) == f64(Y));
-op_f64Ne: SET(f64(X) != f64(Y));
-op_f64Lt: SET(f64(X) < f64(Y));
-op_f64Gt: SET(f64(X) > f64(Y));
-op_f64Le: SET(f64(X) <= f64(Y));
-op_f64Ge: SET(f64(X) >= f64(Y));
+BINARY(f32Eq, f32(x) == f32(y))
+BINARY(f32Ne, f32(x) != f32(y))
+BINARY(f32Lt, f32(x) < f32(y))
+BINARY(f32Gt, f32(x) > f32(y))
+BINARY(f32Le, f32(x) <= f32(y))
+BINARY(f32Ge, f32(x) >= f32(y))
+BINARY(f64Eq, f64(x) == f64(y))
+BINARY(f64Ne, f64(x) != f64(y))
+BINARY(f64Lt, f64(x) < f64(y))
+BINARY(f64Gt, f64(x) > f64(y))
+BINARY(f64Le, f64(x) <= f64(y))
+BINARY(f64Ge, f64(x) >= f64(y))
 
     // i32 arithmetic
-op_i32Clz: { uint32_t v = U32(X); SET(v ? (uint32_t)__builtin_clz(v) : 32u); }
-op_i32Ctz: { uint32_t v = U32(X); SET(v ? (uint32_t)__builtin_ctz(v) : 32u); }
-op_i32Popcnt: SET((uint32_t)__builtin_popcount(U32(X)));
-op_i32Add: SET(U32(X) + U32(Y));
-op_i32Sub: SET(U32(X) - U32(Y));
-op_i32Mul: SET(U32(X) * U32(Y));
+UNARY(i32Clz, U32(x) ? (uint32_t)__builtin_clz(U32(x)) : 32u)
+UNARY(i32Ctz, U32(x) ? (uint32_t)__builtin_ctz(U32(x)) : 32u)
+UNARY(i32Popcnt, (uint32_t)__builtin_popcount(U32(x)))
+BINARY(i32Add, U32(x) + U32(y))
+BINARY(i32Sub, U32(x) - U32(y))
+BINARY(i32Mul, U32(x) * U32(y))
 op_i32DivS: {
-    int32_t l = S32(X), r = S32(Y);
+    int32_t l = S32(XB(i32DivS)), r = S32(XC(i32DivS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
     if (l == INT32_MIN && r == -1) TRAP(WT_EXIT_INTEGER_OVERFLOW);
-    SET((uint32_t)(l / r));
+    SET(i32DivS, (uint32_t)(l / r));
 }
 op_i32DivU: {
-    uint32_t r = U32(Y);
+    uint32_t r = U32(XC(i32DivU));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(U32(X) / r);
+    SET(i32DivU, U32(XB(i32DivU)) / r);
 }
 op_i32RemS: {
-    int32_t l = S32(X), r = S32(Y);
+    int32_t l = S32(XB(i32RemS)), r = S32(XC(i32RemS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(r == -1 ? 0u : (uint32_t)(l % r));
+    SET(i32RemS, r == -1 ? 0u : (uint32_t)(l % r));
 }
 op_i32RemU: {
-    uint32_t r = U32(Y);
+    uint32_t r = U32(XC(i32RemU));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(U32(X) % r);
+    SET(i32RemU, U32(XB(i32RemU)) % r);
 }
-op_i32And: SET(U32(X) & U32(Y));
-op_i32Or: SET(U32(X) | U32(Y));
-op_i32Xor: SET(U32(X) ^ U32(Y));
-op_i32Shl: SET(U32(X) << (U32(Y) & 31));
-op_i32ShrS: SET((uint32_t)(S32(X) >> (U32(Y) & 31)));
-op_i32ShrU: SET(U32(X) >> (U32(Y) & 31));
-op_i32Rotl: { uint32_t v = U32(X), k = U32(Y) & 31; SET((v << k) | (v >> ((32 - k) & 31))); }
-op_i32Rotr: { uint32_t v = U32(X), k = U32(Y) & 31; SET((v >> k) | (v << ((32 - k) & 31))); }
+BINARY(i32And, U32(x) & U32(y))
+BINARY(i32Or, U32(x) | U32(y))
+BINARY(i32Xor, U32(x) ^ U32(y))
+BINARY(i32Shl, U32(x) << (U32(y) & 31))
+BINARY(i32ShrS, (uint32_t)(S32(x) >> (U32(y) & 31)))
+BINARY(i32ShrU, U32(x) >> (U32(y) & 31))
+BINARY(i32Rotl, (U32(x) << (U32(y) & 31)) | (U32(x) >> ((32 - (U32(y) & 31)) & 31)))
+BINARY(i32Rotr, (U32(x) >> (U32(y) & 31)) | (U32(x) << ((32 - (U32(y) & 31)) & 31)))
 
     // i64 arithmetic
-op_i64Clz: { uint64_t v = X; SET(v ? (uint64_t)__builtin_clzll(v) : 64u); }
-op_i64Ctz: { uint64_t v = X; SET(v ? (uint64_t)__builtin_ctzll(v) : 64u); }
-op_i64Popcnt: SET((uint64_t)__builtin_popcountll(X));
-op_i64Add: SET(X + Y);
-op_i64Sub: SET(X - Y);
-op_i64Mul: SET(X * Y);
+UNARY(i64Clz, x ? (uint64_t)__builtin_clzll(x) : 64u)
+UNARY(i64Ctz, x ? (uint64_t)__builtin_ctzll(x) : 64u)
+UNARY(i64Popcnt, (uint64_t)__builtin_popcountll(x))
+BINARY(i64Add, x + y)
+BINARY(i64Sub, x - y)
+BINARY(i64Mul, x * y)
 op_i64DivS: {
-    int64_t l = S64(X), r = S64(Y);
+    int64_t l = S64(XB(i64DivS)), r = S64(XC(i64DivS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
     if (l == INT64_MIN && r == -1) TRAP(WT_EXIT_INTEGER_OVERFLOW);
-    SET((uint64_t)(l / r));
+    SET(i64DivS, (uint64_t)(l / r));
 }
 op_i64DivU: {
-    uint64_t r = Y;
+    uint64_t r = XC(i64DivU);
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(X / r);
+    SET(i64DivU, XB(i64DivU) / r);
 }
 op_i64RemS: {
-    int64_t l = S64(X), r = S64(Y);
+    int64_t l = S64(XB(i64RemS)), r = S64(XC(i64RemS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(r == -1 ? 0u : (uint64_t)(l % r));
+    SET(i64RemS, r == -1 ? 0u : (uint64_t)(l % r));
 }
 op_i64RemU: {
-    uint64_t r = Y;
+    uint64_t r = XC(i64RemU);
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
-    SET(X % r);
+    SET(i64RemU, XB(i64RemU) % r);
 }
-op_i64And: SET(X & Y);
-op_i64Or: SET(X | Y);
-op_i64Xor: SET(X ^ Y);
-op_i64Shl: SET(X << (Y & 63));
-op_i64ShrS: SET((uint64_t)(S64(X) >> (Y & 63)));
-op_i64ShrU: SET(X >> (Y & 63));
-op_i64Rotl: { uint64_t v = X, k = Y & 63; SET((v << k) | (v >> ((64 - k) & 63))); }
-op_i64Rotr: { uint64_t v = X, k = Y & 63; SET((v >> k) | (v << ((64 - k) & 63))); }
+BINARY(i64And, x & y)
+BINARY(i64Or, x | y)
+BINARY(i64Xor, x ^ y)
+BINARY(i64Shl, x << (y & 63))
+BINARY(i64ShrS, (uint64_t)(S64(x) >> (y & 63)))
+BINARY(i64ShrU, x >> (y & 63))
+BINARY(i64Rotl, (x << (y & 63)) | (x >> ((64 - (y & 63)) & 63)))
+BINARY(i64Rotr, (x >> (y & 63)) | (x << ((64 - (y & 63)) & 63)))
 
     // f32 arithmetic (abs, neg and copysign are bit operations: NaN payloads are kept)
-op_f32Abs: SET(U32(X) & 0x7fffffffu);
-op_f32Neg: SET(U32(X) ^ 0x80000000u);
-op_f32Ceil: SET(b32(ceilf(f32(X))));
-op_f32Floor: SET(b32(floorf(f32(X))));
-op_f32Trunc: SET(b32(truncf(f32(X))));
-op_f32Nearest: SET(b32(nearbyintf(f32(X))));
-op_f32Sqrt: SET(b32(sqrtf(f32(X))));
-op_f32Add: SET(b32(f32(X) + f32(Y)));
-op_f32Sub: SET(b32(f32(X) - f32(Y)));
-op_f32Mul: SET(b32(f32(X) * f32(Y)));
-op_f32Div: SET(b32(f32(X) / f32(Y)));
-op_f32Min: SET(b32(fminf_wasm(f32(X), f32(Y))));
-op_f32Max: SET(b32(fmaxf_wasm(f32(X), f32(Y))));
-op_f32Copysign: SET((U32(X) & 0x7fffffffu) | (U32(Y) & 0x80000000u));
+UNARY(f32Abs, U32(x) & 0x7fffffffu)
+UNARY(f32Neg, U32(x) ^ 0x80000000u)
+UNARY(f32Ceil, b32(ceilf(f32(x))))
+UNARY(f32Floor, b32(floorf(f32(x))))
+UNARY(f32Trunc, b32(truncf(f32(x))))
+UNARY(f32Nearest, b32(nearbyintf(f32(x))))
+UNARY(f32Sqrt, b32(sqrtf(f32(x))))
+BINARY(f32Add, b32(f32(x) + f32(y)))
+BINARY(f32Sub, b32(f32(x) - f32(y)))
+BINARY(f32Mul, b32(f32(x) * f32(y)))
+BINARY(f32Div, b32(f32(x) / f32(y)))
+BINARY(f32Min, b32(fminf_wasm(f32(x), f32(y))))
+BINARY(f32Max, b32(fmaxf_wasm(f32(x), f32(y))))
+BINARY(f32Copysign, (U32(x) & 0x7fffffffu) | (U32(y) & 0x80000000u))
     // f64 arithmetic
-op_f64Abs: SET(X & 0x7fffffffffffffffull);
-op_f64Neg: SET(X ^ 0x8000000000000000ull);
-op_f64Ceil: SET(b64(ceil(f64(X))));
-op_f64Floor: SET(b64(floor(f64(X))));
-op_f64Trunc: SET(b64(trunc(f64(X))));
-op_f64Nearest: SET(b64(nearbyint(f64(X))));
-op_f64Sqrt: SET(b64(sqrt(f64(X))));
-op_f64Add: SET(b64(f64(X) + f64(Y)));
-op_f64Sub: SET(b64(f64(X) - f64(Y)));
-op_f64Mul: SET(b64(f64(X) * f64(Y)));
-op_f64Div: SET(b64(f64(X) / f64(Y)));
-op_f64Min: SET(b64(fmin_wasm(f64(X), f64(Y))));
-op_f64Max: SET(b64(fmax_wasm(f64(X), f64(Y))));
-op_f64Copysign: SET((X & 0x7fffffffffffffffull) | (Y & 0x8000000000000000ull));
+UNARY(f64Abs, x & 0x7fffffffffffffffull)
+UNARY(f64Neg, x ^ 0x8000000000000000ull)
+UNARY(f64Ceil, b64(ceil(f64(x))))
+UNARY(f64Floor, b64(floor(f64(x))))
+UNARY(f64Trunc, b64(trunc(f64(x))))
+UNARY(f64Nearest, b64(nearbyint(f64(x))))
+UNARY(f64Sqrt, b64(sqrt(f64(x))))
+BINARY(f64Add, b64(f64(x) + f64(y)))
+BINARY(f64Sub, b64(f64(x) - f64(y)))
+BINARY(f64Mul, b64(f64(x) * f64(y)))
+BINARY(f64Div, b64(f64(x) / f64(y)))
+BINARY(f64Min, b64(fmin_wasm(f64(x), f64(y))))
+BINARY(f64Max, b64(fmax_wasm(f64(x), f64(y))))
+BINARY(f64Copysign, (x & 0x7fffffffffffffffull) | (y & 0x8000000000000000ull))
 
-    // Conversions. A trapping truncation is valid exactly when the operand lies strictly
-    // between the bounds (f32 operands widen to double, exactly).
-#define TRUNC(x, lower, upper, cast) do { \
-        double v_ = (x); \
-        if (v_ != v_) TRAP(WT_EXIT_INVALID_CONVERSION); \
-        if (!(v_ > (lower) && v_ < (upper))) TRAP(WT_EXIT_INTEGER_OVERFLOW); \
-        SET(cast v_); \
-    } while (0)
-op_i32WrapI64: SET(U32(X));
-op_i32TruncF32S: TRUNC(f32(X), -2147483649.0, 2147483648.0, (uint32_t)(int32_t));
-op_i32TruncF32U: TRUNC(f32(X), -1.0, 4294967296.0, (uint32_t));
-op_i32TruncF64S: TRUNC(f64(X), -2147483649.0, 2147483648.0, (uint32_t)(int32_t));
-op_i32TruncF64U: TRUNC(f64(X), -1.0, 4294967296.0, (uint32_t));
-op_i64TruncF32S: TRUNC(f32(X), -9223372036854777856.0, 9223372036854775808.0, (uint64_t)(int64_t));
-op_i64TruncF32U: TRUNC(f32(X), -1.0, 18446744073709551616.0, (uint64_t));
-op_i64TruncF64S: TRUNC(f64(X), -9223372036854777856.0, 9223372036854775808.0, (uint64_t)(int64_t));
-op_i64TruncF64U: TRUNC(f64(X), -1.0, 18446744073709551616.0, (uint64_t));
-op_i64ExtendI32S: SET((int64_t)S32(X));
-op_i64ExtendI32U: SET(U32(X));
-op_f32ConvertI32S: SET(b32((float)S32(X)));
-op_f32ConvertI32U: SET(b32((float)U32(X)));
-op_f32ConvertI64S: SET(b32((float)S64(X)));
-op_f32ConvertI64U: SET(b32((float)X));
-op_f32DemoteF64: SET(b32((float)f64(X)));
-op_f64ConvertI32S: SET(b64((double)S32(X)));
-op_f64ConvertI32U: SET(b64((double)U32(X)));
-op_f64ConvertI64S: SET(b64((double)S64(X)));
-op_f64ConvertI64U: SET(b64((double)X));
-op_f64PromoteF32: SET(b64((double)f32(X)));
-op_i32ReinterpretF32: SET(U32(X));
-op_f32ReinterpretI32: SET(U32(X));
-op_i64ReinterpretF64: SET(X);
-op_f64ReinterpretI64: SET(X);
-op_i32Extend8S: SET((uint32_t)(int32_t)(int8_t)X);
-op_i32Extend16S: SET((uint32_t)(int32_t)(int16_t)X);
-op_i64Extend8S: SET((int64_t)(int8_t)X);
-op_i64Extend16S: SET((int64_t)(int16_t)X);
-op_i64Extend32S: SET((int64_t)(int32_t)X);
-op_i32TruncSatF32S: SET(sat_s32(f32(X)));
-op_i32TruncSatF32U: SET(sat_u32(f32(X)));
-op_i32TruncSatF64S: SET(sat_s32(f64(X)));
-op_i32TruncSatF64U: SET(sat_u32(f64(X)));
-op_i64TruncSatF32S: SET(sat_s64(f32(X)));
-op_i64TruncSatF32U: SET(sat_u64(f32(X)));
-op_i64TruncSatF64S: SET(sat_s64(f64(X)));
-op_i64TruncSatF64U: SET(sat_u64(f64(X)));
+    // Conversions
+UNARY(i32WrapI64, U32(x))
+TRUNC(i32TruncF32S, f32(XB(i32TruncF32S)), -2147483649.0, 2147483648.0, (uint32_t)(int32_t))
+TRUNC(i32TruncF32U, f32(XB(i32TruncF32U)), -1.0, 4294967296.0, (uint32_t))
+TRUNC(i32TruncF64S, f64(XB(i32TruncF64S)), -2147483649.0, 2147483648.0, (uint32_t)(int32_t))
+TRUNC(i32TruncF64U, f64(XB(i32TruncF64U)), -1.0, 4294967296.0, (uint32_t))
+TRUNC(i64TruncF32S, f32(XB(i64TruncF32S)), -9223372036854777856.0, 9223372036854775808.0, (uint64_t)(int64_t))
+TRUNC(i64TruncF32U, f32(XB(i64TruncF32U)), -1.0, 18446744073709551616.0, (uint64_t))
+TRUNC(i64TruncF64S, f64(XB(i64TruncF64S)), -9223372036854777856.0, 9223372036854775808.0, (uint64_t)(int64_t))
+TRUNC(i64TruncF64U, f64(XB(i64TruncF64U)), -1.0, 18446744073709551616.0, (uint64_t))
+UNARY(i64ExtendI32S, (int64_t)S32(x))
+UNARY(i64ExtendI32U, U32(x))
+UNARY(f32ConvertI32S, b32((float)S32(x)))
+UNARY(f32ConvertI32U, b32((float)U32(x)))
+UNARY(f32ConvertI64S, b32((float)S64(x)))
+UNARY(f32ConvertI64U, b32((float)x))
+UNARY(f32DemoteF64, b32((float)f64(x)))
+UNARY(f64ConvertI32S, b64((double)S32(x)))
+UNARY(f64ConvertI32U, b64((double)U32(x)))
+UNARY(f64ConvertI64S, b64((double)S64(x)))
+UNARY(f64ConvertI64U, b64((double)x))
+UNARY(f64PromoteF32, b64((double)f32(x)))
+UNARY(i32ReinterpretF32, U32(x))
+UNARY(f32ReinterpretI32, U32(x))
+UNARY(i64ReinterpretF64, x)
+UNARY(f64ReinterpretI64, x)
+UNARY(i32Extend8S, (uint32_t)(int32_t)(int8_t)x)
+UNARY(i32Extend16S, (uint32_t)(int32_t)(int16_t)x)
+UNARY(i64Extend8S, (int64_t)(int8_t)x)
+UNARY(i64Extend16S, (int64_t)(int16_t)x)
+UNARY(i64Extend32S, (int64_t)(int32_t)x)
+UNARY(i32TruncSatF32S, sat_s32(f32(x)))
+UNARY(i32TruncSatF32U, sat_u32(f32(x)))
+UNARY(i32TruncSatF64S, sat_s32(f64(x)))
+UNARY(i32TruncSatF64U, sat_u32(f64(x)))
+UNARY(i64TruncSatF32S, sat_s64(f32(x)))
+UNARY(i64TruncSatF32U, sat_u64(f32(x)))
+UNARY(i64TruncSatF64S, sat_s64(f64(x)))
+UNARY(i64TruncSatF64U, sat_u64(f64(x)))
 }

@@ -2,7 +2,6 @@
 
 /// The operations of the interpreter's internal code: every Wasm opcode (same raw values as
 /// `Opcode`, so a Wasm opcode converts by value) followed by the internal-only operations.
-/// One enum, so the interpreter dispatches with a single jump table.
 enum Op: UInt16 {
     case unreachable = 0
     case `nop` = 1
@@ -515,4 +514,499 @@ enum Op: UInt16 {
     case branchI64GeS = 472
     /// if slots[b] >= (unsigned) slots[c] as i64 { pc = imm }
     case branchI64GeU = 473
+}
+
+/// Where an operation's operands sit in the encoded code.
+/// An instruction is a header word, `op | a << 10` (a: the destination slot, or the callee frame's
+/// first slot; below 2^22), then the words its shape names, in this order: B the slot b, C the
+/// slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first).
+struct OpLayout {
+    /// Words of the instruction, header included.
+    let length: UInt8
+    /// Word positions of b, c and the immediate (0: absent).
+    let b: UInt8
+    let c: UInt8
+    let imm: UInt8
+    /// The immediate takes two words.
+    let wide: Bool
+    /// The immediate is a code position (a branch target).
+    let isTarget: Bool
+
+    /// Indexed by `Op` raw value.
+    static let all: [OpLayout] = [
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // unreachable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // nop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // block 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // loop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // if 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // else 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // end 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // br 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // brIf 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // brTable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // return 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // call I
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // callIndirect BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // drop 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // select BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // typedSelect 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localGet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localSet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localTee 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // globalGet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // globalSet BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // tableGet BI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableSet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load32S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load32U BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store32 BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memorySize 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // memoryGrow B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // i32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // i64Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // f32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // f64Const 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GeU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32WrapI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ExtendI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ExtendI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32DemoteF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64PromoteF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32ReinterpretF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ReinterpretF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ReinterpretI32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ReinterpretI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend32S B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // refNull 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // refIsNull B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // refFunc I
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF64U B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // memoryInit I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // dataDrop I
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memoryCopy 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memoryFill 
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false),  // tableInit CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // elemDrop I
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false),  // tableCopy CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableGrow I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableSize I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableFill I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8x8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8x8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16x4S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16x4U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32x2S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32x2U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load64Splat BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // v128Store BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // v128Const 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i8x16Shuffle BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Swizzle BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Splat B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i8x16ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i8x16ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i8x16ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i16x8ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i16x8ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i16x8ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // v128Not B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Andnot BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Xor BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // v128Bitselect BCI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // v128AnyTrue B
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load64Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store64Lane BCL
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32Zero BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load64Zero BI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4DemoteF64x2Zero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2PromoteLowF32x4 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Popcnt B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16NarrowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16NarrowI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Floor B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MaxU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Trunc B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AvgrU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtaddPairwiseI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtaddPairwiseI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtaddPairwiseI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtaddPairwiseI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Neg B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Q15mulrSatS BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8NarrowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8NarrowI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendLowI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendHighI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendLowI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendHighI8x16U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AvgrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulLowI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulHighI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulLowI8x16U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulHighI8x16U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendLowI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendHighI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendLowI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendHighI16x8U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4DotI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulLowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulHighI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulLowI16x8U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulHighI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendHighI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendHighI32x4U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulLowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulHighI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulLowI32x4U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulHighI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4ConvertI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4ConvertI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF64x2SZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF64x2UZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2ConvertLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2ConvertLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // copy B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // copy128 B
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // select128 BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // globalGet128 I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // globalSet128 BI
+        OpLayout(length: 3, b: 0, c: 0, imm: 1, wide: true, isTarget: false),  // const64 L
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: true),  // jump IT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchIf BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchUnless BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // branchTable BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // trap I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // countEntry I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // loopHint I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeU BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeU BCIT
+    ]
 }

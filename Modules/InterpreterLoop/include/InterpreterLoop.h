@@ -3,19 +3,16 @@
 
 #include <stdint.h>
 
-/// One instruction of the interpreter's internal code, laid out as Interpreter's `Instr`
-/// (op at 0, a at 4, b at 8, c at 12, imm at 16; 24 bytes). See Interpreter/Code.swift.
-typedef struct wt_instr {
-    uint16_t op;
-    uint32_t a, b, c;
-    uint64_t imm;
-} wt_instr;
+/// The interpreter's code is a sequence of 32-bit words: per instruction a header word,
+/// `op | a << 10`, then the operand words its operation's layout names (InterpreterOps.h,
+/// generated from the same table as Interpreter's `OpLayout`).
 
 /// A translated function, as the dispatch loop sees it (Interpreter's `CompiledFunction` owns
 /// one; the function's code cell points at it once translated).
 typedef struct wt_function {
-    const wt_instr *code;
-    const intptr_t *branch_targets;
+    const uint32_t *code;
+    /// `br_table` targets, as word positions in `code`.
+    const uint32_t *branch_targets;
     /// Written into the slots after the locals on entry.
     const uint64_t *constants;
     uint32_t constant_count;
@@ -55,7 +52,7 @@ typedef struct wt_frame {
     /// Its instance (unretained).
     const void *instance;
     /// Where it resumes, and its frame.
-    const wt_instr *return_ip;
+    const uint32_t *return_ip;
     uint64_t *base;
 } wt_frame;
 
@@ -64,7 +61,7 @@ typedef struct wt_frame {
 /// and memory growth.
 typedef struct wt_interp_regs {
     /// The next instruction (in and out).
-    const void *ip;
+    const uint32_t *ip;
     /// The frame: slot 0 of the running function.
     uint64_t *sp;
     /// Memory 0's base and byte size (size 0 without a memory).
@@ -94,7 +91,7 @@ enum wt_interp_exit {
     /// `ip` is an instruction the loop leaves to Swift (calls, returns, tables, bulk memory,
     /// SIMD, ...); it has not run.
     WT_EXIT_SLOW = 0,
-    /// A trap; `ip` is just past the instruction that trapped.
+    /// A trap; `ip` is the instruction that trapped.
     WT_EXIT_DIVIDE_BY_ZERO = 1,
     WT_EXIT_INTEGER_OVERFLOW = 2,
     WT_EXIT_INVALID_CONVERSION = 3,
