@@ -360,6 +360,55 @@ for _t in ["I32", "I64"]:
                      ("LeU", "<= (unsigned)"), ("GeS", ">= (signed)"), ("GeU", ">= (unsigned)")]:
         INTERPRETER_EXTRA.append((f"branch{_t}{_c}", "BCIT", f"if slots[b] {_doc} slots[c] as {_w} {{ pc = imm }}"))
 
+# Accumulator forms (Docs/INTERPRETER.md, "Accumulators"): when an instruction's result feeds
+# only the next instruction, the result travels in a register of the C loop instead of a slot.
+# Per family: (base operation, what the operand read from the accumulator is (int, f64 or
+# None), which operand that is (b or c), what the result written to it is (int, f64 or None)).
+# Each family gets `<base>Acc` (operand from the accumulator), `<base>ToAcc` (result to it)
+# and `<base>AccToAcc` (both), as far as it has an input and an output; they keep the base's
+# layout.
+INTERPRETER_ACC_FAMILIES = (
+    [(f"{t}{o}", "int", "b", "int") for t in ("i32", "i64")
+     for o in ("Add", "Sub", "Mul", "And", "Or", "Xor", "Shl", "ShrS", "ShrU")]
+    + [(f"f64{o}", "f64", "b", "f64") for o in ("Add", "Sub", "Mul", "Div", "Sqrt")]
+    + [(n, "int", "b", "int") for n in ("i32Load", "i64Load", "i32Load8S", "i32Load8U", "i32Load16S", "i32Load16U")]
+    + [("f64Load", "int", "b", "f64")]
+    + [(n, "int", "c", None) for n in ("i32Store", "i64Store", "i32Store8", "i32Store16")]
+    + [("f64Store", "f64", "c", None)]
+    + [(f"branch{t}{c}", "int", "b", None) for t in ("I32", "I64")
+       for c in ("Eqz", "Nez", "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
+    + [("branchIf", "int", "b", None), ("branchUnless", "int", "b", None)]
+)
+
+
+def interpreter_acc_variants(base, given, field, result):
+    """The accumulator forms of one family: (name, reads accumulator, writes accumulator)."""
+    out = []
+    if given:
+        out.append((base + "Acc", True, False))
+    if result:
+        out.append((base + "ToAcc", False, True))
+    if given and result:
+        out.append((base + "AccToAcc", True, True))
+    return out
+
+
+def interpreter_extra(rows):
+    """INTERPRETER_EXTRA plus the accumulator forms, as (name, shape, doc)."""
+    shapes = {r.case: interpreter_shape(r) for r in rows}
+    shapes.update({n: sh for n, sh, _ in INTERPRETER_EXTRA})
+    out = list(INTERPRETER_EXTRA)
+    for base, given, field, result in INTERPRETER_ACC_FAMILIES:
+        for name, reads, writes in interpreter_acc_variants(base, given, field, result):
+            what = []
+            if reads:
+                what.append(f"operand {field} from the {given} accumulator")
+            if writes:
+                what.append(f"result to the {result} accumulator")
+            out.append((name, shapes[base], f"{base}, " + " and ".join(what)))
+    return out
+
+
 # Shapes of the Wasm instructions the translator emits with their own opcode, where the
 # visitor kind does not decide it (the others are never emitted: control, locals, constants).
 INTERPRETER_SPECIAL_SHAPES = {
@@ -392,7 +441,7 @@ def interpreter_shape(r):
 def interpreter_layouts(rows):
     """(name, shape, length, b, c, imm, wide, target) for every operation, in raw-value order."""
     out = []
-    entries = [(r.case, interpreter_shape(r)) for r in rows] + [(n, sh) for n, sh, _ in INTERPRETER_EXTRA]
+    entries = [(r.case, interpreter_shape(r)) for r in rows] + [(n, sh) for n, sh, _ in interpreter_extra(rows)]
     for name, shape in entries:
         target = shape.endswith("T")
         fields = shape.rstrip("T")
@@ -418,10 +467,25 @@ def interpreter_op_swift(rows):
     for i, r in enumerate(rows):
         c = f"`{r.case}`" if r.case in SWIFT_KEYWORDS else r.case
         out.append(f"    case {c} = {i}\n")
-    for k, (name, _, doc) in enumerate(INTERPRETER_EXTRA):
+    for k, (name, _, doc) in enumerate(interpreter_extra(rows)):
         out.append(f"    /// {doc}\n")
         out.append(f"    case {name} = {len(rows) + k}\n")
     out.append("}\n\n")
+    out.append("/// What an operation's accumulator forms are (`INTERPRETER_ACC_FAMILIES` in Tools/opgen.py).\n")
+    out.append("struct AccumulatorForms {\n")
+    out.append("    enum Kind { case int, f64 }\n")
+    out.append("    /// What the operand read from the accumulator is, and which (1: b, 2: c); what the result is.\n")
+    out.append("    let input: Kind?\n    let inputField: UInt8\n    let output: Kind?\n")
+    out.append("    /// The forms: operand from the accumulator, result to it, both.\n")
+    out.append("    let acc: Op?\n    let toAcc: Op?\n    let accToAcc: Op?\n\n")
+    out.append("    /// By base operation.\n    static let all: [Op: AccumulatorForms] = [\n")
+    for base, given, field, result in INTERPRETER_ACC_FAMILIES:
+        names = {("r" if r else "") + ("w" if w else ""): n for n, r, w in interpreter_acc_variants(base, given, field, result)}
+        kind = lambda k: f".{k}" if k else "nil"
+        form = lambda key: f".{names[key]}" if key in names else "nil"
+        out.append(f"        .{base}: AccumulatorForms(input: {kind(given)}, inputField: {1 if field == 'b' else 2}, output: {kind(result)}, "
+                   f"acc: {form('r')}, toAcc: {form('w')}, accToAcc: {form('rw')}),\n")
+    out.append("    ]\n}\n\n")
     out.append("/// Where an operation's operands sit in the encoded code.\n")
     for line in INTERPRETER_LAYOUT_DOC.split("\n"):
         out.append(f"/// {line}\n")
@@ -445,9 +509,10 @@ def interpreter_op_c(rows):
     out.append("enum wt_op {\n")
     for i, r in enumerate(rows):
         out.append(f"    WT_OP_{r.case} = {i},\n")
-    for k, (name, _, doc) in enumerate(INTERPRETER_EXTRA):
+    extra = interpreter_extra(rows)
+    for k, (name, _, doc) in enumerate(extra):
         out.append(f"    WT_OP_{name} = {len(rows) + k}, /* {doc} */\n")
-    out.append(f"    WT_OP_COUNT = {len(rows) + len(INTERPRETER_EXTRA)}\n")
+    out.append(f"    WT_OP_COUNT = {len(rows) + len(extra)}\n")
     out.append("};\n\n")
     out.append("/*\n")
     for line in INTERPRETER_LAYOUT_DOC.split("\n"):

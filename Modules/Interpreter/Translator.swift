@@ -155,6 +155,7 @@ struct Translator: InstructionVisitor {
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
+        t.useAccumulators()
         let frameSize = max(t.maxSlot, t.localSlotCount + t.constants.count) + 2
         // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
         // value stack anyway.
@@ -399,6 +400,44 @@ struct Translator: InstructionVisitor {
         lastProducer = -1
         return emit(whenFalse ? .branchUnless : .branchIf, b: cond, imm: target)
     }
+
+    /// Accumulator forms (Docs/INTERPRETER.md, "Accumulators"): where an instruction's result
+    /// goes to an operand slot that only the next instruction reads, and that one has a form
+    /// taking the operand from the accumulator, the pair passes the value in a register of the C
+    /// loop. Not across labels (a jump to the second instruction would find no value), and not
+    /// when the second reads the slot twice. An operand slot is read once, by the instruction
+    /// that pops it (copies that keep a value read it with `copy`, which has no such form).
+    mutating func useAccumulators() {
+        guard code.count > 1 else { return }
+        var isLabel = [Bool](repeating: false, count: code.count + 1)
+        for i in code where OpLayout.all[Int(i.op)].isTarget { isLabel[Int(i.imm)] = true }
+        for t in branchTargets { isLabel[t] = true }
+        for k in 1..<code.count where !isLabel[k] {
+            let p = code[k - 1], q = code[k]
+            guard Int(p.a) >= stackBase, let pRole = Translator.accumulatorRoles[p.op], !pRole.writes,
+                  let pForms = AccumulatorForms.all[pRole.base], let kind = pForms.output,
+                  let qRole = Translator.accumulatorRoles[q.op], !qRole.reads,
+                  let qForms = AccumulatorForms.all[qRole.base], qForms.input == kind else { continue }
+            let (operand, other) = qForms.inputField == 1 ? (q.b, q.c) : (q.c, q.b)
+            guard operand == p.a, other != p.a,
+                  let pNew = pRole.reads ? pForms.accToAcc : pForms.toAcc, let qNew = qForms.acc else { continue }
+            code[k - 1].op = pNew.rawValue
+            code[k].op = qNew.rawValue
+        }
+    }
+
+    /// Every operation with accumulator forms, and each form: its base, whether it reads the
+    /// accumulator, whether it writes it.
+    static let accumulatorRoles: [UInt16: (base: Op, reads: Bool, writes: Bool)] = {
+        var roles: [UInt16: (base: Op, reads: Bool, writes: Bool)] = [:]
+        for (base, forms) in AccumulatorForms.all {
+            roles[base.rawValue] = (base, false, false)
+            if let f = forms.acc { roles[f.rawValue] = (base, true, false) }
+            if let f = forms.toAcc { roles[f.rawValue] = (base, false, true) }
+            if let f = forms.accToAcc { roles[f.rawValue] = (base, true, true) }
+        }
+        return roles
+    }()
 
     /// Integer comparison -> the fused branches taken when it holds and when it fails (the
     /// inverse comparison, exact for integers).

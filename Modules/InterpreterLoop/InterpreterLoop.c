@@ -87,40 +87,87 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_globalSet128] = &&op_globalSet128,
         [WT_OP_jump] = &&op_jump,
         [WT_OP_branchIf] = &&op_branchIf,
+        [WT_OP_branchIfAcc] = &&op_branchIfAcc,
         [WT_OP_branchUnless] = &&op_branchUnless,
+        [WT_OP_branchUnlessAcc] = &&op_branchUnlessAcc,
         [WT_OP_branchTable] = &&op_branchTable,
         [WT_OP_branchI32Eqz] = &&op_branchI32Eqz,
+        [WT_OP_branchI32EqzAcc] = &&op_branchI32EqzAcc,
         [WT_OP_branchI32Nez] = &&op_branchI32Nez,
+        [WT_OP_branchI32NezAcc] = &&op_branchI32NezAcc,
         [WT_OP_branchI32Eq] = &&op_branchI32Eq,
+        [WT_OP_branchI32EqAcc] = &&op_branchI32EqAcc,
         [WT_OP_branchI32Ne] = &&op_branchI32Ne,
+        [WT_OP_branchI32NeAcc] = &&op_branchI32NeAcc,
         [WT_OP_branchI32LtS] = &&op_branchI32LtS,
+        [WT_OP_branchI32LtSAcc] = &&op_branchI32LtSAcc,
         [WT_OP_branchI32LtU] = &&op_branchI32LtU,
+        [WT_OP_branchI32LtUAcc] = &&op_branchI32LtUAcc,
         [WT_OP_branchI32GtS] = &&op_branchI32GtS,
+        [WT_OP_branchI32GtSAcc] = &&op_branchI32GtSAcc,
         [WT_OP_branchI32GtU] = &&op_branchI32GtU,
+        [WT_OP_branchI32GtUAcc] = &&op_branchI32GtUAcc,
         [WT_OP_branchI32LeS] = &&op_branchI32LeS,
+        [WT_OP_branchI32LeSAcc] = &&op_branchI32LeSAcc,
         [WT_OP_branchI32LeU] = &&op_branchI32LeU,
+        [WT_OP_branchI32LeUAcc] = &&op_branchI32LeUAcc,
         [WT_OP_branchI32GeS] = &&op_branchI32GeS,
+        [WT_OP_branchI32GeSAcc] = &&op_branchI32GeSAcc,
         [WT_OP_branchI32GeU] = &&op_branchI32GeU,
+        [WT_OP_branchI32GeUAcc] = &&op_branchI32GeUAcc,
         [WT_OP_branchI64Eqz] = &&op_branchI64Eqz,
+        [WT_OP_branchI64EqzAcc] = &&op_branchI64EqzAcc,
         [WT_OP_branchI64Nez] = &&op_branchI64Nez,
+        [WT_OP_branchI64NezAcc] = &&op_branchI64NezAcc,
         [WT_OP_branchI64Eq] = &&op_branchI64Eq,
+        [WT_OP_branchI64EqAcc] = &&op_branchI64EqAcc,
         [WT_OP_branchI64Ne] = &&op_branchI64Ne,
+        [WT_OP_branchI64NeAcc] = &&op_branchI64NeAcc,
         [WT_OP_branchI64LtS] = &&op_branchI64LtS,
+        [WT_OP_branchI64LtSAcc] = &&op_branchI64LtSAcc,
         [WT_OP_branchI64LtU] = &&op_branchI64LtU,
+        [WT_OP_branchI64LtUAcc] = &&op_branchI64LtUAcc,
         [WT_OP_branchI64GtS] = &&op_branchI64GtS,
+        [WT_OP_branchI64GtSAcc] = &&op_branchI64GtSAcc,
         [WT_OP_branchI64GtU] = &&op_branchI64GtU,
+        [WT_OP_branchI64GtUAcc] = &&op_branchI64GtUAcc,
         [WT_OP_branchI64LeS] = &&op_branchI64LeS,
+        [WT_OP_branchI64LeSAcc] = &&op_branchI64LeSAcc,
         [WT_OP_branchI64LeU] = &&op_branchI64LeU,
+        [WT_OP_branchI64LeUAcc] = &&op_branchI64LeUAcc,
         [WT_OP_branchI64GeS] = &&op_branchI64GeS,
+        [WT_OP_branchI64GeSAcc] = &&op_branchI64GeSAcc,
         [WT_OP_branchI64GeU] = &&op_branchI64GeU,
+        [WT_OP_branchI64GeUAcc] = &&op_branchI64GeUAcc,
         [WT_OP_i32Load] = &&op_i32Load,
+        [WT_OP_i32LoadToAcc] = &&op_i32LoadToAcc,
+        [WT_OP_i32LoadAcc] = &&op_i32LoadAcc,
+        [WT_OP_i32LoadAccToAcc] = &&op_i32LoadAccToAcc,
         [WT_OP_f32Load] = &&op_f32Load,
         [WT_OP_i64Load] = &&op_i64Load,
+        [WT_OP_i64LoadToAcc] = &&op_i64LoadToAcc,
+        [WT_OP_i64LoadAcc] = &&op_i64LoadAcc,
+        [WT_OP_i64LoadAccToAcc] = &&op_i64LoadAccToAcc,
         [WT_OP_f64Load] = &&op_f64Load,
+        [WT_OP_f64LoadToAcc] = &&op_f64LoadToAcc,
+        [WT_OP_f64LoadAcc] = &&op_f64LoadAcc,
+        [WT_OP_f64LoadAccToAcc] = &&op_f64LoadAccToAcc,
         [WT_OP_i32Load8S] = &&op_i32Load8S,
+        [WT_OP_i32Load8SToAcc] = &&op_i32Load8SToAcc,
+        [WT_OP_i32Load8SAcc] = &&op_i32Load8SAcc,
+        [WT_OP_i32Load8SAccToAcc] = &&op_i32Load8SAccToAcc,
         [WT_OP_i32Load8U] = &&op_i32Load8U,
+        [WT_OP_i32Load8UToAcc] = &&op_i32Load8UToAcc,
+        [WT_OP_i32Load8UAcc] = &&op_i32Load8UAcc,
+        [WT_OP_i32Load8UAccToAcc] = &&op_i32Load8UAccToAcc,
         [WT_OP_i32Load16S] = &&op_i32Load16S,
+        [WT_OP_i32Load16SToAcc] = &&op_i32Load16SToAcc,
+        [WT_OP_i32Load16SAcc] = &&op_i32Load16SAcc,
+        [WT_OP_i32Load16SAccToAcc] = &&op_i32Load16SAccToAcc,
         [WT_OP_i32Load16U] = &&op_i32Load16U,
+        [WT_OP_i32Load16UToAcc] = &&op_i32Load16UToAcc,
+        [WT_OP_i32Load16UAcc] = &&op_i32Load16UAcc,
+        [WT_OP_i32Load16UAccToAcc] = &&op_i32Load16UAccToAcc,
         [WT_OP_i64Load8S] = &&op_i64Load8S,
         [WT_OP_i64Load8U] = &&op_i64Load8U,
         [WT_OP_i64Load16S] = &&op_i64Load16S,
@@ -128,12 +175,17 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_i64Load32S] = &&op_i64Load32S,
         [WT_OP_i64Load32U] = &&op_i64Load32U,
         [WT_OP_i32Store] = &&op_i32Store,
+        [WT_OP_i32StoreAcc] = &&op_i32StoreAcc,
         [WT_OP_f32Store] = &&op_f32Store,
         [WT_OP_i64Store] = &&op_i64Store,
+        [WT_OP_i64StoreAcc] = &&op_i64StoreAcc,
         [WT_OP_f64Store] = &&op_f64Store,
+        [WT_OP_f64StoreAcc] = &&op_f64StoreAcc,
         [WT_OP_i32Store8] = &&op_i32Store8,
+        [WT_OP_i32Store8Acc] = &&op_i32Store8Acc,
         [WT_OP_i64Store8] = &&op_i64Store8,
         [WT_OP_i32Store16] = &&op_i32Store16,
+        [WT_OP_i32Store16Acc] = &&op_i32Store16Acc,
         [WT_OP_i64Store16] = &&op_i64Store16,
         [WT_OP_i64Store32] = &&op_i64Store32,
         [WT_OP_i32Eqz] = &&op_i32Eqz,
@@ -174,36 +226,90 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_i32Ctz] = &&op_i32Ctz,
         [WT_OP_i32Popcnt] = &&op_i32Popcnt,
         [WT_OP_i32Add] = &&op_i32Add,
+        [WT_OP_i32AddToAcc] = &&op_i32AddToAcc,
+        [WT_OP_i32AddAcc] = &&op_i32AddAcc,
+        [WT_OP_i32AddAccToAcc] = &&op_i32AddAccToAcc,
         [WT_OP_i32Sub] = &&op_i32Sub,
+        [WT_OP_i32SubToAcc] = &&op_i32SubToAcc,
+        [WT_OP_i32SubAcc] = &&op_i32SubAcc,
+        [WT_OP_i32SubAccToAcc] = &&op_i32SubAccToAcc,
         [WT_OP_i32Mul] = &&op_i32Mul,
+        [WT_OP_i32MulToAcc] = &&op_i32MulToAcc,
+        [WT_OP_i32MulAcc] = &&op_i32MulAcc,
+        [WT_OP_i32MulAccToAcc] = &&op_i32MulAccToAcc,
         [WT_OP_i32DivS] = &&op_i32DivS,
         [WT_OP_i32DivU] = &&op_i32DivU,
         [WT_OP_i32RemS] = &&op_i32RemS,
         [WT_OP_i32RemU] = &&op_i32RemU,
         [WT_OP_i32And] = &&op_i32And,
+        [WT_OP_i32AndToAcc] = &&op_i32AndToAcc,
+        [WT_OP_i32AndAcc] = &&op_i32AndAcc,
+        [WT_OP_i32AndAccToAcc] = &&op_i32AndAccToAcc,
         [WT_OP_i32Or] = &&op_i32Or,
+        [WT_OP_i32OrToAcc] = &&op_i32OrToAcc,
+        [WT_OP_i32OrAcc] = &&op_i32OrAcc,
+        [WT_OP_i32OrAccToAcc] = &&op_i32OrAccToAcc,
         [WT_OP_i32Xor] = &&op_i32Xor,
+        [WT_OP_i32XorToAcc] = &&op_i32XorToAcc,
+        [WT_OP_i32XorAcc] = &&op_i32XorAcc,
+        [WT_OP_i32XorAccToAcc] = &&op_i32XorAccToAcc,
         [WT_OP_i32Shl] = &&op_i32Shl,
+        [WT_OP_i32ShlToAcc] = &&op_i32ShlToAcc,
+        [WT_OP_i32ShlAcc] = &&op_i32ShlAcc,
+        [WT_OP_i32ShlAccToAcc] = &&op_i32ShlAccToAcc,
         [WT_OP_i32ShrS] = &&op_i32ShrS,
+        [WT_OP_i32ShrSToAcc] = &&op_i32ShrSToAcc,
+        [WT_OP_i32ShrSAcc] = &&op_i32ShrSAcc,
+        [WT_OP_i32ShrSAccToAcc] = &&op_i32ShrSAccToAcc,
         [WT_OP_i32ShrU] = &&op_i32ShrU,
+        [WT_OP_i32ShrUToAcc] = &&op_i32ShrUToAcc,
+        [WT_OP_i32ShrUAcc] = &&op_i32ShrUAcc,
+        [WT_OP_i32ShrUAccToAcc] = &&op_i32ShrUAccToAcc,
         [WT_OP_i32Rotl] = &&op_i32Rotl,
         [WT_OP_i32Rotr] = &&op_i32Rotr,
         [WT_OP_i64Clz] = &&op_i64Clz,
         [WT_OP_i64Ctz] = &&op_i64Ctz,
         [WT_OP_i64Popcnt] = &&op_i64Popcnt,
         [WT_OP_i64Add] = &&op_i64Add,
+        [WT_OP_i64AddToAcc] = &&op_i64AddToAcc,
+        [WT_OP_i64AddAcc] = &&op_i64AddAcc,
+        [WT_OP_i64AddAccToAcc] = &&op_i64AddAccToAcc,
         [WT_OP_i64Sub] = &&op_i64Sub,
+        [WT_OP_i64SubToAcc] = &&op_i64SubToAcc,
+        [WT_OP_i64SubAcc] = &&op_i64SubAcc,
+        [WT_OP_i64SubAccToAcc] = &&op_i64SubAccToAcc,
         [WT_OP_i64Mul] = &&op_i64Mul,
+        [WT_OP_i64MulToAcc] = &&op_i64MulToAcc,
+        [WT_OP_i64MulAcc] = &&op_i64MulAcc,
+        [WT_OP_i64MulAccToAcc] = &&op_i64MulAccToAcc,
         [WT_OP_i64DivS] = &&op_i64DivS,
         [WT_OP_i64DivU] = &&op_i64DivU,
         [WT_OP_i64RemS] = &&op_i64RemS,
         [WT_OP_i64RemU] = &&op_i64RemU,
         [WT_OP_i64And] = &&op_i64And,
+        [WT_OP_i64AndToAcc] = &&op_i64AndToAcc,
+        [WT_OP_i64AndAcc] = &&op_i64AndAcc,
+        [WT_OP_i64AndAccToAcc] = &&op_i64AndAccToAcc,
         [WT_OP_i64Or] = &&op_i64Or,
+        [WT_OP_i64OrToAcc] = &&op_i64OrToAcc,
+        [WT_OP_i64OrAcc] = &&op_i64OrAcc,
+        [WT_OP_i64OrAccToAcc] = &&op_i64OrAccToAcc,
         [WT_OP_i64Xor] = &&op_i64Xor,
+        [WT_OP_i64XorToAcc] = &&op_i64XorToAcc,
+        [WT_OP_i64XorAcc] = &&op_i64XorAcc,
+        [WT_OP_i64XorAccToAcc] = &&op_i64XorAccToAcc,
         [WT_OP_i64Shl] = &&op_i64Shl,
+        [WT_OP_i64ShlToAcc] = &&op_i64ShlToAcc,
+        [WT_OP_i64ShlAcc] = &&op_i64ShlAcc,
+        [WT_OP_i64ShlAccToAcc] = &&op_i64ShlAccToAcc,
         [WT_OP_i64ShrS] = &&op_i64ShrS,
+        [WT_OP_i64ShrSToAcc] = &&op_i64ShrSToAcc,
+        [WT_OP_i64ShrSAcc] = &&op_i64ShrSAcc,
+        [WT_OP_i64ShrSAccToAcc] = &&op_i64ShrSAccToAcc,
         [WT_OP_i64ShrU] = &&op_i64ShrU,
+        [WT_OP_i64ShrUToAcc] = &&op_i64ShrUToAcc,
+        [WT_OP_i64ShrUAcc] = &&op_i64ShrUAcc,
+        [WT_OP_i64ShrUAccToAcc] = &&op_i64ShrUAccToAcc,
         [WT_OP_i64Rotl] = &&op_i64Rotl,
         [WT_OP_i64Rotr] = &&op_i64Rotr,
         [WT_OP_f32Abs] = &&op_f32Abs,
@@ -227,10 +333,25 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_f64Trunc] = &&op_f64Trunc,
         [WT_OP_f64Nearest] = &&op_f64Nearest,
         [WT_OP_f64Sqrt] = &&op_f64Sqrt,
+        [WT_OP_f64SqrtToAcc] = &&op_f64SqrtToAcc,
+        [WT_OP_f64SqrtAcc] = &&op_f64SqrtAcc,
+        [WT_OP_f64SqrtAccToAcc] = &&op_f64SqrtAccToAcc,
         [WT_OP_f64Add] = &&op_f64Add,
+        [WT_OP_f64AddToAcc] = &&op_f64AddToAcc,
+        [WT_OP_f64AddAcc] = &&op_f64AddAcc,
+        [WT_OP_f64AddAccToAcc] = &&op_f64AddAccToAcc,
         [WT_OP_f64Sub] = &&op_f64Sub,
+        [WT_OP_f64SubToAcc] = &&op_f64SubToAcc,
+        [WT_OP_f64SubAcc] = &&op_f64SubAcc,
+        [WT_OP_f64SubAccToAcc] = &&op_f64SubAccToAcc,
         [WT_OP_f64Mul] = &&op_f64Mul,
+        [WT_OP_f64MulToAcc] = &&op_f64MulToAcc,
+        [WT_OP_f64MulAcc] = &&op_f64MulAcc,
+        [WT_OP_f64MulAccToAcc] = &&op_f64MulAccToAcc,
         [WT_OP_f64Div] = &&op_f64Div,
+        [WT_OP_f64DivToAcc] = &&op_f64DivToAcc,
+        [WT_OP_f64DivAcc] = &&op_f64DivAcc,
+        [WT_OP_f64DivAccToAcc] = &&op_f64DivAccToAcc,
         [WT_OP_f64Min] = &&op_f64Min,
         [WT_OP_f64Max] = &&op_f64Max,
         [WT_OP_f64Copysign] = &&op_f64Copysign,
@@ -283,6 +404,10 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
     uint8_t *const mem = regs->memory_base;
     const uint64_t mem_size = regs->memory_size;
     uint64_t *const *const globals = regs->globals;
+    // The accumulators: a result passed to the next instruction without a slot (the
+    // translator pairs `...ToAcc` with `...Acc` forms; never live across a label or an exit).
+    uint64_t acc = 0;
+    double facc = 0;
     int32_t exit_code;
 
     // Operands of operation `name` at the instruction `ip` points at (positions and lengths
@@ -318,6 +443,36 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         if (!(v > (lower) && v < (upper))) TRAP(WT_EXIT_INTEGER_OVERFLOW); \
         SET(name, cast v); \
     }
+
+// Accumulator forms (see INTERPRETER_ACC_FAMILIES in Tools/opgen.py): `Acc` reads the operand
+// from the accumulator, `ToAcc` writes the result there, `AccToAcc` both.
+#define BINARY_ACC(name, expr) \
+    BINARY(name, expr) \
+    op_##name##ToAcc: { uint64_t x = XB(name), y = XC(name); acc = (uint64_t)(expr); ADVANCE(name##ToAcc); } \
+    op_##name##Acc: { uint64_t x = acc, y = XC(name); SET(name##Acc, expr); } \
+    op_##name##AccToAcc: { uint64_t x = acc, y = XC(name); acc = (uint64_t)(expr); ADVANCE(name##AccToAcc); }
+#define F64_BINARY_ACC(name, OP) \
+    BINARY(name, b64(f64(x) OP f64(y))) \
+    op_##name##ToAcc: { facc = f64(XB(name)) OP f64(XC(name)); ADVANCE(name##ToAcc); } \
+    op_##name##Acc: { SET(name##Acc, b64(facc OP f64(XC(name)))); } \
+    op_##name##AccToAcc: { facc = facc OP f64(XC(name)); ADVANCE(name##AccToAcc); }
+#define ACC_EA(name, size, var) \
+    uint64_t var = (uint64_t)U32(acc) + IMM(name); \
+    if (__builtin_expect(var + (size) > mem_size, 0)) TRAP(WT_EXIT_OUT_OF_BOUNDS);
+#define LOAD_ACC(name, type, result) \
+    LOAD(name, type, result) \
+    op_##name##ToAcc: { EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); acc = (uint64_t)(result); ADVANCE(name##ToAcc); } \
+    op_##name##Acc: { ACC_EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); SET(name##Acc, result); } \
+    op_##name##AccToAcc: { ACC_EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); acc = (uint64_t)(result); ADVANCE(name##AccToAcc); }
+#define STORE_ACC(name, type) \
+    STORE(name, type) \
+    op_##name##Acc: { EA(name, sizeof(type), ea); type v = (type)acc; memcpy(mem + ea, &v, sizeof(type)); ADVANCE(name##Acc); }
+#define BRANCH1_ACC(name, cond) \
+    BRANCH1(name, cond) \
+    op_##name##Acc: { uint64_t x = acc; if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name##Acc); }
+#define BRANCH2_ACC(name, cond) \
+    BRANCH2(name, cond) \
+    op_##name##Acc: { uint64_t x = acc, y = XC(name); if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name##Acc); }
 
     NEXT();
 
@@ -409,61 +564,65 @@ op_globalSet128: {
 
     // Branches
 op_jump: ip = code + IMM(jump); NEXT();
-BRANCH1(branchIf, U32(x) != 0)
-BRANCH1(branchUnless, U32(x) == 0)
+BRANCH1_ACC(branchIf, U32(x) != 0)
+BRANCH1_ACC(branchUnless, U32(x) == 0)
 op_branchTable: {
     uint32_t index = U32(XB(branchTable)), last = ip[WT_C_branchTable];
     if (index > last) index = last;
     ip = code + function->branch_targets[IMM(branchTable) + index];
     NEXT();
 }
-BRANCH1(branchI32Eqz, U32(x) == 0)
-BRANCH1(branchI32Nez, U32(x) != 0)
-BRANCH2(branchI32Eq, U32(x) == U32(y))
-BRANCH2(branchI32Ne, U32(x) != U32(y))
-BRANCH2(branchI32LtS, S32(x) < S32(y))
-BRANCH2(branchI32LtU, U32(x) < U32(y))
-BRANCH2(branchI32GtS, S32(x) > S32(y))
-BRANCH2(branchI32GtU, U32(x) > U32(y))
-BRANCH2(branchI32LeS, S32(x) <= S32(y))
-BRANCH2(branchI32LeU, U32(x) <= U32(y))
-BRANCH2(branchI32GeS, S32(x) >= S32(y))
-BRANCH2(branchI32GeU, U32(x) >= U32(y))
-BRANCH1(branchI64Eqz, x == 0)
-BRANCH1(branchI64Nez, x != 0)
-BRANCH2(branchI64Eq, x == y)
-BRANCH2(branchI64Ne, x != y)
-BRANCH2(branchI64LtS, S64(x) < S64(y))
-BRANCH2(branchI64LtU, x < y)
-BRANCH2(branchI64GtS, S64(x) > S64(y))
-BRANCH2(branchI64GtU, x > y)
-BRANCH2(branchI64LeS, S64(x) <= S64(y))
-BRANCH2(branchI64LeU, x <= y)
-BRANCH2(branchI64GeS, S64(x) >= S64(y))
-BRANCH2(branchI64GeU, x >= y)
+BRANCH1_ACC(branchI32Eqz, U32(x) == 0)
+BRANCH1_ACC(branchI32Nez, U32(x) != 0)
+BRANCH2_ACC(branchI32Eq, U32(x) == U32(y))
+BRANCH2_ACC(branchI32Ne, U32(x) != U32(y))
+BRANCH2_ACC(branchI32LtS, S32(x) < S32(y))
+BRANCH2_ACC(branchI32LtU, U32(x) < U32(y))
+BRANCH2_ACC(branchI32GtS, S32(x) > S32(y))
+BRANCH2_ACC(branchI32GtU, U32(x) > U32(y))
+BRANCH2_ACC(branchI32LeS, S32(x) <= S32(y))
+BRANCH2_ACC(branchI32LeU, U32(x) <= U32(y))
+BRANCH2_ACC(branchI32GeS, S32(x) >= S32(y))
+BRANCH2_ACC(branchI32GeU, U32(x) >= U32(y))
+BRANCH1_ACC(branchI64Eqz, x == 0)
+BRANCH1_ACC(branchI64Nez, x != 0)
+BRANCH2_ACC(branchI64Eq, x == y)
+BRANCH2_ACC(branchI64Ne, x != y)
+BRANCH2_ACC(branchI64LtS, S64(x) < S64(y))
+BRANCH2_ACC(branchI64LtU, x < y)
+BRANCH2_ACC(branchI64GtS, S64(x) > S64(y))
+BRANCH2_ACC(branchI64GtU, x > y)
+BRANCH2_ACC(branchI64LeS, S64(x) <= S64(y))
+BRANCH2_ACC(branchI64LeU, x <= y)
+BRANCH2_ACC(branchI64GeS, S64(x) >= S64(y))
+BRANCH2_ACC(branchI64GeU, x >= y)
 
     // Loads and stores
-LOAD(i32Load, uint32_t, v)
+LOAD_ACC(i32Load, uint32_t, v)
 LOAD(f32Load, uint32_t, v)
-LOAD(i64Load, uint64_t, v)
+LOAD_ACC(i64Load, uint64_t, v)
 LOAD(f64Load, uint64_t, v)
-LOAD(i32Load8S, int8_t, (uint32_t)(int32_t)v)
-LOAD(i32Load8U, uint8_t, v)
-LOAD(i32Load16S, int16_t, (uint32_t)(int32_t)v)
-LOAD(i32Load16U, uint16_t, v)
+op_f64LoadToAcc: { EA(f64LoadToAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); facc = f64(v); ADVANCE(f64LoadToAcc); }
+op_f64LoadAcc: { ACC_EA(f64LoadAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); SET(f64LoadAcc, v); }
+op_f64LoadAccToAcc: { ACC_EA(f64LoadAccToAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); facc = f64(v); ADVANCE(f64LoadAccToAcc); }
+LOAD_ACC(i32Load8S, int8_t, (uint32_t)(int32_t)v)
+LOAD_ACC(i32Load8U, uint8_t, v)
+LOAD_ACC(i32Load16S, int16_t, (uint32_t)(int32_t)v)
+LOAD_ACC(i32Load16U, uint16_t, v)
 LOAD(i64Load8S, int8_t, (int64_t)v)
 LOAD(i64Load8U, uint8_t, v)
 LOAD(i64Load16S, int16_t, (int64_t)v)
 LOAD(i64Load16U, uint16_t, v)
 LOAD(i64Load32S, int32_t, (int64_t)v)
 LOAD(i64Load32U, uint32_t, v)
-STORE(i32Store, uint32_t)
+STORE_ACC(i32Store, uint32_t)
 STORE(f32Store, uint32_t)
-STORE(i64Store, uint64_t)
+STORE_ACC(i64Store, uint64_t)
 STORE(f64Store, uint64_t)
-STORE(i32Store8, uint8_t)
+op_f64StoreAcc: { EA(f64StoreAcc, 8, ea); uint64_t v = b64(facc); memcpy(mem + ea, &v, 8); ADVANCE(f64StoreAcc); }
+STORE_ACC(i32Store8, uint8_t)
 STORE(i64Store8, uint8_t)
-STORE(i32Store16, uint16_t)
+STORE_ACC(i32Store16, uint16_t)
 STORE(i64Store16, uint16_t)
 STORE(i64Store32, uint32_t)
 
@@ -509,9 +668,9 @@ BINARY(f64Ge, f64(x) >= f64(y))
 UNARY(i32Clz, U32(x) ? (uint32_t)__builtin_clz(U32(x)) : 32u)
 UNARY(i32Ctz, U32(x) ? (uint32_t)__builtin_ctz(U32(x)) : 32u)
 UNARY(i32Popcnt, (uint32_t)__builtin_popcount(U32(x)))
-BINARY(i32Add, U32(x) + U32(y))
-BINARY(i32Sub, U32(x) - U32(y))
-BINARY(i32Mul, U32(x) * U32(y))
+BINARY_ACC(i32Add, U32(x) + U32(y))
+BINARY_ACC(i32Sub, U32(x) - U32(y))
+BINARY_ACC(i32Mul, U32(x) * U32(y))
 op_i32DivS: {
     int32_t l = S32(XB(i32DivS)), r = S32(XC(i32DivS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
@@ -533,12 +692,12 @@ op_i32RemU: {
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
     SET(i32RemU, U32(XB(i32RemU)) % r);
 }
-BINARY(i32And, U32(x) & U32(y))
-BINARY(i32Or, U32(x) | U32(y))
-BINARY(i32Xor, U32(x) ^ U32(y))
-BINARY(i32Shl, U32(x) << (U32(y) & 31))
-BINARY(i32ShrS, (uint32_t)(S32(x) >> (U32(y) & 31)))
-BINARY(i32ShrU, U32(x) >> (U32(y) & 31))
+BINARY_ACC(i32And, U32(x) & U32(y))
+BINARY_ACC(i32Or, U32(x) | U32(y))
+BINARY_ACC(i32Xor, U32(x) ^ U32(y))
+BINARY_ACC(i32Shl, U32(x) << (U32(y) & 31))
+BINARY_ACC(i32ShrS, (uint32_t)(S32(x) >> (U32(y) & 31)))
+BINARY_ACC(i32ShrU, U32(x) >> (U32(y) & 31))
 BINARY(i32Rotl, (U32(x) << (U32(y) & 31)) | (U32(x) >> ((32 - (U32(y) & 31)) & 31)))
 BINARY(i32Rotr, (U32(x) >> (U32(y) & 31)) | (U32(x) << ((32 - (U32(y) & 31)) & 31)))
 
@@ -546,9 +705,9 @@ BINARY(i32Rotr, (U32(x) >> (U32(y) & 31)) | (U32(x) << ((32 - (U32(y) & 31)) & 3
 UNARY(i64Clz, x ? (uint64_t)__builtin_clzll(x) : 64u)
 UNARY(i64Ctz, x ? (uint64_t)__builtin_ctzll(x) : 64u)
 UNARY(i64Popcnt, (uint64_t)__builtin_popcountll(x))
-BINARY(i64Add, x + y)
-BINARY(i64Sub, x - y)
-BINARY(i64Mul, x * y)
+BINARY_ACC(i64Add, x + y)
+BINARY_ACC(i64Sub, x - y)
+BINARY_ACC(i64Mul, x * y)
 op_i64DivS: {
     int64_t l = S64(XB(i64DivS)), r = S64(XC(i64DivS));
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
@@ -570,12 +729,12 @@ op_i64RemU: {
     if (r == 0) TRAP(WT_EXIT_DIVIDE_BY_ZERO);
     SET(i64RemU, XB(i64RemU) % r);
 }
-BINARY(i64And, x & y)
-BINARY(i64Or, x | y)
-BINARY(i64Xor, x ^ y)
-BINARY(i64Shl, x << (y & 63))
-BINARY(i64ShrS, (uint64_t)(S64(x) >> (y & 63)))
-BINARY(i64ShrU, x >> (y & 63))
+BINARY_ACC(i64And, x & y)
+BINARY_ACC(i64Or, x | y)
+BINARY_ACC(i64Xor, x ^ y)
+BINARY_ACC(i64Shl, x << (y & 63))
+BINARY_ACC(i64ShrS, (uint64_t)(S64(x) >> (y & 63)))
+BINARY_ACC(i64ShrU, x >> (y & 63))
 BINARY(i64Rotl, (x << (y & 63)) | (x >> ((64 - (y & 63)) & 63)))
 BINARY(i64Rotr, (x >> (y & 63)) | (x << ((64 - (y & 63)) & 63)))
 
@@ -602,10 +761,13 @@ UNARY(f64Floor, b64(floor(f64(x))))
 UNARY(f64Trunc, b64(trunc(f64(x))))
 UNARY(f64Nearest, b64(nearbyint(f64(x))))
 UNARY(f64Sqrt, b64(sqrt(f64(x))))
-BINARY(f64Add, b64(f64(x) + f64(y)))
-BINARY(f64Sub, b64(f64(x) - f64(y)))
-BINARY(f64Mul, b64(f64(x) * f64(y)))
-BINARY(f64Div, b64(f64(x) / f64(y)))
+op_f64SqrtToAcc: facc = sqrt(f64(XB(f64SqrtToAcc))); ADVANCE(f64SqrtToAcc);
+op_f64SqrtAcc: SET(f64SqrtAcc, b64(sqrt(facc)));
+op_f64SqrtAccToAcc: facc = sqrt(facc); ADVANCE(f64SqrtAccToAcc);
+F64_BINARY_ACC(f64Add, +)
+F64_BINARY_ACC(f64Sub, -)
+F64_BINARY_ACC(f64Mul, *)
+F64_BINARY_ACC(f64Div, /)
 BINARY(f64Min, b64(fmin_wasm(f64(x), f64(y))))
 BINARY(f64Max, b64(fmax_wasm(f64(x), f64(y))))
 BINARY(f64Copysign, (x & 0x7fffffffffffffffull) | (y & 0x8000000000000000ull))

@@ -479,7 +479,128 @@ enum wt_op {
     WT_OP_branchI64LeU = 471, /* if slots[b] <= (unsigned) slots[c] as i64 { pc = imm } */
     WT_OP_branchI64GeS = 472, /* if slots[b] >= (signed) slots[c] as i64 { pc = imm } */
     WT_OP_branchI64GeU = 473, /* if slots[b] >= (unsigned) slots[c] as i64 { pc = imm } */
-    WT_OP_COUNT = 474
+    WT_OP_i32AddAcc = 474, /* i32Add, operand b from the int accumulator */
+    WT_OP_i32AddToAcc = 475, /* i32Add, result to the int accumulator */
+    WT_OP_i32AddAccToAcc = 476, /* i32Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubAcc = 477, /* i32Sub, operand b from the int accumulator */
+    WT_OP_i32SubToAcc = 478, /* i32Sub, result to the int accumulator */
+    WT_OP_i32SubAccToAcc = 479, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulAcc = 480, /* i32Mul, operand b from the int accumulator */
+    WT_OP_i32MulToAcc = 481, /* i32Mul, result to the int accumulator */
+    WT_OP_i32MulAccToAcc = 482, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndAcc = 483, /* i32And, operand b from the int accumulator */
+    WT_OP_i32AndToAcc = 484, /* i32And, result to the int accumulator */
+    WT_OP_i32AndAccToAcc = 485, /* i32And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrAcc = 486, /* i32Or, operand b from the int accumulator */
+    WT_OP_i32OrToAcc = 487, /* i32Or, result to the int accumulator */
+    WT_OP_i32OrAccToAcc = 488, /* i32Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorAcc = 489, /* i32Xor, operand b from the int accumulator */
+    WT_OP_i32XorToAcc = 490, /* i32Xor, result to the int accumulator */
+    WT_OP_i32XorAccToAcc = 491, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlAcc = 492, /* i32Shl, operand b from the int accumulator */
+    WT_OP_i32ShlToAcc = 493, /* i32Shl, result to the int accumulator */
+    WT_OP_i32ShlAccToAcc = 494, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSAcc = 495, /* i32ShrS, operand b from the int accumulator */
+    WT_OP_i32ShrSToAcc = 496, /* i32ShrS, result to the int accumulator */
+    WT_OP_i32ShrSAccToAcc = 497, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUAcc = 498, /* i32ShrU, operand b from the int accumulator */
+    WT_OP_i32ShrUToAcc = 499, /* i32ShrU, result to the int accumulator */
+    WT_OP_i32ShrUAccToAcc = 500, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddAcc = 501, /* i64Add, operand b from the int accumulator */
+    WT_OP_i64AddToAcc = 502, /* i64Add, result to the int accumulator */
+    WT_OP_i64AddAccToAcc = 503, /* i64Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubAcc = 504, /* i64Sub, operand b from the int accumulator */
+    WT_OP_i64SubToAcc = 505, /* i64Sub, result to the int accumulator */
+    WT_OP_i64SubAccToAcc = 506, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulAcc = 507, /* i64Mul, operand b from the int accumulator */
+    WT_OP_i64MulToAcc = 508, /* i64Mul, result to the int accumulator */
+    WT_OP_i64MulAccToAcc = 509, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndAcc = 510, /* i64And, operand b from the int accumulator */
+    WT_OP_i64AndToAcc = 511, /* i64And, result to the int accumulator */
+    WT_OP_i64AndAccToAcc = 512, /* i64And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrAcc = 513, /* i64Or, operand b from the int accumulator */
+    WT_OP_i64OrToAcc = 514, /* i64Or, result to the int accumulator */
+    WT_OP_i64OrAccToAcc = 515, /* i64Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorAcc = 516, /* i64Xor, operand b from the int accumulator */
+    WT_OP_i64XorToAcc = 517, /* i64Xor, result to the int accumulator */
+    WT_OP_i64XorAccToAcc = 518, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlAcc = 519, /* i64Shl, operand b from the int accumulator */
+    WT_OP_i64ShlToAcc = 520, /* i64Shl, result to the int accumulator */
+    WT_OP_i64ShlAccToAcc = 521, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSAcc = 522, /* i64ShrS, operand b from the int accumulator */
+    WT_OP_i64ShrSToAcc = 523, /* i64ShrS, result to the int accumulator */
+    WT_OP_i64ShrSAccToAcc = 524, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUAcc = 525, /* i64ShrU, operand b from the int accumulator */
+    WT_OP_i64ShrUToAcc = 526, /* i64ShrU, result to the int accumulator */
+    WT_OP_i64ShrUAccToAcc = 527, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64AddAcc = 528, /* f64Add, operand b from the f64 accumulator */
+    WT_OP_f64AddToAcc = 529, /* f64Add, result to the f64 accumulator */
+    WT_OP_f64AddAccToAcc = 530, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SubAcc = 531, /* f64Sub, operand b from the f64 accumulator */
+    WT_OP_f64SubToAcc = 532, /* f64Sub, result to the f64 accumulator */
+    WT_OP_f64SubAccToAcc = 533, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64MulAcc = 534, /* f64Mul, operand b from the f64 accumulator */
+    WT_OP_f64MulToAcc = 535, /* f64Mul, result to the f64 accumulator */
+    WT_OP_f64MulAccToAcc = 536, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64DivAcc = 537, /* f64Div, operand b from the f64 accumulator */
+    WT_OP_f64DivToAcc = 538, /* f64Div, result to the f64 accumulator */
+    WT_OP_f64DivAccToAcc = 539, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SqrtAcc = 540, /* f64Sqrt, operand b from the f64 accumulator */
+    WT_OP_f64SqrtToAcc = 541, /* f64Sqrt, result to the f64 accumulator */
+    WT_OP_f64SqrtAccToAcc = 542, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_i32LoadAcc = 543, /* i32Load, operand b from the int accumulator */
+    WT_OP_i32LoadToAcc = 544, /* i32Load, result to the int accumulator */
+    WT_OP_i32LoadAccToAcc = 545, /* i32Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64LoadAcc = 546, /* i64Load, operand b from the int accumulator */
+    WT_OP_i64LoadToAcc = 547, /* i64Load, result to the int accumulator */
+    WT_OP_i64LoadAccToAcc = 548, /* i64Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8SAcc = 549, /* i32Load8S, operand b from the int accumulator */
+    WT_OP_i32Load8SToAcc = 550, /* i32Load8S, result to the int accumulator */
+    WT_OP_i32Load8SAccToAcc = 551, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8UAcc = 552, /* i32Load8U, operand b from the int accumulator */
+    WT_OP_i32Load8UToAcc = 553, /* i32Load8U, result to the int accumulator */
+    WT_OP_i32Load8UAccToAcc = 554, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16SAcc = 555, /* i32Load16S, operand b from the int accumulator */
+    WT_OP_i32Load16SToAcc = 556, /* i32Load16S, result to the int accumulator */
+    WT_OP_i32Load16SAccToAcc = 557, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16UAcc = 558, /* i32Load16U, operand b from the int accumulator */
+    WT_OP_i32Load16UToAcc = 559, /* i32Load16U, result to the int accumulator */
+    WT_OP_i32Load16UAccToAcc = 560, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64LoadAcc = 561, /* f64Load, operand b from the int accumulator */
+    WT_OP_f64LoadToAcc = 562, /* f64Load, result to the f64 accumulator */
+    WT_OP_f64LoadAccToAcc = 563, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
+    WT_OP_i32StoreAcc = 564, /* i32Store, operand c from the int accumulator */
+    WT_OP_i64StoreAcc = 565, /* i64Store, operand c from the int accumulator */
+    WT_OP_i32Store8Acc = 566, /* i32Store8, operand c from the int accumulator */
+    WT_OP_i32Store16Acc = 567, /* i32Store16, operand c from the int accumulator */
+    WT_OP_f64StoreAcc = 568, /* f64Store, operand c from the f64 accumulator */
+    WT_OP_branchI32EqzAcc = 569, /* branchI32Eqz, operand b from the int accumulator */
+    WT_OP_branchI32NezAcc = 570, /* branchI32Nez, operand b from the int accumulator */
+    WT_OP_branchI32EqAcc = 571, /* branchI32Eq, operand b from the int accumulator */
+    WT_OP_branchI32NeAcc = 572, /* branchI32Ne, operand b from the int accumulator */
+    WT_OP_branchI32LtSAcc = 573, /* branchI32LtS, operand b from the int accumulator */
+    WT_OP_branchI32LtUAcc = 574, /* branchI32LtU, operand b from the int accumulator */
+    WT_OP_branchI32GtSAcc = 575, /* branchI32GtS, operand b from the int accumulator */
+    WT_OP_branchI32GtUAcc = 576, /* branchI32GtU, operand b from the int accumulator */
+    WT_OP_branchI32LeSAcc = 577, /* branchI32LeS, operand b from the int accumulator */
+    WT_OP_branchI32LeUAcc = 578, /* branchI32LeU, operand b from the int accumulator */
+    WT_OP_branchI32GeSAcc = 579, /* branchI32GeS, operand b from the int accumulator */
+    WT_OP_branchI32GeUAcc = 580, /* branchI32GeU, operand b from the int accumulator */
+    WT_OP_branchI64EqzAcc = 581, /* branchI64Eqz, operand b from the int accumulator */
+    WT_OP_branchI64NezAcc = 582, /* branchI64Nez, operand b from the int accumulator */
+    WT_OP_branchI64EqAcc = 583, /* branchI64Eq, operand b from the int accumulator */
+    WT_OP_branchI64NeAcc = 584, /* branchI64Ne, operand b from the int accumulator */
+    WT_OP_branchI64LtSAcc = 585, /* branchI64LtS, operand b from the int accumulator */
+    WT_OP_branchI64LtUAcc = 586, /* branchI64LtU, operand b from the int accumulator */
+    WT_OP_branchI64GtSAcc = 587, /* branchI64GtS, operand b from the int accumulator */
+    WT_OP_branchI64GtUAcc = 588, /* branchI64GtU, operand b from the int accumulator */
+    WT_OP_branchI64LeSAcc = 589, /* branchI64LeS, operand b from the int accumulator */
+    WT_OP_branchI64LeUAcc = 590, /* branchI64LeU, operand b from the int accumulator */
+    WT_OP_branchI64GeSAcc = 591, /* branchI64GeS, operand b from the int accumulator */
+    WT_OP_branchI64GeUAcc = 592, /* branchI64GeU, operand b from the int accumulator */
+    WT_OP_branchIfAcc = 593, /* branchIf, operand b from the int accumulator */
+    WT_OP_branchUnlessAcc = 594, /* branchUnless, operand b from the int accumulator */
+    WT_OP_COUNT = 595
 };
 
 /*
@@ -2385,5 +2506,489 @@ enum wt_op {
 #define WT_B_branchI64GeU 1
 #define WT_C_branchI64GeU 2
 #define WT_IMM_branchI64GeU 3
+#define WT_LEN_i32AddAcc 3
+#define WT_B_i32AddAcc 1
+#define WT_C_i32AddAcc 2
+#define WT_IMM_i32AddAcc 0
+#define WT_LEN_i32AddToAcc 3
+#define WT_B_i32AddToAcc 1
+#define WT_C_i32AddToAcc 2
+#define WT_IMM_i32AddToAcc 0
+#define WT_LEN_i32AddAccToAcc 3
+#define WT_B_i32AddAccToAcc 1
+#define WT_C_i32AddAccToAcc 2
+#define WT_IMM_i32AddAccToAcc 0
+#define WT_LEN_i32SubAcc 3
+#define WT_B_i32SubAcc 1
+#define WT_C_i32SubAcc 2
+#define WT_IMM_i32SubAcc 0
+#define WT_LEN_i32SubToAcc 3
+#define WT_B_i32SubToAcc 1
+#define WT_C_i32SubToAcc 2
+#define WT_IMM_i32SubToAcc 0
+#define WT_LEN_i32SubAccToAcc 3
+#define WT_B_i32SubAccToAcc 1
+#define WT_C_i32SubAccToAcc 2
+#define WT_IMM_i32SubAccToAcc 0
+#define WT_LEN_i32MulAcc 3
+#define WT_B_i32MulAcc 1
+#define WT_C_i32MulAcc 2
+#define WT_IMM_i32MulAcc 0
+#define WT_LEN_i32MulToAcc 3
+#define WT_B_i32MulToAcc 1
+#define WT_C_i32MulToAcc 2
+#define WT_IMM_i32MulToAcc 0
+#define WT_LEN_i32MulAccToAcc 3
+#define WT_B_i32MulAccToAcc 1
+#define WT_C_i32MulAccToAcc 2
+#define WT_IMM_i32MulAccToAcc 0
+#define WT_LEN_i32AndAcc 3
+#define WT_B_i32AndAcc 1
+#define WT_C_i32AndAcc 2
+#define WT_IMM_i32AndAcc 0
+#define WT_LEN_i32AndToAcc 3
+#define WT_B_i32AndToAcc 1
+#define WT_C_i32AndToAcc 2
+#define WT_IMM_i32AndToAcc 0
+#define WT_LEN_i32AndAccToAcc 3
+#define WT_B_i32AndAccToAcc 1
+#define WT_C_i32AndAccToAcc 2
+#define WT_IMM_i32AndAccToAcc 0
+#define WT_LEN_i32OrAcc 3
+#define WT_B_i32OrAcc 1
+#define WT_C_i32OrAcc 2
+#define WT_IMM_i32OrAcc 0
+#define WT_LEN_i32OrToAcc 3
+#define WT_B_i32OrToAcc 1
+#define WT_C_i32OrToAcc 2
+#define WT_IMM_i32OrToAcc 0
+#define WT_LEN_i32OrAccToAcc 3
+#define WT_B_i32OrAccToAcc 1
+#define WT_C_i32OrAccToAcc 2
+#define WT_IMM_i32OrAccToAcc 0
+#define WT_LEN_i32XorAcc 3
+#define WT_B_i32XorAcc 1
+#define WT_C_i32XorAcc 2
+#define WT_IMM_i32XorAcc 0
+#define WT_LEN_i32XorToAcc 3
+#define WT_B_i32XorToAcc 1
+#define WT_C_i32XorToAcc 2
+#define WT_IMM_i32XorToAcc 0
+#define WT_LEN_i32XorAccToAcc 3
+#define WT_B_i32XorAccToAcc 1
+#define WT_C_i32XorAccToAcc 2
+#define WT_IMM_i32XorAccToAcc 0
+#define WT_LEN_i32ShlAcc 3
+#define WT_B_i32ShlAcc 1
+#define WT_C_i32ShlAcc 2
+#define WT_IMM_i32ShlAcc 0
+#define WT_LEN_i32ShlToAcc 3
+#define WT_B_i32ShlToAcc 1
+#define WT_C_i32ShlToAcc 2
+#define WT_IMM_i32ShlToAcc 0
+#define WT_LEN_i32ShlAccToAcc 3
+#define WT_B_i32ShlAccToAcc 1
+#define WT_C_i32ShlAccToAcc 2
+#define WT_IMM_i32ShlAccToAcc 0
+#define WT_LEN_i32ShrSAcc 3
+#define WT_B_i32ShrSAcc 1
+#define WT_C_i32ShrSAcc 2
+#define WT_IMM_i32ShrSAcc 0
+#define WT_LEN_i32ShrSToAcc 3
+#define WT_B_i32ShrSToAcc 1
+#define WT_C_i32ShrSToAcc 2
+#define WT_IMM_i32ShrSToAcc 0
+#define WT_LEN_i32ShrSAccToAcc 3
+#define WT_B_i32ShrSAccToAcc 1
+#define WT_C_i32ShrSAccToAcc 2
+#define WT_IMM_i32ShrSAccToAcc 0
+#define WT_LEN_i32ShrUAcc 3
+#define WT_B_i32ShrUAcc 1
+#define WT_C_i32ShrUAcc 2
+#define WT_IMM_i32ShrUAcc 0
+#define WT_LEN_i32ShrUToAcc 3
+#define WT_B_i32ShrUToAcc 1
+#define WT_C_i32ShrUToAcc 2
+#define WT_IMM_i32ShrUToAcc 0
+#define WT_LEN_i32ShrUAccToAcc 3
+#define WT_B_i32ShrUAccToAcc 1
+#define WT_C_i32ShrUAccToAcc 2
+#define WT_IMM_i32ShrUAccToAcc 0
+#define WT_LEN_i64AddAcc 3
+#define WT_B_i64AddAcc 1
+#define WT_C_i64AddAcc 2
+#define WT_IMM_i64AddAcc 0
+#define WT_LEN_i64AddToAcc 3
+#define WT_B_i64AddToAcc 1
+#define WT_C_i64AddToAcc 2
+#define WT_IMM_i64AddToAcc 0
+#define WT_LEN_i64AddAccToAcc 3
+#define WT_B_i64AddAccToAcc 1
+#define WT_C_i64AddAccToAcc 2
+#define WT_IMM_i64AddAccToAcc 0
+#define WT_LEN_i64SubAcc 3
+#define WT_B_i64SubAcc 1
+#define WT_C_i64SubAcc 2
+#define WT_IMM_i64SubAcc 0
+#define WT_LEN_i64SubToAcc 3
+#define WT_B_i64SubToAcc 1
+#define WT_C_i64SubToAcc 2
+#define WT_IMM_i64SubToAcc 0
+#define WT_LEN_i64SubAccToAcc 3
+#define WT_B_i64SubAccToAcc 1
+#define WT_C_i64SubAccToAcc 2
+#define WT_IMM_i64SubAccToAcc 0
+#define WT_LEN_i64MulAcc 3
+#define WT_B_i64MulAcc 1
+#define WT_C_i64MulAcc 2
+#define WT_IMM_i64MulAcc 0
+#define WT_LEN_i64MulToAcc 3
+#define WT_B_i64MulToAcc 1
+#define WT_C_i64MulToAcc 2
+#define WT_IMM_i64MulToAcc 0
+#define WT_LEN_i64MulAccToAcc 3
+#define WT_B_i64MulAccToAcc 1
+#define WT_C_i64MulAccToAcc 2
+#define WT_IMM_i64MulAccToAcc 0
+#define WT_LEN_i64AndAcc 3
+#define WT_B_i64AndAcc 1
+#define WT_C_i64AndAcc 2
+#define WT_IMM_i64AndAcc 0
+#define WT_LEN_i64AndToAcc 3
+#define WT_B_i64AndToAcc 1
+#define WT_C_i64AndToAcc 2
+#define WT_IMM_i64AndToAcc 0
+#define WT_LEN_i64AndAccToAcc 3
+#define WT_B_i64AndAccToAcc 1
+#define WT_C_i64AndAccToAcc 2
+#define WT_IMM_i64AndAccToAcc 0
+#define WT_LEN_i64OrAcc 3
+#define WT_B_i64OrAcc 1
+#define WT_C_i64OrAcc 2
+#define WT_IMM_i64OrAcc 0
+#define WT_LEN_i64OrToAcc 3
+#define WT_B_i64OrToAcc 1
+#define WT_C_i64OrToAcc 2
+#define WT_IMM_i64OrToAcc 0
+#define WT_LEN_i64OrAccToAcc 3
+#define WT_B_i64OrAccToAcc 1
+#define WT_C_i64OrAccToAcc 2
+#define WT_IMM_i64OrAccToAcc 0
+#define WT_LEN_i64XorAcc 3
+#define WT_B_i64XorAcc 1
+#define WT_C_i64XorAcc 2
+#define WT_IMM_i64XorAcc 0
+#define WT_LEN_i64XorToAcc 3
+#define WT_B_i64XorToAcc 1
+#define WT_C_i64XorToAcc 2
+#define WT_IMM_i64XorToAcc 0
+#define WT_LEN_i64XorAccToAcc 3
+#define WT_B_i64XorAccToAcc 1
+#define WT_C_i64XorAccToAcc 2
+#define WT_IMM_i64XorAccToAcc 0
+#define WT_LEN_i64ShlAcc 3
+#define WT_B_i64ShlAcc 1
+#define WT_C_i64ShlAcc 2
+#define WT_IMM_i64ShlAcc 0
+#define WT_LEN_i64ShlToAcc 3
+#define WT_B_i64ShlToAcc 1
+#define WT_C_i64ShlToAcc 2
+#define WT_IMM_i64ShlToAcc 0
+#define WT_LEN_i64ShlAccToAcc 3
+#define WT_B_i64ShlAccToAcc 1
+#define WT_C_i64ShlAccToAcc 2
+#define WT_IMM_i64ShlAccToAcc 0
+#define WT_LEN_i64ShrSAcc 3
+#define WT_B_i64ShrSAcc 1
+#define WT_C_i64ShrSAcc 2
+#define WT_IMM_i64ShrSAcc 0
+#define WT_LEN_i64ShrSToAcc 3
+#define WT_B_i64ShrSToAcc 1
+#define WT_C_i64ShrSToAcc 2
+#define WT_IMM_i64ShrSToAcc 0
+#define WT_LEN_i64ShrSAccToAcc 3
+#define WT_B_i64ShrSAccToAcc 1
+#define WT_C_i64ShrSAccToAcc 2
+#define WT_IMM_i64ShrSAccToAcc 0
+#define WT_LEN_i64ShrUAcc 3
+#define WT_B_i64ShrUAcc 1
+#define WT_C_i64ShrUAcc 2
+#define WT_IMM_i64ShrUAcc 0
+#define WT_LEN_i64ShrUToAcc 3
+#define WT_B_i64ShrUToAcc 1
+#define WT_C_i64ShrUToAcc 2
+#define WT_IMM_i64ShrUToAcc 0
+#define WT_LEN_i64ShrUAccToAcc 3
+#define WT_B_i64ShrUAccToAcc 1
+#define WT_C_i64ShrUAccToAcc 2
+#define WT_IMM_i64ShrUAccToAcc 0
+#define WT_LEN_f64AddAcc 3
+#define WT_B_f64AddAcc 1
+#define WT_C_f64AddAcc 2
+#define WT_IMM_f64AddAcc 0
+#define WT_LEN_f64AddToAcc 3
+#define WT_B_f64AddToAcc 1
+#define WT_C_f64AddToAcc 2
+#define WT_IMM_f64AddToAcc 0
+#define WT_LEN_f64AddAccToAcc 3
+#define WT_B_f64AddAccToAcc 1
+#define WT_C_f64AddAccToAcc 2
+#define WT_IMM_f64AddAccToAcc 0
+#define WT_LEN_f64SubAcc 3
+#define WT_B_f64SubAcc 1
+#define WT_C_f64SubAcc 2
+#define WT_IMM_f64SubAcc 0
+#define WT_LEN_f64SubToAcc 3
+#define WT_B_f64SubToAcc 1
+#define WT_C_f64SubToAcc 2
+#define WT_IMM_f64SubToAcc 0
+#define WT_LEN_f64SubAccToAcc 3
+#define WT_B_f64SubAccToAcc 1
+#define WT_C_f64SubAccToAcc 2
+#define WT_IMM_f64SubAccToAcc 0
+#define WT_LEN_f64MulAcc 3
+#define WT_B_f64MulAcc 1
+#define WT_C_f64MulAcc 2
+#define WT_IMM_f64MulAcc 0
+#define WT_LEN_f64MulToAcc 3
+#define WT_B_f64MulToAcc 1
+#define WT_C_f64MulToAcc 2
+#define WT_IMM_f64MulToAcc 0
+#define WT_LEN_f64MulAccToAcc 3
+#define WT_B_f64MulAccToAcc 1
+#define WT_C_f64MulAccToAcc 2
+#define WT_IMM_f64MulAccToAcc 0
+#define WT_LEN_f64DivAcc 3
+#define WT_B_f64DivAcc 1
+#define WT_C_f64DivAcc 2
+#define WT_IMM_f64DivAcc 0
+#define WT_LEN_f64DivToAcc 3
+#define WT_B_f64DivToAcc 1
+#define WT_C_f64DivToAcc 2
+#define WT_IMM_f64DivToAcc 0
+#define WT_LEN_f64DivAccToAcc 3
+#define WT_B_f64DivAccToAcc 1
+#define WT_C_f64DivAccToAcc 2
+#define WT_IMM_f64DivAccToAcc 0
+#define WT_LEN_f64SqrtAcc 2
+#define WT_B_f64SqrtAcc 1
+#define WT_C_f64SqrtAcc 0
+#define WT_IMM_f64SqrtAcc 0
+#define WT_LEN_f64SqrtToAcc 2
+#define WT_B_f64SqrtToAcc 1
+#define WT_C_f64SqrtToAcc 0
+#define WT_IMM_f64SqrtToAcc 0
+#define WT_LEN_f64SqrtAccToAcc 2
+#define WT_B_f64SqrtAccToAcc 1
+#define WT_C_f64SqrtAccToAcc 0
+#define WT_IMM_f64SqrtAccToAcc 0
+#define WT_LEN_i32LoadAcc 3
+#define WT_B_i32LoadAcc 1
+#define WT_C_i32LoadAcc 0
+#define WT_IMM_i32LoadAcc 2
+#define WT_LEN_i32LoadToAcc 3
+#define WT_B_i32LoadToAcc 1
+#define WT_C_i32LoadToAcc 0
+#define WT_IMM_i32LoadToAcc 2
+#define WT_LEN_i32LoadAccToAcc 3
+#define WT_B_i32LoadAccToAcc 1
+#define WT_C_i32LoadAccToAcc 0
+#define WT_IMM_i32LoadAccToAcc 2
+#define WT_LEN_i64LoadAcc 3
+#define WT_B_i64LoadAcc 1
+#define WT_C_i64LoadAcc 0
+#define WT_IMM_i64LoadAcc 2
+#define WT_LEN_i64LoadToAcc 3
+#define WT_B_i64LoadToAcc 1
+#define WT_C_i64LoadToAcc 0
+#define WT_IMM_i64LoadToAcc 2
+#define WT_LEN_i64LoadAccToAcc 3
+#define WT_B_i64LoadAccToAcc 1
+#define WT_C_i64LoadAccToAcc 0
+#define WT_IMM_i64LoadAccToAcc 2
+#define WT_LEN_i32Load8SAcc 3
+#define WT_B_i32Load8SAcc 1
+#define WT_C_i32Load8SAcc 0
+#define WT_IMM_i32Load8SAcc 2
+#define WT_LEN_i32Load8SToAcc 3
+#define WT_B_i32Load8SToAcc 1
+#define WT_C_i32Load8SToAcc 0
+#define WT_IMM_i32Load8SToAcc 2
+#define WT_LEN_i32Load8SAccToAcc 3
+#define WT_B_i32Load8SAccToAcc 1
+#define WT_C_i32Load8SAccToAcc 0
+#define WT_IMM_i32Load8SAccToAcc 2
+#define WT_LEN_i32Load8UAcc 3
+#define WT_B_i32Load8UAcc 1
+#define WT_C_i32Load8UAcc 0
+#define WT_IMM_i32Load8UAcc 2
+#define WT_LEN_i32Load8UToAcc 3
+#define WT_B_i32Load8UToAcc 1
+#define WT_C_i32Load8UToAcc 0
+#define WT_IMM_i32Load8UToAcc 2
+#define WT_LEN_i32Load8UAccToAcc 3
+#define WT_B_i32Load8UAccToAcc 1
+#define WT_C_i32Load8UAccToAcc 0
+#define WT_IMM_i32Load8UAccToAcc 2
+#define WT_LEN_i32Load16SAcc 3
+#define WT_B_i32Load16SAcc 1
+#define WT_C_i32Load16SAcc 0
+#define WT_IMM_i32Load16SAcc 2
+#define WT_LEN_i32Load16SToAcc 3
+#define WT_B_i32Load16SToAcc 1
+#define WT_C_i32Load16SToAcc 0
+#define WT_IMM_i32Load16SToAcc 2
+#define WT_LEN_i32Load16SAccToAcc 3
+#define WT_B_i32Load16SAccToAcc 1
+#define WT_C_i32Load16SAccToAcc 0
+#define WT_IMM_i32Load16SAccToAcc 2
+#define WT_LEN_i32Load16UAcc 3
+#define WT_B_i32Load16UAcc 1
+#define WT_C_i32Load16UAcc 0
+#define WT_IMM_i32Load16UAcc 2
+#define WT_LEN_i32Load16UToAcc 3
+#define WT_B_i32Load16UToAcc 1
+#define WT_C_i32Load16UToAcc 0
+#define WT_IMM_i32Load16UToAcc 2
+#define WT_LEN_i32Load16UAccToAcc 3
+#define WT_B_i32Load16UAccToAcc 1
+#define WT_C_i32Load16UAccToAcc 0
+#define WT_IMM_i32Load16UAccToAcc 2
+#define WT_LEN_f64LoadAcc 3
+#define WT_B_f64LoadAcc 1
+#define WT_C_f64LoadAcc 0
+#define WT_IMM_f64LoadAcc 2
+#define WT_LEN_f64LoadToAcc 3
+#define WT_B_f64LoadToAcc 1
+#define WT_C_f64LoadToAcc 0
+#define WT_IMM_f64LoadToAcc 2
+#define WT_LEN_f64LoadAccToAcc 3
+#define WT_B_f64LoadAccToAcc 1
+#define WT_C_f64LoadAccToAcc 0
+#define WT_IMM_f64LoadAccToAcc 2
+#define WT_LEN_i32StoreAcc 4
+#define WT_B_i32StoreAcc 1
+#define WT_C_i32StoreAcc 2
+#define WT_IMM_i32StoreAcc 3
+#define WT_LEN_i64StoreAcc 4
+#define WT_B_i64StoreAcc 1
+#define WT_C_i64StoreAcc 2
+#define WT_IMM_i64StoreAcc 3
+#define WT_LEN_i32Store8Acc 4
+#define WT_B_i32Store8Acc 1
+#define WT_C_i32Store8Acc 2
+#define WT_IMM_i32Store8Acc 3
+#define WT_LEN_i32Store16Acc 4
+#define WT_B_i32Store16Acc 1
+#define WT_C_i32Store16Acc 2
+#define WT_IMM_i32Store16Acc 3
+#define WT_LEN_f64StoreAcc 4
+#define WT_B_f64StoreAcc 1
+#define WT_C_f64StoreAcc 2
+#define WT_IMM_f64StoreAcc 3
+#define WT_LEN_branchI32EqzAcc 3
+#define WT_B_branchI32EqzAcc 1
+#define WT_C_branchI32EqzAcc 0
+#define WT_IMM_branchI32EqzAcc 2
+#define WT_LEN_branchI32NezAcc 3
+#define WT_B_branchI32NezAcc 1
+#define WT_C_branchI32NezAcc 0
+#define WT_IMM_branchI32NezAcc 2
+#define WT_LEN_branchI32EqAcc 4
+#define WT_B_branchI32EqAcc 1
+#define WT_C_branchI32EqAcc 2
+#define WT_IMM_branchI32EqAcc 3
+#define WT_LEN_branchI32NeAcc 4
+#define WT_B_branchI32NeAcc 1
+#define WT_C_branchI32NeAcc 2
+#define WT_IMM_branchI32NeAcc 3
+#define WT_LEN_branchI32LtSAcc 4
+#define WT_B_branchI32LtSAcc 1
+#define WT_C_branchI32LtSAcc 2
+#define WT_IMM_branchI32LtSAcc 3
+#define WT_LEN_branchI32LtUAcc 4
+#define WT_B_branchI32LtUAcc 1
+#define WT_C_branchI32LtUAcc 2
+#define WT_IMM_branchI32LtUAcc 3
+#define WT_LEN_branchI32GtSAcc 4
+#define WT_B_branchI32GtSAcc 1
+#define WT_C_branchI32GtSAcc 2
+#define WT_IMM_branchI32GtSAcc 3
+#define WT_LEN_branchI32GtUAcc 4
+#define WT_B_branchI32GtUAcc 1
+#define WT_C_branchI32GtUAcc 2
+#define WT_IMM_branchI32GtUAcc 3
+#define WT_LEN_branchI32LeSAcc 4
+#define WT_B_branchI32LeSAcc 1
+#define WT_C_branchI32LeSAcc 2
+#define WT_IMM_branchI32LeSAcc 3
+#define WT_LEN_branchI32LeUAcc 4
+#define WT_B_branchI32LeUAcc 1
+#define WT_C_branchI32LeUAcc 2
+#define WT_IMM_branchI32LeUAcc 3
+#define WT_LEN_branchI32GeSAcc 4
+#define WT_B_branchI32GeSAcc 1
+#define WT_C_branchI32GeSAcc 2
+#define WT_IMM_branchI32GeSAcc 3
+#define WT_LEN_branchI32GeUAcc 4
+#define WT_B_branchI32GeUAcc 1
+#define WT_C_branchI32GeUAcc 2
+#define WT_IMM_branchI32GeUAcc 3
+#define WT_LEN_branchI64EqzAcc 3
+#define WT_B_branchI64EqzAcc 1
+#define WT_C_branchI64EqzAcc 0
+#define WT_IMM_branchI64EqzAcc 2
+#define WT_LEN_branchI64NezAcc 3
+#define WT_B_branchI64NezAcc 1
+#define WT_C_branchI64NezAcc 0
+#define WT_IMM_branchI64NezAcc 2
+#define WT_LEN_branchI64EqAcc 4
+#define WT_B_branchI64EqAcc 1
+#define WT_C_branchI64EqAcc 2
+#define WT_IMM_branchI64EqAcc 3
+#define WT_LEN_branchI64NeAcc 4
+#define WT_B_branchI64NeAcc 1
+#define WT_C_branchI64NeAcc 2
+#define WT_IMM_branchI64NeAcc 3
+#define WT_LEN_branchI64LtSAcc 4
+#define WT_B_branchI64LtSAcc 1
+#define WT_C_branchI64LtSAcc 2
+#define WT_IMM_branchI64LtSAcc 3
+#define WT_LEN_branchI64LtUAcc 4
+#define WT_B_branchI64LtUAcc 1
+#define WT_C_branchI64LtUAcc 2
+#define WT_IMM_branchI64LtUAcc 3
+#define WT_LEN_branchI64GtSAcc 4
+#define WT_B_branchI64GtSAcc 1
+#define WT_C_branchI64GtSAcc 2
+#define WT_IMM_branchI64GtSAcc 3
+#define WT_LEN_branchI64GtUAcc 4
+#define WT_B_branchI64GtUAcc 1
+#define WT_C_branchI64GtUAcc 2
+#define WT_IMM_branchI64GtUAcc 3
+#define WT_LEN_branchI64LeSAcc 4
+#define WT_B_branchI64LeSAcc 1
+#define WT_C_branchI64LeSAcc 2
+#define WT_IMM_branchI64LeSAcc 3
+#define WT_LEN_branchI64LeUAcc 4
+#define WT_B_branchI64LeUAcc 1
+#define WT_C_branchI64LeUAcc 2
+#define WT_IMM_branchI64LeUAcc 3
+#define WT_LEN_branchI64GeSAcc 4
+#define WT_B_branchI64GeSAcc 1
+#define WT_C_branchI64GeSAcc 2
+#define WT_IMM_branchI64GeSAcc 3
+#define WT_LEN_branchI64GeUAcc 4
+#define WT_B_branchI64GeUAcc 1
+#define WT_C_branchI64GeUAcc 2
+#define WT_IMM_branchI64GeUAcc 3
+#define WT_LEN_branchIfAcc 3
+#define WT_B_branchIfAcc 1
+#define WT_C_branchIfAcc 0
+#define WT_IMM_branchIfAcc 2
+#define WT_LEN_branchUnlessAcc 3
+#define WT_B_branchUnlessAcc 1
+#define WT_C_branchUnlessAcc 0
+#define WT_IMM_branchUnlessAcc 2
 
 #endif

@@ -514,6 +514,326 @@ enum Op: UInt16 {
     case branchI64GeS = 472
     /// if slots[b] >= (unsigned) slots[c] as i64 { pc = imm }
     case branchI64GeU = 473
+    /// i32Add, operand b from the int accumulator
+    case i32AddAcc = 474
+    /// i32Add, result to the int accumulator
+    case i32AddToAcc = 475
+    /// i32Add, operand b from the int accumulator and result to the int accumulator
+    case i32AddAccToAcc = 476
+    /// i32Sub, operand b from the int accumulator
+    case i32SubAcc = 477
+    /// i32Sub, result to the int accumulator
+    case i32SubToAcc = 478
+    /// i32Sub, operand b from the int accumulator and result to the int accumulator
+    case i32SubAccToAcc = 479
+    /// i32Mul, operand b from the int accumulator
+    case i32MulAcc = 480
+    /// i32Mul, result to the int accumulator
+    case i32MulToAcc = 481
+    /// i32Mul, operand b from the int accumulator and result to the int accumulator
+    case i32MulAccToAcc = 482
+    /// i32And, operand b from the int accumulator
+    case i32AndAcc = 483
+    /// i32And, result to the int accumulator
+    case i32AndToAcc = 484
+    /// i32And, operand b from the int accumulator and result to the int accumulator
+    case i32AndAccToAcc = 485
+    /// i32Or, operand b from the int accumulator
+    case i32OrAcc = 486
+    /// i32Or, result to the int accumulator
+    case i32OrToAcc = 487
+    /// i32Or, operand b from the int accumulator and result to the int accumulator
+    case i32OrAccToAcc = 488
+    /// i32Xor, operand b from the int accumulator
+    case i32XorAcc = 489
+    /// i32Xor, result to the int accumulator
+    case i32XorToAcc = 490
+    /// i32Xor, operand b from the int accumulator and result to the int accumulator
+    case i32XorAccToAcc = 491
+    /// i32Shl, operand b from the int accumulator
+    case i32ShlAcc = 492
+    /// i32Shl, result to the int accumulator
+    case i32ShlToAcc = 493
+    /// i32Shl, operand b from the int accumulator and result to the int accumulator
+    case i32ShlAccToAcc = 494
+    /// i32ShrS, operand b from the int accumulator
+    case i32ShrSAcc = 495
+    /// i32ShrS, result to the int accumulator
+    case i32ShrSToAcc = 496
+    /// i32ShrS, operand b from the int accumulator and result to the int accumulator
+    case i32ShrSAccToAcc = 497
+    /// i32ShrU, operand b from the int accumulator
+    case i32ShrUAcc = 498
+    /// i32ShrU, result to the int accumulator
+    case i32ShrUToAcc = 499
+    /// i32ShrU, operand b from the int accumulator and result to the int accumulator
+    case i32ShrUAccToAcc = 500
+    /// i64Add, operand b from the int accumulator
+    case i64AddAcc = 501
+    /// i64Add, result to the int accumulator
+    case i64AddToAcc = 502
+    /// i64Add, operand b from the int accumulator and result to the int accumulator
+    case i64AddAccToAcc = 503
+    /// i64Sub, operand b from the int accumulator
+    case i64SubAcc = 504
+    /// i64Sub, result to the int accumulator
+    case i64SubToAcc = 505
+    /// i64Sub, operand b from the int accumulator and result to the int accumulator
+    case i64SubAccToAcc = 506
+    /// i64Mul, operand b from the int accumulator
+    case i64MulAcc = 507
+    /// i64Mul, result to the int accumulator
+    case i64MulToAcc = 508
+    /// i64Mul, operand b from the int accumulator and result to the int accumulator
+    case i64MulAccToAcc = 509
+    /// i64And, operand b from the int accumulator
+    case i64AndAcc = 510
+    /// i64And, result to the int accumulator
+    case i64AndToAcc = 511
+    /// i64And, operand b from the int accumulator and result to the int accumulator
+    case i64AndAccToAcc = 512
+    /// i64Or, operand b from the int accumulator
+    case i64OrAcc = 513
+    /// i64Or, result to the int accumulator
+    case i64OrToAcc = 514
+    /// i64Or, operand b from the int accumulator and result to the int accumulator
+    case i64OrAccToAcc = 515
+    /// i64Xor, operand b from the int accumulator
+    case i64XorAcc = 516
+    /// i64Xor, result to the int accumulator
+    case i64XorToAcc = 517
+    /// i64Xor, operand b from the int accumulator and result to the int accumulator
+    case i64XorAccToAcc = 518
+    /// i64Shl, operand b from the int accumulator
+    case i64ShlAcc = 519
+    /// i64Shl, result to the int accumulator
+    case i64ShlToAcc = 520
+    /// i64Shl, operand b from the int accumulator and result to the int accumulator
+    case i64ShlAccToAcc = 521
+    /// i64ShrS, operand b from the int accumulator
+    case i64ShrSAcc = 522
+    /// i64ShrS, result to the int accumulator
+    case i64ShrSToAcc = 523
+    /// i64ShrS, operand b from the int accumulator and result to the int accumulator
+    case i64ShrSAccToAcc = 524
+    /// i64ShrU, operand b from the int accumulator
+    case i64ShrUAcc = 525
+    /// i64ShrU, result to the int accumulator
+    case i64ShrUToAcc = 526
+    /// i64ShrU, operand b from the int accumulator and result to the int accumulator
+    case i64ShrUAccToAcc = 527
+    /// f64Add, operand b from the f64 accumulator
+    case f64AddAcc = 528
+    /// f64Add, result to the f64 accumulator
+    case f64AddToAcc = 529
+    /// f64Add, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64AddAccToAcc = 530
+    /// f64Sub, operand b from the f64 accumulator
+    case f64SubAcc = 531
+    /// f64Sub, result to the f64 accumulator
+    case f64SubToAcc = 532
+    /// f64Sub, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64SubAccToAcc = 533
+    /// f64Mul, operand b from the f64 accumulator
+    case f64MulAcc = 534
+    /// f64Mul, result to the f64 accumulator
+    case f64MulToAcc = 535
+    /// f64Mul, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64MulAccToAcc = 536
+    /// f64Div, operand b from the f64 accumulator
+    case f64DivAcc = 537
+    /// f64Div, result to the f64 accumulator
+    case f64DivToAcc = 538
+    /// f64Div, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64DivAccToAcc = 539
+    /// f64Sqrt, operand b from the f64 accumulator
+    case f64SqrtAcc = 540
+    /// f64Sqrt, result to the f64 accumulator
+    case f64SqrtToAcc = 541
+    /// f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64SqrtAccToAcc = 542
+    /// i32Load, operand b from the int accumulator
+    case i32LoadAcc = 543
+    /// i32Load, result to the int accumulator
+    case i32LoadToAcc = 544
+    /// i32Load, operand b from the int accumulator and result to the int accumulator
+    case i32LoadAccToAcc = 545
+    /// i64Load, operand b from the int accumulator
+    case i64LoadAcc = 546
+    /// i64Load, result to the int accumulator
+    case i64LoadToAcc = 547
+    /// i64Load, operand b from the int accumulator and result to the int accumulator
+    case i64LoadAccToAcc = 548
+    /// i32Load8S, operand b from the int accumulator
+    case i32Load8SAcc = 549
+    /// i32Load8S, result to the int accumulator
+    case i32Load8SToAcc = 550
+    /// i32Load8S, operand b from the int accumulator and result to the int accumulator
+    case i32Load8SAccToAcc = 551
+    /// i32Load8U, operand b from the int accumulator
+    case i32Load8UAcc = 552
+    /// i32Load8U, result to the int accumulator
+    case i32Load8UToAcc = 553
+    /// i32Load8U, operand b from the int accumulator and result to the int accumulator
+    case i32Load8UAccToAcc = 554
+    /// i32Load16S, operand b from the int accumulator
+    case i32Load16SAcc = 555
+    /// i32Load16S, result to the int accumulator
+    case i32Load16SToAcc = 556
+    /// i32Load16S, operand b from the int accumulator and result to the int accumulator
+    case i32Load16SAccToAcc = 557
+    /// i32Load16U, operand b from the int accumulator
+    case i32Load16UAcc = 558
+    /// i32Load16U, result to the int accumulator
+    case i32Load16UToAcc = 559
+    /// i32Load16U, operand b from the int accumulator and result to the int accumulator
+    case i32Load16UAccToAcc = 560
+    /// f64Load, operand b from the int accumulator
+    case f64LoadAcc = 561
+    /// f64Load, result to the f64 accumulator
+    case f64LoadToAcc = 562
+    /// f64Load, operand b from the int accumulator and result to the f64 accumulator
+    case f64LoadAccToAcc = 563
+    /// i32Store, operand c from the int accumulator
+    case i32StoreAcc = 564
+    /// i64Store, operand c from the int accumulator
+    case i64StoreAcc = 565
+    /// i32Store8, operand c from the int accumulator
+    case i32Store8Acc = 566
+    /// i32Store16, operand c from the int accumulator
+    case i32Store16Acc = 567
+    /// f64Store, operand c from the f64 accumulator
+    case f64StoreAcc = 568
+    /// branchI32Eqz, operand b from the int accumulator
+    case branchI32EqzAcc = 569
+    /// branchI32Nez, operand b from the int accumulator
+    case branchI32NezAcc = 570
+    /// branchI32Eq, operand b from the int accumulator
+    case branchI32EqAcc = 571
+    /// branchI32Ne, operand b from the int accumulator
+    case branchI32NeAcc = 572
+    /// branchI32LtS, operand b from the int accumulator
+    case branchI32LtSAcc = 573
+    /// branchI32LtU, operand b from the int accumulator
+    case branchI32LtUAcc = 574
+    /// branchI32GtS, operand b from the int accumulator
+    case branchI32GtSAcc = 575
+    /// branchI32GtU, operand b from the int accumulator
+    case branchI32GtUAcc = 576
+    /// branchI32LeS, operand b from the int accumulator
+    case branchI32LeSAcc = 577
+    /// branchI32LeU, operand b from the int accumulator
+    case branchI32LeUAcc = 578
+    /// branchI32GeS, operand b from the int accumulator
+    case branchI32GeSAcc = 579
+    /// branchI32GeU, operand b from the int accumulator
+    case branchI32GeUAcc = 580
+    /// branchI64Eqz, operand b from the int accumulator
+    case branchI64EqzAcc = 581
+    /// branchI64Nez, operand b from the int accumulator
+    case branchI64NezAcc = 582
+    /// branchI64Eq, operand b from the int accumulator
+    case branchI64EqAcc = 583
+    /// branchI64Ne, operand b from the int accumulator
+    case branchI64NeAcc = 584
+    /// branchI64LtS, operand b from the int accumulator
+    case branchI64LtSAcc = 585
+    /// branchI64LtU, operand b from the int accumulator
+    case branchI64LtUAcc = 586
+    /// branchI64GtS, operand b from the int accumulator
+    case branchI64GtSAcc = 587
+    /// branchI64GtU, operand b from the int accumulator
+    case branchI64GtUAcc = 588
+    /// branchI64LeS, operand b from the int accumulator
+    case branchI64LeSAcc = 589
+    /// branchI64LeU, operand b from the int accumulator
+    case branchI64LeUAcc = 590
+    /// branchI64GeS, operand b from the int accumulator
+    case branchI64GeSAcc = 591
+    /// branchI64GeU, operand b from the int accumulator
+    case branchI64GeUAcc = 592
+    /// branchIf, operand b from the int accumulator
+    case branchIfAcc = 593
+    /// branchUnless, operand b from the int accumulator
+    case branchUnlessAcc = 594
+}
+
+/// What an operation's accumulator forms are (`INTERPRETER_ACC_FAMILIES` in Tools/opgen.py).
+struct AccumulatorForms {
+    enum Kind { case int, f64 }
+    /// What the operand read from the accumulator is, and which (1: b, 2: c); what the result is.
+    let input: Kind?
+    let inputField: UInt8
+    let output: Kind?
+    /// The forms: operand from the accumulator, result to it, both.
+    let acc: Op?
+    let toAcc: Op?
+    let accToAcc: Op?
+
+    /// By base operation.
+    static let all: [Op: AccumulatorForms] = [
+        .i32Add: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AddAcc, toAcc: .i32AddToAcc, accToAcc: .i32AddAccToAcc),
+        .i32Sub: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32SubAcc, toAcc: .i32SubToAcc, accToAcc: .i32SubAccToAcc),
+        .i32Mul: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32MulAcc, toAcc: .i32MulToAcc, accToAcc: .i32MulAccToAcc),
+        .i32And: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AndAcc, toAcc: .i32AndToAcc, accToAcc: .i32AndAccToAcc),
+        .i32Or: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32OrAcc, toAcc: .i32OrToAcc, accToAcc: .i32OrAccToAcc),
+        .i32Xor: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32XorAcc, toAcc: .i32XorToAcc, accToAcc: .i32XorAccToAcc),
+        .i32Shl: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShlAcc, toAcc: .i32ShlToAcc, accToAcc: .i32ShlAccToAcc),
+        .i32ShrS: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShrSAcc, toAcc: .i32ShrSToAcc, accToAcc: .i32ShrSAccToAcc),
+        .i32ShrU: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShrUAcc, toAcc: .i32ShrUToAcc, accToAcc: .i32ShrUAccToAcc),
+        .i64Add: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64AddAcc, toAcc: .i64AddToAcc, accToAcc: .i64AddAccToAcc),
+        .i64Sub: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64SubAcc, toAcc: .i64SubToAcc, accToAcc: .i64SubAccToAcc),
+        .i64Mul: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64MulAcc, toAcc: .i64MulToAcc, accToAcc: .i64MulAccToAcc),
+        .i64And: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64AndAcc, toAcc: .i64AndToAcc, accToAcc: .i64AndAccToAcc),
+        .i64Or: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64OrAcc, toAcc: .i64OrToAcc, accToAcc: .i64OrAccToAcc),
+        .i64Xor: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64XorAcc, toAcc: .i64XorToAcc, accToAcc: .i64XorAccToAcc),
+        .i64Shl: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShlAcc, toAcc: .i64ShlToAcc, accToAcc: .i64ShlAccToAcc),
+        .i64ShrS: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShrSAcc, toAcc: .i64ShrSToAcc, accToAcc: .i64ShrSAccToAcc),
+        .i64ShrU: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShrUAcc, toAcc: .i64ShrUToAcc, accToAcc: .i64ShrUAccToAcc),
+        .f64Add: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64AddAcc, toAcc: .f64AddToAcc, accToAcc: .f64AddAccToAcc),
+        .f64Sub: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64SubAcc, toAcc: .f64SubToAcc, accToAcc: .f64SubAccToAcc),
+        .f64Mul: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64MulAcc, toAcc: .f64MulToAcc, accToAcc: .f64MulAccToAcc),
+        .f64Div: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64DivAcc, toAcc: .f64DivToAcc, accToAcc: .f64DivAccToAcc),
+        .f64Sqrt: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64SqrtAcc, toAcc: .f64SqrtToAcc, accToAcc: .f64SqrtAccToAcc),
+        .i32Load: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32LoadAcc, toAcc: .i32LoadToAcc, accToAcc: .i32LoadAccToAcc),
+        .i64Load: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64LoadAcc, toAcc: .i64LoadToAcc, accToAcc: .i64LoadAccToAcc),
+        .i32Load8S: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32Load8SAcc, toAcc: .i32Load8SToAcc, accToAcc: .i32Load8SAccToAcc),
+        .i32Load8U: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32Load8UAcc, toAcc: .i32Load8UToAcc, accToAcc: .i32Load8UAccToAcc),
+        .i32Load16S: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32Load16SAcc, toAcc: .i32Load16SToAcc, accToAcc: .i32Load16SAccToAcc),
+        .i32Load16U: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32Load16UAcc, toAcc: .i32Load16UToAcc, accToAcc: .i32Load16UAccToAcc),
+        .f64Load: AccumulatorForms(input: .int, inputField: 1, output: .f64, acc: .f64LoadAcc, toAcc: .f64LoadToAcc, accToAcc: .f64LoadAccToAcc),
+        .i32Store: AccumulatorForms(input: .int, inputField: 2, output: nil, acc: .i32StoreAcc, toAcc: nil, accToAcc: nil),
+        .i64Store: AccumulatorForms(input: .int, inputField: 2, output: nil, acc: .i64StoreAcc, toAcc: nil, accToAcc: nil),
+        .i32Store8: AccumulatorForms(input: .int, inputField: 2, output: nil, acc: .i32Store8Acc, toAcc: nil, accToAcc: nil),
+        .i32Store16: AccumulatorForms(input: .int, inputField: 2, output: nil, acc: .i32Store16Acc, toAcc: nil, accToAcc: nil),
+        .f64Store: AccumulatorForms(input: .f64, inputField: 2, output: nil, acc: .f64StoreAcc, toAcc: nil, accToAcc: nil),
+        .branchI32Eqz: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32EqzAcc, toAcc: nil, accToAcc: nil),
+        .branchI32Nez: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32NezAcc, toAcc: nil, accToAcc: nil),
+        .branchI32Eq: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32EqAcc, toAcc: nil, accToAcc: nil),
+        .branchI32Ne: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32NeAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LtS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LtSAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LtU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LtUAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GtS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GtSAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GtU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GtUAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LeS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LeSAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LeUAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GeS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GeSAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GeUAcc, toAcc: nil, accToAcc: nil),
+        .branchI64Eqz: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64EqzAcc, toAcc: nil, accToAcc: nil),
+        .branchI64Nez: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64NezAcc, toAcc: nil, accToAcc: nil),
+        .branchI64Eq: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64EqAcc, toAcc: nil, accToAcc: nil),
+        .branchI64Ne: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64NeAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LtS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LtSAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LtU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LtUAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GtS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GtSAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GtU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GtUAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LeS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LeSAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LeUAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GeS: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeSAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeUAcc, toAcc: nil, accToAcc: nil),
+        .branchIf: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchIfAcc, toAcc: nil, accToAcc: nil),
+        .branchUnless: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchUnlessAcc, toAcc: nil, accToAcc: nil),
+    ]
 }
 
 /// Where an operation's operands sit in the encoded code.
@@ -1008,5 +1328,126 @@ struct OpLayout {
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeU BCIT
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeS BCIT
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeU BCIT
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivAccToAcc BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtToAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtAccToAcc B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadAccToAcc BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store8Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store16Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64StoreAcc BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchIfAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchUnlessAcc BIT
     ]
 }
