@@ -21,8 +21,8 @@ public final class Interpreter: Executor {
     var spareStack: UnsafeMutablePointer<UInt64>?
     /// The cell for the activation's seldom-used state (`Machine.Cold`), kept like the stack.
     var spareCold: UnsafeMutablePointer<Machine.Cold>?
-    /// The call stack of the outermost activation (records, capacity), kept like the stack.
-    var spareFrames: (UnsafeMutablePointer<wt_frame>, Int)?
+    /// The call stack of the outermost activation, kept like the stack.
+    var spareFrames: FrameStack?
 
     public init() {
         _ = Interpreter.layoutsMatch
@@ -35,6 +35,9 @@ public final class Interpreter: Executor {
         precondition(MemoryLayout<FunctionSlot>.stride == MemoryLayout<wt_function_slot>.stride
                      && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.code) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.code)
                      && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.instance) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.instance)
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.function) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.function)
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.typeID) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.type_id)
+                     && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.index) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.index)
                      && MemoryLayout<FunctionSlot>.offset(of: \FunctionSlot.isHost) == MemoryLayout<wt_function_slot>.offset(of: \wt_function_slot.is_host),
                      "FunctionSlot and wt_function_slot differ in layout")
         return true
@@ -43,7 +46,6 @@ public final class Interpreter: Executor {
     deinit {
         spareStack?.deallocate()
         spareCold?.deallocate()
-        spareFrames?.0.deallocate()
     }
 
     public func invoke(_ function: FunctionAddress, arguments: [Value], in store: Store) throws -> [Value] {
@@ -111,21 +113,18 @@ public final class Interpreter: Executor {
                 cold.deallocate()
             }
         }
-        // Room for as many suspended callers as the call-depth limit leaves.
-        let frameCount = max(1, store.maxCallDepth - store.callDepth)
-        let frames: UnsafeMutablePointer<wt_frame>, frameCapacity: Int
-        if let spare = spareFrames, spare.1 >= frameCount {
-            (frames, frameCapacity) = spare
+        // The call stack starts small and grows (Machine.growFrames) up to the depth limit.
+        let frames: FrameStack
+        if let spare = spareFrames {
+            frames = spare
             spareFrames = nil
         } else {
-            (frames, frameCapacity) = (.allocate(capacity: frameCount), frameCount)
+            frames = FrameStack()
         }
-        defer {
-            if spareFrames == nil { spareFrames = (frames, frameCapacity) } else { frames.deallocate() }
-        }
+        defer { if spareFrames == nil { spareFrames = frames } }
         let parameterSlots = Value.slots(f.type.parameters)
         stack.update(from: slots, count: parameterSlots)
-        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold, frames: frames, frameCapacity: frameCapacity)
+        var machine = Machine(store: store, stack: stack, stackEnd: stack + stackSlots, cold: cold, frames: frames)
         try machine.run(f, base: stack)
         slots.update(from: stack, count: Value.slots(f.type.results))
     }

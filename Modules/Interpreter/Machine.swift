@@ -52,21 +52,19 @@ struct Machine {
     let store: Store
     let stack: UnsafeMutablePointer<UInt64>
     let stackEnd: UnsafeMutablePointer<UInt64>
-    /// The call stack (suspended callers), room for `frameCapacity` records.
-    let frames: UnsafeMutablePointer<wt_frame>
-    let frameCapacity: Int
+    /// The call stack (suspended callers); `regs.frames` is its current buffer.
+    let frames: FrameStack
 
     /// The activation's `Cold` cell (uninitialized memory; `run` fills it).
     let cold: UnsafeMutablePointer<Cold>
 
     init(store: Store, stack: UnsafeMutablePointer<UInt64>, stackEnd: UnsafeMutablePointer<UInt64>, cold: UnsafeMutablePointer<Cold>,
-         frames: UnsafeMutablePointer<wt_frame>, frameCapacity: Int) {
+         frames: FrameStack) {
         self.store = store
         self.stack = stack
         self.stackEnd = stackEnd
         self.cold = cold
         self.frames = frames
-        self.frameCapacity = frameCapacity
     }
 
     // MARK: Helpers (the scalar operations themselves are in the C loop)
@@ -162,9 +160,9 @@ struct Machine {
         // only when a call or return changes instance.
         let cold = self.cold
         // Calls may nest as deep as the store's limit allows, counting the activations below.
-        let framesLimit = frames + max(0, min(frameCapacity, store.maxCallDepth - store.callDepth))
-        cold.initialize(to: Cold(function: entryCode, instance: Unmanaged.passUnretained(entryInstance), frames: frames,
-                                 framesLimit: framesLimit, stackEnd: stackEnd))
+        let allowedDepth = max(0, store.maxCallDepth - store.callDepth)
+        cold.initialize(to: Cold(function: entryCode, instance: Unmanaged.passUnretained(entryInstance), frames: frames.base,
+                                 framesLimit: frames.base + min(frames.capacity, allowedDepth), stackEnd: stackEnd))
         let regs = (UnsafeMutableRawPointer(cold) + MemoryLayout<Cold>.offset(of: \Cold.regs)!).assumingMemoryBound(to: wt_interp_regs.self)
         defer { withExtendedLifetime((entryCode, entryInstance)) {} }
         var function: CompiledFunction { cold.pointee.function }
@@ -187,7 +185,7 @@ struct Machine {
                                       offset: function.wasmOffset(ofInstructionAt: current - cold.pointee.code))
             var callers: [BacktraceFrame] = []
             var r = cold.pointee.regs.frames_top.unsafelyUnwrapped
-            while r != frames {
+            while r != cold.pointee.regs.frames.unsafelyUnwrapped {
                 r -= 1
                 let f = CompiledFunction.owner(of: r.pointee.function.unsafelyUnwrapped)
                 let index = f.functionIndex
@@ -216,7 +214,7 @@ struct Machine {
                 switch unsafeBitCast(i.op, to: Op.self) {
                 case .trap: throw Trap(TrapCodeIndex(rawValue: Int(i.imm))!.code)
                 case .return:
-                    guard regs.pointee.frames_top != frames else { return }
+                    guard regs.pointee.frames_top != regs.pointee.frames else { return }
                     regs.pointee.frames_top -= 1
                     let r = regs.pointee.frames_top.unsafelyUnwrapped.pointee
                     regs.pointee.function = r.function
@@ -251,8 +249,10 @@ struct Machine {
                         if slot.code.pointee == nil { _ = try Interpreter.compiled(slot.function.takeUnretainedValue()) }
                         let descriptor = UnsafePointer<wt_function>(OpaquePointer(slot.code.pointee.unsafelyUnwrapped))
                         unowned(unsafe) let target = CompiledFunction.owner(of: descriptor)
-                        guard regs.pointee.frames_top != regs.pointee.frames_limit, newBase + target.frameSize <= stackEnd else {
-                            throw Trap(.callStackExhausted)
+                        guard newBase + target.frameSize <= stackEnd else { throw Trap(.callStackExhausted) }
+                        if regs.pointee.frames_top == regs.pointee.frames_limit {
+                            guard cold.pointee.depth < allowedDepth else { throw Trap(.callStackExhausted) }
+                            frames.grow(regs, limit: allowedDepth)
                         }
                         if let native = target.native {
                             // Machine code takes its arguments from these slots and leaves its
@@ -317,5 +317,34 @@ struct Machine {
         } catch let trap as Trap {
             throw backtrace(trap)
         }
+    }
+}
+
+/// An activation's call stack: `wt_frame` records in a buffer that starts small and doubles up
+/// to the store's call-depth limit (the records point into the value stack, never into the
+/// buffer, so it can move). The C loop stops at `frames_limit`; the Swift half grows it.
+final class FrameStack {
+    private(set) var base: UnsafeMutablePointer<wt_frame>
+    private(set) var capacity: Int
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Doubles the buffer (at most to `limit` records) and points `regs` at the new one.
+    func grow(_ regs: UnsafeMutablePointer<wt_interp_regs>, limit: Int) {
+        let depth = regs.pointee.frames_top.unsafelyUnwrapped - base
+        let newCapacity = max(depth + 1, min(capacity * 2, limit))
+        let new = UnsafeMutablePointer<wt_frame>.allocate(capacity: newCapacity)
+        new.initialize(from: base, count: depth)
+        base.deallocate()
+        base = new
+        capacity = newCapacity
+        regs.pointee.frames = new
+        regs.pointee.frames_top = new + depth
+        regs.pointee.frames_limit = new + newCapacity
     }
 }

@@ -150,7 +150,7 @@ struct Translator: InstructionVisitor {
         t.stackBase = t.localSlotCount + collector.constants.count
         t.slots = [UInt32(t.stackBase)]
         t.maxSlot = t.stackBase
-        if let counting { t.emit(.countEntry, imm: UInt64(counting.entry)) }
+        if let counting { t.emit(.countEntry, imm: UInt64(UInt32(clamping: counting.entry))) }
         try m.bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&t) }
@@ -381,7 +381,7 @@ struct Translator: InstructionVisitor {
         if skipping { skippedDepth += 1; return }
         enter(.loop, blockType)
         frames[frames.count - 1].loopStart = bindLabel()
-        if let counting { emit(.loopHint, imm: UInt64(counting.backEdge)) }
+        if let counting { emit(.loopHint, imm: UInt64(UInt32(clamping: counting.backEdge))) }
     }
 
     /// Compare-and-branch fusion: when the instruction just emitted is an integer comparison
@@ -418,8 +418,9 @@ struct Translator: InstructionVisitor {
                   let pForms = AccumulatorForms.all[pRole.base], let kind = pForms.output,
                   let qRole = Translator.accumulatorRoles[q.op], !qRole.reads,
                   let qForms = AccumulatorForms.all[qRole.base], qForms.input == kind else { continue }
-            let (operand, other) = qForms.inputField == 1 ? (q.b, q.c) : (q.c, q.b)
-            guard operand == p.a, other != p.a,
+            let qLayout = OpLayout.all[Int(q.op)]
+            let (operand, other, hasOther) = qForms.inputField == 1 ? (q.b, q.c, qLayout.c != 0) : (q.c, q.b, qLayout.b != 0)
+            guard operand == p.a, !hasOther || other != p.a,
                   let pNew = pRole.reads ? pForms.accToAcc : pForms.toAcc, let qNew = qForms.acc else { continue }
             code[k - 1].op = pNew.rawValue
             code[k].op = qNew.rawValue
