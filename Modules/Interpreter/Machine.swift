@@ -111,6 +111,20 @@ struct Machine {
         if table.staleSlotCalls >= 1 + table.elements.count / 32 { instance.rebuildSlotView(table: t) }
     }
 
+    /// Per operation (`Op` raw value): whether the C loop runs it (asked once).
+    nonisolated(unsafe) static let runsInC: UnsafeMutablePointer<Bool> = {
+        let count = OpLayout.all.count
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        bytes.initialize(repeating: 0, count: count)
+        var query = wt_interp_regs()
+        query.sp = UnsafeMutableRawPointer(bytes).assumingMemoryBound(to: UInt64.self)
+        _ = wt_interp_run(&query)
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: count)
+        for k in 0..<count { table[k] = bytes[k] != 0 }
+        bytes.deallocate()
+        return table
+    }()
+
     /// The trap the C dispatch loop stopped with.
     static func trap(_ exit: Int32) -> Trap {
         switch UInt32(exit) {
@@ -202,13 +216,18 @@ struct Machine {
             while true {
                 // Everything but calls, returns, tables, bulk memory, references and SIMD runs
                 // in the C loop; it stops before an instruction it leaves to this one.
-                regs.pointee.ip = ip
-                regs.pointee.sp = sp
-                let exit = wt_interp_run(regs)
-                ip = regs.pointee.ip.unsafelyUnwrapped
-                sp = regs.pointee.sp.unsafelyUnwrapped
-                current = ip
-                if exit != WT_EXIT_SLOW.rawValue { throw Machine.trap(exit) }
+                // (A run of operations the C loop leaves here, such as SIMD code, stays here.)
+                if Machine.runsInC[Int(ip.pointee & 0x3FF)] {
+                    regs.pointee.ip = ip
+                    regs.pointee.sp = sp
+                    let exit = wt_interp_run(regs)
+                    ip = regs.pointee.ip.unsafelyUnwrapped
+                    sp = regs.pointee.sp.unsafelyUnwrapped
+                    current = ip
+                    if exit != WT_EXIT_SLOW.rawValue { throw Machine.trap(exit) }
+                } else {
+                    current = ip
+                }
                 let (i, length) = Instr.decode(ip)
                 ip += length
                 switch unsafeBitCast(i.op, to: Op.self) {

@@ -396,6 +396,12 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
     };
 #pragma clang diagnostic pop
 
+    // Asked which operations this loop runs: one byte per operation into `sp`.
+    if (__builtin_expect(regs->ip == NULL, 0)) {
+        uint8_t *out = (uint8_t *)regs->sp;
+        for (int k = 0; k < WT_OP_COUNT; k++) out[k] = handlers[k] != &&slow;
+        return WT_EXIT_SLOW;
+    }
     const uint32_t *ip = regs->ip;
     uint64_t *sp = regs->sp;
     const wt_function *function = regs->function;

@@ -102,6 +102,8 @@ enum wt_interp_exit {
 /// conversion, load, store, copy, select, global and branch instructions run here, and calls
 /// and returns between translated functions of the same instance; they are dispatched
 /// by a computed goto at the end of every handler (Docs/INTERPRETER.md, "Dispatch loop").
+/// With `regs->ip` NULL, writes instead one byte per operation (`WT_OP_COUNT` of them) to
+/// `regs->sp`: 1 for the operations this loop runs, 0 for those it leaves to Swift.
 int32_t wt_interp_run(wt_interp_regs *regs);
 
 #endif
