@@ -614,9 +614,8 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
         #expect(trap.backtrace.map(\.functionIndex) == [0, 1])
     }
 
-    @Test func deepRecursionExhaustsTheCallStack() throws {
-        engine.store.maxCallDepth = 1000
-        let inst = try engine.instantiate("""
+    /// `forever` recurses without end; `count(n)` recurses n deep and returns n.
+    static let recursion = """
             (module
               (func $forever (export "forever") (param i32) (result i32)
                 (i32.add (call $forever (local.get 0)) (i32.const 1)))
@@ -624,7 +623,11 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
                 (if (result i32) (i32.eqz (local.get 0))
                   (then (i32.const 0))
                   (else (i32.add (i32.const 1) (call $count (i32.sub (local.get 0) (i32.const 1))))))))
-            """)
+            """
+
+    @Test func deepRecursionExhaustsTheCallStack() throws {
+        engine.store.maxCallDepth = 1000
+        let inst = try engine.instantiate(Self.recursion)
         let trap = try #require(try engine.trap(inst, "forever", [.i32(0)]))
         #expect(trap.code == .callStackExhausted)
         #expect(trap.message == "call stack exhausted")
@@ -640,15 +643,7 @@ func customSection(_ name: String, _ payload: [UInt8]) -> [UInt8] {
         // No depth limit: the call stack grows (from 256 records) until the value stack is
         // full, then traps; nothing is allocated up front for the limit.
         engine.store.maxCallDepth = Int.max
-        let inst = try engine.instantiate("""
-            (module
-              (func $forever (export "forever") (param i32) (result i32)
-                (i32.add (call $forever (local.get 0)) (i32.const 1)))
-              (func $count (export "count") (param i32) (result i32)
-                (if (result i32) (i32.eqz (local.get 0))
-                  (then (i32.const 0))
-                  (else (i32.add (i32.const 1) (call $count (i32.sub (local.get 0) (i32.const 1))))))))
-            """)
+        let inst = try engine.instantiate(Self.recursion)
         #expect(try engine.trap(inst, "forever", [.i32(0)])?.code == .callStackExhausted)
         #expect(try engine.call(inst, "count", [.i32(50_000)]) == [.i32(50_000)])
     }
