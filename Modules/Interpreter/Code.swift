@@ -143,25 +143,28 @@ final class CompiledFunction: InstalledCode {
         descriptor.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    /// The Wasm byte offset of the instruction at word position `at` (0 if none starts there).
-    func wasmOffset(ofInstructionAt at: Int) -> Int {
+    /// The index of the instruction starting at word position `at` (the function's end counts
+    /// as one past the last), or nil.
+    func instructionIndex(startingAt at: Int) -> Int? {
         var lo = 0, hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if Int(starts[mid]) < at { lo = mid + 1 } else { hi = mid }
         }
-        return Int(starts[lo]) == at && offsets.indices.contains(lo) ? offsets[lo] : 0
+        return Int(starts[lo]) == at ? lo : nil
+    }
+
+    /// The Wasm byte offset of the instruction at word position `at` (0 if none starts there).
+    func wasmOffset(ofInstructionAt at: Int) -> Int {
+        guard let k = instructionIndex(startingAt: at), offsets.indices.contains(k) else { return 0 }
+        return offsets[k]
     }
 
     /// The Wasm byte offset of the instruction just before word position `at` (a call, given
     /// its return address).
     func wasmOffset(ofInstructionBefore at: Int) -> Int {
-        var lo = 0, hi = starts.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if Int(starts[mid]) < at { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 && Int(starts[lo]) == at && offsets.indices.contains(lo - 1) ? offsets[lo - 1] : 0
+        guard let k = instructionIndex(startingAt: at), offsets.indices.contains(k - 1) else { return 0 }
+        return offsets[k - 1]
     }
 
     deinit {

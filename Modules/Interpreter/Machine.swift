@@ -11,8 +11,6 @@ struct Machine {
     /// across calls like the value stack: the C loop's `wt_interp_regs` and what the Swift half
     /// needs besides.
     struct Cold {
-        var instance: Unmanaged<Instance>
-        var functionSlots: UnsafeMutablePointer<FunctionSlot>
         var memSizeCell: UnsafeMutablePointer<Int>?
         /// What the C dispatch loop runs with (and updates): the running function, memory 0's
         /// base and byte size, the instance's global cells and function slots, the call stack.
@@ -20,9 +18,7 @@ struct Machine {
 
         init(function: CompiledFunction, instance: Unmanaged<Instance>, frames: UnsafeMutablePointer<wt_frame>,
              framesLimit: UnsafeMutablePointer<wt_frame>, stackEnd: UnsafeMutablePointer<UInt64>) {
-            self.instance = instance
             let x = instance.takeUnretainedValue()
-            functionSlots = x.functionSlots
             memSizeCell = x.memories.first?.sizeCell
             regs = wt_interp_regs(ip: nil, sp: nil, memory_base: x.memories.first?.base.assumingMemoryBound(to: UInt8.self),
                                   memory_size: UInt64(x.memories.first?.sizeCell.pointee ?? 0),
@@ -33,6 +29,9 @@ struct Machine {
                                   frames: frames, frames_top: frames, frames_limit: framesLimit, stack_end: stackEnd)
         }
 
+        /// The current instance (unretained) and its function slots.
+        var instance: Unmanaged<Instance> { Unmanaged.fromOpaque(regs.instance.unsafelyUnwrapped) }
+        var functionSlots: UnsafePointer<FunctionSlot> { UnsafePointer(OpaquePointer(regs.function_slots.unsafelyUnwrapped)) }
         /// The running function and its index in its module.
         var function: CompiledFunction { CompiledFunction.owner(of: regs.function.unsafelyUnwrapped) }
         var functionIndex: Int { Int(regs.function.unsafelyUnwrapped.pointee.function_index) }
@@ -141,11 +140,9 @@ struct Machine {
     @inline(__always)
     static func enter(_ instance: Unmanaged<Instance>, _ cold: UnsafeMutablePointer<Cold>) {
         if instance.toOpaque() != cold.pointee.instance.toOpaque() {
-            cold.pointee.instance = instance
             cold.pointee.regs.instance = UnsafeRawPointer(instance.toOpaque())
             instance._withUnsafeGuaranteedRef { x in
                 cold.pointee.regs.globals = UnsafePointer(OpaquePointer(x.globalCells))
-                cold.pointee.functionSlots = x.functionSlots
                 cold.pointee.regs.function_slots = UnsafePointer(OpaquePointer(x.functionSlots))
                 cold.pointee.regs.tables = UnsafePointer(OpaquePointer(x.slotViews))
                 cold.pointee.regs.type_ids = UnsafePointer(x.nativeTypeIDs)
@@ -212,12 +209,13 @@ struct Machine {
             return t
         }
 
+        let runsInC = Machine.runsInC
         do {
             while true {
                 // Everything but calls, returns, tables, bulk memory, references and SIMD runs
                 // in the C loop; it stops before an instruction it leaves to this one.
                 // (A run of operations the C loop leaves here, such as SIMD code, stays here.)
-                if Machine.runsInC[Int(ip.pointee & 0x3FF)] {
+                if runsInC[Int(ip.pointee & 0x3FF)] {
                     regs.pointee.ip = ip
                     regs.pointee.sp = sp
                     let exit = wt_interp_run(regs)
