@@ -43,13 +43,11 @@ private let callIndirect: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt3
     // The table's native view is stale (or never built): rebuild it once the slow calls since
     // it went stale add up to a 32nd of its size, so later calls stay in machine code.
     let table = i.tables[Int(t)]
-    if let compiler, !table.nativeViewIsCurrent {
-        table.staleCalls += 1
-        if table.staleCalls >= 1 + table.elements.count / 32 {
-            let functions = i.store.functions
-            table.rebuildNativeView { raw in
-                raw == 0 ? FunctionTableEntryLayout.unmatchable : compiler.nativeEntry(functions[Int(raw - 1)])
-            }
+    if let compiler, !table.nativeView.isCurrent(count: table.elements.count),
+       table.nativeView.noteSlowCall(tableSize: table.elements.count) {
+        let functions = i.store.functions
+        table.nativeView.rebuild(table.elements) { raw in
+            raw == 0 ? FunctionTableEntryLayout.unmatchable : compiler.nativeEntry(functions[Int(raw - 1)])
         }
     }
     guard f.nativeCodeCell.pointee != nil else {

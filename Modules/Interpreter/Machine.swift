@@ -105,9 +105,9 @@ struct Machine {
     @inline(never)
     static func noteSlowIndirectCall(_ instance: Instance, table t: Int) {
         let table = instance.tables[t]
-        guard !table.slotViewIsCurrent else { return }
-        table.staleSlotCalls += 1
-        if table.staleSlotCalls >= 1 + table.elements.count / 32 { instance.rebuildSlotView(table: t) }
+        if !table.slotView.isCurrent(count: table.elements.count), table.slotView.noteSlowCall(tableSize: table.elements.count) {
+            instance.rebuildSlotView(table: t)
+        }
     }
 
     /// Per operation (`Op` raw value): whether the C loop runs it (asked once).

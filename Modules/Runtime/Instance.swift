@@ -83,11 +83,11 @@ public final class Instance {
         context.storeBytes(of: nativeTable, toByteOffset: Int(ContextLayout.functionTable), as: UnsafeMutableRawPointer.self)
         nativeTables.deallocate()
         nativeTables = .allocate(capacity: max(tables.count, 1))
-        for (i, t) in tables.enumerated() { nativeTables[i] = t.nativeView }
+        for (i, t) in tables.enumerated() { nativeTables[i] = t.nativeView.header }
         context.storeBytes(of: nativeTables, toByteOffset: Int(ContextLayout.tables), as: UnsafeMutablePointer<UnsafeMutableRawPointer>.self)
         slotViews.deallocate()
         slotViews = .allocate(capacity: max(tables.count, 1))
-        for (i, t) in tables.enumerated() { slotViews[i] = t.slotView }
+        for (i, t) in tables.enumerated() { slotViews[i] = t.slotView.header }
         nativeTypeIDs.deallocate()
         nativeTypeIDs = .allocate(capacity: max(typeIDs.count, 1))
         for (i, id) in typeIDs.enumerated() { nativeTypeIDs[i] = UInt64(id) }
@@ -97,7 +97,7 @@ public final class Instance {
     /// The tables' native views and the type numbers, as the context points at them.
     private var nativeTables = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 1)
     package private(set) var nativeTypeIDs = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-    /// The tables' slot views (`TableInstance.slotView`), for the interpreter's `call_indirect`.
+    /// The tables' slot view headers (`TableInstance.slotView`), for the interpreter's `call_indirect`.
     package private(set) var slotViews = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 1)
 
     /// Rebuilds table `t`'s slot view from the store's functions, unless the table has more
@@ -106,7 +106,7 @@ public final class Instance {
         let table = tables[t]
         guard table.elements.count <= TableInstance.maxSlotViewCount else { return }
         let functions = store.functions
-        table.rebuildSlotView { raw in raw == 0 ? nil : UnsafePointer(functions[Int(raw - 1)].slotRecord) }
+        table.slotView.rebuild(table.elements) { raw in raw == 0 ? nil : UnsafeRawPointer(functions[Int(raw - 1)].slotRecord) }
     }
 
     /// The native function table (`FunctionTableEntryLayout`), one entry per function of the

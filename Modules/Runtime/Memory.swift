@@ -101,97 +101,81 @@ public final class MemoryInstance: @unchecked Sendable {
     }
 }
 
+/// A mirror of a table's elements that compiled code or the interpreter's C loop reads: a
+/// header block that never moves (`MachineCode.NativeTableLayout`: a pointer to one entry
+/// pointer per element, and the element count, 0 while stale). A table change makes it stale;
+/// the slow path of `call_indirect` rebuilds it once the slow calls since then add up to a 32nd
+/// of the table, so that a program alternating table writes and calls does not pay a rebuild
+/// per call.
+package final class TableView {
+    package let header: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: NativeTableLayout.size, alignment: 8)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: NativeTableLayout.size)
+        return p
+    }()
+    private var entries: UnsafeMutablePointer<UnsafeRawPointer?> = .allocate(capacity: 1)
+    private var capacity = 1
+    /// Slow-path calls since the view went stale.
+    private var staleCalls = 0
+
+    deinit {
+        header.deallocate()
+        entries.deallocate()
+    }
+
+    func invalidate() { header.storeBytes(of: 0, toByteOffset: Int(NativeTableLayout.count), as: Int.self) }
+
+    /// Whether the view covers `count` elements (an empty table has no current view).
+    package func isCurrent(count: Int) -> Bool {
+        header.load(fromByteOffset: Int(NativeTableLayout.count), as: Int.self) == count && count > 0
+    }
+
+    /// Counts a slow call on a stale view; true once it is time to rebuild.
+    package func noteSlowCall(tableSize: Int) -> Bool {
+        staleCalls += 1
+        return staleCalls >= 1 + tableSize / 32
+    }
+
+    /// Rebuilds the view: each element's entry from `entry` (given the raw reference).
+    package func rebuild(_ elements: [UInt64], _ entry: (UInt64) -> UnsafeRawPointer?) {
+        if capacity < elements.count {
+            entries.deallocate()
+            capacity = elements.count
+            entries = .allocate(capacity: capacity)
+        }
+        for (k, raw) in elements.enumerated() { entries[k] = entry(raw) }
+        header.storeBytes(of: UnsafeRawPointer(entries), toByteOffset: Int(NativeTableLayout.entries), as: UnsafeRawPointer.self)
+        header.storeBytes(of: elements.count, toByteOffset: Int(NativeTableLayout.count), as: Int.self)
+        staleCalls = 0
+    }
+}
+
 /// A table of references, stored as raw slots (0 = null, otherwise address + 1).
 public final class TableInstance: @unchecked Sendable {
     /// The table's element type and limits.
     public let type: TableType
     /// The elements as raw references: 0 for null, otherwise store address + 1. Any change
-    /// makes the native view stale.
+    /// makes the views stale.
     public var elements: [UInt64] {
         didSet {
-            nativeView.storeBytes(of: 0, toByteOffset: Int(NativeTableLayout.count), as: Int.self)
-            slotView.storeBytes(of: 0, toByteOffset: 8, as: Int.self)
+            nativeView.invalidate()
+            slotView.invalidate()
         }
     }
 
-    /// What the interpreter's `call_indirect` reads (C's `wt_table_view`): at 0 a pointer to
-    /// one `FunctionSlot` pointer per element (nil for null), at 8 the count, 0 while stale.
-    /// The block never moves.
-    package let slotView: UnsafeMutableRawPointer = {
-        let p = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
-        p.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
-        return p
-    }()
-    private var slotEntries: UnsafeMutablePointer<UnsafePointer<FunctionSlot>?> = .allocate(capacity: 1)
-    private var slotCapacity = 1
-    /// Slow-path interpreter `call_indirect`s since the slot view went stale (rebuilt like the
-    /// native view, once they add up to a 32nd of the table).
-    package var staleSlotCalls = 0
+    /// What compiled `call_indirect` reads: a function table entry per element
+    /// (`FunctionTableEntryLayout`, `unmatchable` for null elements and host functions).
+    /// Contexts point at its header.
+    package let nativeView = TableView()
+    /// What the interpreter's `call_indirect` reads (C's `wt_table_view`): a `FunctionSlot`
+    /// per element, nil for null. Built only for tables up to `maxSlotViewCount` elements.
+    package let slotView = TableView()
     /// Tables larger than this get no slot view (8 bytes an element).
     package static let maxSlotViewCount = 1 << 20
-
-    /// Whether the slot view is up to date.
-    package var slotViewIsCurrent: Bool {
-        slotView.load(fromByteOffset: 8, as: Int.self) == elements.count && !elements.isEmpty
-    }
-
-    /// Rebuilds the slot view: each element's slot from `entry` (given the raw reference).
-    package func rebuildSlotView(_ entry: (UInt64) -> UnsafePointer<FunctionSlot>?) {
-        if slotCapacity < elements.count {
-            slotEntries.deallocate()
-            slotCapacity = elements.count
-            slotEntries = .allocate(capacity: slotCapacity)
-        }
-        for (k, raw) in elements.enumerated() { slotEntries[k] = entry(raw) }
-        slotView.storeBytes(of: UnsafeRawPointer(slotEntries), toByteOffset: 0, as: UnsafeRawPointer.self)
-        slotView.storeBytes(of: elements.count, toByteOffset: 8, as: Int.self)
-        staleSlotCalls = 0
-    }
-
-    /// What compiled `call_indirect` reads (`MachineCode.NativeTableLayout`): a pointer to one
-    /// function table entry pointer per element, and the count, 0 while stale. The block never
-    /// moves, so contexts point at it.
-    package let nativeView: UnsafeMutableRawPointer = {
-        let p = UnsafeMutableRawPointer.allocate(byteCount: NativeTableLayout.size, alignment: 8)
-        p.initializeMemory(as: UInt8.self, repeating: 0, count: NativeTableLayout.size)
-        return p
-    }()
-    private var nativeEntries: UnsafeMutablePointer<UnsafeRawPointer> = .allocate(capacity: 1)
-    private var nativeCapacity = 1
-    /// Slow-path `call_indirect`s since the view went stale; the view is rebuilt once they
-    /// add up to a fraction of the table's size, so that a program alternating table writes
-    /// and calls does not pay a rebuild per call.
-    package var staleCalls = 0
-
-    /// Whether the native view is up to date.
-    package var nativeViewIsCurrent: Bool {
-        nativeView.load(fromByteOffset: Int(NativeTableLayout.count), as: Int.self) == elements.count && !elements.isEmpty
-    }
-
-    /// Rebuilds the native view: each element's entry from `entry` (given the raw reference).
-    package func rebuildNativeView(_ entry: (UInt64) -> UnsafeRawPointer) {
-        if nativeCapacity < elements.count {
-            nativeEntries.deallocate()
-            nativeCapacity = elements.count
-            nativeEntries = .allocate(capacity: nativeCapacity)
-        }
-        for (k, raw) in elements.enumerated() { nativeEntries[k] = entry(raw) }
-        nativeView.storeBytes(of: UnsafeRawPointer(nativeEntries), toByteOffset: Int(NativeTableLayout.entries), as: UnsafeRawPointer.self)
-        nativeView.storeBytes(of: elements.count, toByteOffset: Int(NativeTableLayout.count), as: Int.self)
-        staleCalls = 0
-    }
-
     /// A table at its minimum size, every element `initial` (a raw reference).
     public init(type: TableType, initial: UInt64 = 0) {
         self.type = type
         elements = Array(repeating: initial, count: Int(type.limits.minimum))
-    }
-
-    deinit {
-        nativeView.deallocate()
-        nativeEntries.deallocate()
-        slotView.deallocate()
-        slotEntries.deallocate()
     }
 
     /// The most elements the table can grow to: its declared maximum, capped at 10 million.
