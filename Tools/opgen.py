@@ -339,6 +339,7 @@ INTERPRETER_EXTRA = [
     ("select128", "BCI", "slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1]"),
     ("globalGet128", "I", "slots[a, a+1] = global cell imm (a v128)"),
     ("globalSet128", "BI", "global cell imm = slots[b, b+1] (a v128)"),
+    ("const32", "I", "slots[a] = imm (zero-extended)"),
     ("const64", "L", "slots[a] = imm"),
     ("jump", "IT", "pc = imm"),
     ("branchIf", "BIT", "if slots[b] as i32 != 0 { pc = imm }"),
@@ -360,6 +361,19 @@ for _t in ["I32", "I64"]:
                      ("LeU", "<= (unsigned)"), ("GeS", ">= (signed)"), ("GeU", ">= (unsigned)")]:
         INTERPRETER_EXTRA.append((f"branch{_t}{_c}", "BCIT", f"if slots[b] {_doc} slots[c] as {_w} {{ pc = imm }}"))
 
+# Immediate forms (Docs/INTERPRETER.md, "Immediates"): an integer operation whose right operand
+# is a constant takes it from the instruction instead of a slot: `<base>Imm` keeps the base's
+# layout, with the c word holding the constant (sign-extended from 32 bits for i64 operations,
+# so only constants that fit are encoded). The constant then needs no slot, and a function
+# whose constants are all immediates has none to write when it is entered.
+INTERPRETER_IMM_ARITHMETIC = [f"{t}{o}" for t in ("i32", "i64")
+                              for o in ("Add", "Sub", "Mul", "And", "Or", "Xor", "Shl", "ShrS", "ShrU")]
+INTERPRETER_IMM_COMPARISONS = [f"{t}{c}" for t in ("i32", "i64")
+                               for c in ("Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
+INTERPRETER_IMM_BRANCHES = [f"branch{t}{c}" for t in ("I32", "I64")
+                            for c in ("Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
+INTERPRETER_IMM_BASES = INTERPRETER_IMM_ARITHMETIC + INTERPRETER_IMM_COMPARISONS + INTERPRETER_IMM_BRANCHES
+
 # Accumulator forms (Docs/INTERPRETER.md, "Accumulators"): when an instruction's result feeds
 # only the next instruction, the result travels in a register of the C loop instead of a slot.
 # Per family: (base operation, what the operand read from the accumulator is (int, f64 or
@@ -378,6 +392,8 @@ INTERPRETER_ACC_FAMILIES = (
     + [(f"branch{t}{c}", "int", "b", None) for t in ("I32", "I64")
        for c in ("Eqz", "Nez", "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
     + [("branchIf", "int", "b", None), ("branchUnless", "int", "b", None)]
+    + [(f"{n}Imm", "int", "b", "int") for n in INTERPRETER_IMM_ARITHMETIC]
+    + [(f"{n}Imm", "int", "b", None) for n in INTERPRETER_IMM_BRANCHES]
 )
 
 
@@ -398,6 +414,9 @@ def interpreter_extra(rows):
     shapes = {r.case: interpreter_shape(r) for r in rows}
     shapes.update({n: sh for n, sh, _ in INTERPRETER_EXTRA})
     out = list(INTERPRETER_EXTRA)
+    for base in INTERPRETER_IMM_BASES:
+        shapes[base + "Imm"] = shapes[base]
+        out.append((base + "Imm", shapes[base], f"{base} with the constant c in place of slot c"))
     for base, given, field, result in INTERPRETER_ACC_FAMILIES:
         for name, reads, writes in interpreter_acc_variants(base, given, field, result):
             what = []
@@ -436,6 +455,15 @@ def interpreter_shape(r):
     if r.visitor == "memoryLane":
         return "BCL"
     return ""
+
+
+def interpreter_imm_names():
+    """The immediate forms and their accumulator forms: the operations whose c word is a constant."""
+    names = {base + "Imm" for base in INTERPRETER_IMM_BASES}
+    for base, given, field, result in INTERPRETER_ACC_FAMILIES:
+        if base in names:
+            names.update(n for n, _, _ in interpreter_acc_variants(base, given, field, result))
+    return names
 
 
 def interpreter_layouts(rows):
@@ -493,11 +521,19 @@ def interpreter_op_swift(rows):
     out.append("    /// Words of the instruction, header included.\n    let length: UInt8\n")
     out.append("    /// Word positions of b, c and the immediate (0: absent).\n    let b: UInt8\n    let c: UInt8\n    let imm: UInt8\n")
     out.append("    /// The immediate takes two words.\n    let wide: Bool\n")
-    out.append("    /// The immediate is a code position (a branch target).\n    let isTarget: Bool\n\n")
+    out.append("    /// The immediate is a code position (a branch target).\n    let isTarget: Bool\n")
+    out.append("    /// The c word is a constant (an immediate form), not a slot.\n    let cIsConstant: Bool\n\n")
     out.append("    /// Indexed by `Op` raw value.\n    static let all: [OpLayout] = [\n")
+    imm_names = interpreter_imm_names()
     for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
-        out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}),  // {name} {shape}\n")
-    out.append("    ]\n}\n")
+        out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}, "
+                   f"cIsConstant: {'true' if name in imm_names else 'false'}),  // {name} {shape}\n")
+    out.append("    ]\n}\n\n")
+    out.append("/// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).\n")
+    out.append("let immediateForms: [Op: Op] = [\n")
+    for base in INTERPRETER_IMM_BASES:
+        out.append(f"    .{base}: .{base}Imm,\n")
+    out.append("]\n")
     return "".join(out)
 
 
@@ -521,6 +557,12 @@ def interpreter_op_c(rows):
     out.append(" * c and the immediate (0: absent).\n */\n")
     for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
         out.append(f"#define WT_LEN_{name} {length}\n#define WT_B_{name} {b}\n#define WT_C_{name} {c}\n#define WT_IMM_{name} {imm}\n")
+    out.append("\n/* The immediate forms and their accumulator forms, for the handler table: X(name). */\n")
+    out.append("#define WT_FOR_EACH_IMM_OP(X)")
+    for name, *_ in interpreter_layouts(rows):
+        if name in interpreter_imm_names():
+            out.append(f" \\\n    X({name})")
+    out.append("\n")
     out.append("\n#endif\n")
     return "".join(out)
 

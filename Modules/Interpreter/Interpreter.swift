@@ -174,3 +174,38 @@ extension Interpreter {
         return report
     }
 }
+
+extension Interpreter {
+    /// The interpreter's translated code of a defined function, one instruction per line: its
+    /// word position, operation, the slots and immediate its layout uses, and its Wasm offset.
+    /// For people working on the translator (`wasm-tier compile --emit interp`).
+    public static func listing(_ module: ValidatedModule, definedIndex i: Int) throws -> String {
+        let c = try Translator.translate(module, definedIndex: i)
+        var out = ";; frame \(c.frameSize) slots: parameters 0..<\(c.parameterSlots), locals ..<\(c.localSlots), constants ..<\(c.localSlots + c.constantCount)\n"
+        for k in 0..<c.constantCount {
+            out += ";;   s\(c.localSlots + k) = 0x\(String(c.constants[k], radix: 16))\n"
+        }
+        var at = 0
+        var index = 0
+        while at < c.count {
+            let (instr, length) = Instr.decode(c.code + at)
+            let layout = OpLayout.all[Int(instr.op)]
+            var line = "\(String(at).leftPadded(6)): \(Op(rawValue: instr.op).map { "\($0)" } ?? "op\(instr.op)") a=s\(instr.a)"
+            if layout.b != 0 { line += " b=s\(instr.b)" }
+            if layout.c != 0 { line += layout.cIsConstant ? " c=#\(Int32(bitPattern: instr.c))" : " c=s\(instr.c)" }
+            if layout.imm != 0 { line += layout.isTarget ? " -> \(instr.imm)" : " imm=\(Int64(bitPattern: instr.imm))" }
+            if c.offsets.indices.contains(index) { line += "    ;; @\(c.offsets[index])" }
+            out += line + "\n"
+            at += length
+            index += 1
+        }
+        if c.branchTargetCount > 0 {
+            out += ";; br_table targets: \((0..<c.branchTargetCount).map { String(c.branchTargets[$0]) }.joined(separator: " "))\n"
+        }
+        return out
+    }
+}
+
+private extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

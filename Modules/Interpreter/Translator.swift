@@ -7,8 +7,9 @@ import WasmCore
 /// function's first call.
 ///
 /// A slot is 8 bytes; a v128 value takes two consecutive slots. Locals live in the first slots
-/// (`localSlots[x]` is local `x`'s), the function's distinct constants right after them (written
-/// at entry, so `i32.const` costs nothing at run time), and operand-stack position `h` in slot
+/// (`localSlots[x]` is local `x`'s), the distinct constants that instructions read from a slot right
+/// after them (written at entry, so `i32.const` costs nothing at run time; constants that become
+/// immediates or `const32`/`const64` need no slot), and operand-stack position `h` in slot
 /// `slots[h]`, from `stackBase` up: the operand types below a position are fixed by validation, so
 /// its slot is known statically.
 /// A branch moves the label's values down to the label's slots and jumps. Block results end in
@@ -58,19 +59,24 @@ struct Translator: InstructionVisitor {
     var skippedDepth = 0
     var offset = 0
     var resultTypes: [ValueType] = []
-    /// Per operand height: the local a `local.get` left there without copying it (the consumer
-    /// reads the local's slot directly), or -1 when the value is in its own slot.
+    /// Per operand height: the local (or constant slot) a `local.get` left there without copying
+    /// it (the consumer reads that slot directly), `pendingConstant` for a constant not yet given
+    /// a slot (its bits in `constantBits[h]`), or -1 when the value is in its own slot.
     var deferred: [Int32] = []
+    var constantBits: [UInt64] = []
+    static let pendingConstant: Int32 = -2
     var deferredCount = 0
     /// The last instruction that wrote the value now on top (a `local.set` may retarget it).
     var lastProducer = -1
     /// Code position where a label was last bound (no retargeting across it).
     var labelAt = -1
 
-    /// The function's distinct constant bit patterns, in order of first use (a v128 takes two).
+    /// The constants read from slots, in the order they were given one (a v128 takes two); their
+    /// slots follow the locals. At most `constantCapacity` (every distinct constant of the body).
     var constants: [UInt64] = []
     var constantSlots: [UInt64: UInt32] = [:]
     var vectorSlots: [V128: UInt32] = [:]
+    var constantCapacity = 0
     var stackBase = 0
 
     init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType]) {
@@ -95,25 +101,18 @@ struct Translator: InstructionVisitor {
     }
 
 
-    /// Collects the constants of a body before translation, so the operand stack can start above them.
+    /// Counts the slots the distinct constants of a body could need, before translation, so the
+    /// operand stack can start above them.
     struct ConstantCollector: PartialInstructionVisitor {
-        var constants: [UInt64] = []
-        var seen: [UInt64: UInt32] = [:]
-        var seenVectors: [V128: UInt32] = [:]
-        let base: Int
+        var slotCount = 0
+        var seen: Set<UInt64> = []
+        var seenVectors: Set<V128> = []
         mutating func add(_ bits: UInt64) {
-            if seen[bits] == nil {
-                seen[bits] = UInt32(base + constants.count)
-                constants.append(bits)
-            }
+            if seen.insert(bits).inserted { slotCount += 1 }
         }
         /// A v128 takes two consecutive slots of its own.
         mutating func add(_ v: V128) {
-            if seenVectors[v] == nil {
-                seenVectors[v] = UInt32(base + constants.count)
-                constants.append(v.low)
-                constants.append(v.high)
-            }
+            if seenVectors.insert(v).inserted { slotCount += 2 }
         }
         mutating func visitOther(_ opcode: Opcode) {}
         mutating func visitV128Const(value: V128) { add(value) }
@@ -139,15 +138,13 @@ struct Translator: InstructionVisitor {
         t.counting = counting
         t.frames.append(Frame(kind: .function, height: 0, parameterTypes: [], resultTypes: type.results))
         let body = m.functionBodies[i]
-        var collector = ConstantCollector(base: t.localSlotCount)
+        var collector = ConstantCollector()
         try m.bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&collector) }
         }
-        t.constants = collector.constants
-        t.constantSlots = collector.seen
-        t.vectorSlots = collector.seenVectors
-        t.stackBase = t.localSlotCount + collector.constants.count
+        t.constantCapacity = collector.slotCount
+        t.stackBase = t.localSlotCount + collector.slotCount
         t.slots = [UInt32(t.stackBase)]
         t.maxSlot = t.stackBase
         if let counting { t.emit(.countEntry, imm: UInt64(UInt32(clamping: counting.entry))) }
@@ -156,7 +153,7 @@ struct Translator: InstructionVisitor {
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
         t.useAccumulators()
-        let frameSize = max(t.maxSlot, t.localSlotCount + t.constants.count) + 2
+        let frameSize = max(t.maxSlot, t.stackBase) + 2
         // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
         // value stack anyway.
         guard frameSize < Instr.slotLimit else {
@@ -185,7 +182,7 @@ struct Translator: InstructionVisitor {
 
     /// Pushes an operand taking `w` slots.
     mutating func push(width w: Int = 1) {
-        if deferred.count > height { deferred[height] = -1 } else { deferred.append(-1) }
+        if deferred.count > height { deferred[height] = -1 } else { deferred.append(-1); constantBits.append(0) }
         if widths.count > height { widths[height] = UInt8(w) } else { widths.append(UInt8(w)) }
         let next = slots[height] + UInt32(w)
         if slots.count > height + 1 { slots[height + 1] = next } else { slots.append(next) }
@@ -202,12 +199,51 @@ struct Translator: InstructionVisitor {
         emit(width == 2 ? .copy128 : .copy, a: a, b: b)
     }
 
-    /// The slot an operand can be read from: its own, or the local it is a deferred copy of.
-    func source(_ h: Int) -> UInt32 { deferred[h] >= 0 ? UInt32(deferred[h]) : slot(h) }
+    /// The slot an operand can be read from: its own, the local it is a deferred copy of, or its
+    /// constant's slot (given one now if it has none yet).
+    mutating func source(_ h: Int) -> UInt32 {
+        if deferred[h] == Translator.pendingConstant { deferred[h] = Int32(constantSlot(constantBits[h])) }
+        return deferred[h] >= 0 ? UInt32(deferred[h]) : slot(h)
+    }
+
+    /// The constant an operand is, if it is one not yet read from a slot.
+    func pendingConstant(_ h: Int) -> UInt64? {
+        deferred[h] == Translator.pendingConstant ? constantBits[h] : nil
+    }
+
+    /// The slot of a scalar constant, given on first use.
+    mutating func constantSlot(_ bits: UInt64) -> UInt32 {
+        if let s = constantSlots[bits] { return s }
+        let s = UInt32(localSlotCount + constants.count)
+        precondition(constants.count < constantCapacity)
+        constants.append(bits)
+        constantSlots[bits] = s
+        return s
+    }
+
+    /// The first of the two slots of a v128 constant, given on first use.
+    mutating func constantSlot(_ v: V128) -> UInt32 {
+        if let s = vectorSlots[v] { return s }
+        let s = UInt32(localSlotCount + constants.count)
+        precondition(constants.count + 1 < constantCapacity)
+        constants.append(v.low)
+        constants.append(v.high)
+        vectorSlots[v] = s
+        return s
+    }
+
+    /// Writes a scalar constant into slot `a`.
+    mutating func emitConstant(to a: UInt32, _ bits: UInt64) {
+        if bits <= UInt64(UInt32.max) {
+            emit(.const32, a: a, imm: bits)
+        } else {
+            emit(.const64, a: a, imm: bits)
+        }
+    }
 
     /// Pops `n` operands.
     mutating func pop(_ n: Int) {
-        for k in (height - n)..<height where deferred[k] >= 0 {
+        for k in (height - n)..<height where deferred[k] != -1 {
             deferred[k] = -1
             deferredCount -= 1
         }
@@ -215,8 +251,12 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func materialize(_ h: Int) {
-        guard deferred[h] >= 0 else { return }
-        copy(to: slot(h), from: UInt32(deferred[h]), width: widths[h])
+        guard deferred[h] != -1 else { return }
+        if let bits = pendingConstant(h) {
+            emitConstant(to: slot(h), bits)
+        } else {
+            copy(to: slot(h), from: UInt32(deferred[h]), width: widths[h])
+        }
         deferred[h] = -1
         deferredCount -= 1
     }
@@ -280,7 +320,7 @@ struct Translator: InstructionVisitor {
     mutating func emitReturn() {
         materializeAll()
         let n = resultTypes.count
-        if n == 1, deferred[height - 1] < 0, lastProducer == code.count - 1, lastProducer >= 0,
+        if n == 1, deferred[height - 1] == -1, lastProducer == code.count - 1, lastProducer >= 0,
            code[lastProducer].a == slot(height - 1), labelAt != code.count {
             // The instruction that computed the result writes it where the caller expects it.
             code[lastProducer].a = 0
@@ -315,6 +355,18 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue, imm: imm)
+        if n == 2, let form = immediateForms[unsafeBitCast(opcode.rawValue, to: Op.self)],
+           let k = pendingConstant(height - 1), Translator.fitsImmediate(k, of: opcode) {
+            // The right operand is a constant: it goes in the instruction, not a slot.
+            i.op = form.rawValue
+            i.b = source(height - 2)
+            i.c = UInt32(truncatingIfNeeded: k)
+            pop(2)
+            i.a = slot(height)
+            lastProducer = emit(i)
+            if let r = signature.result { push(r) }
+            return
+        }
         if n >= 1 { i.b = source(height - n) }
         if n >= 2 { i.c = source(height - n + 1) }
         if n >= 3 { i.imm = UInt64(source(height - n + 2)) }
@@ -325,6 +377,17 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) { operation(opcode, signature) }
+
+    /// Whether constant `bits` can be the immediate of `opcode`'s immediate form: the handler
+    /// sign-extends 32 bits, which loses nothing for i32 operations and fits i64 constants in
+    /// [-2^31, 2^31).
+    static func fitsImmediate(_ bits: UInt64, of opcode: Opcode) -> Bool {
+        if opcode.rawValue >= Opcode.i64Eqz.rawValue && opcode.rawValue <= Opcode.i64GeU.rawValue
+            || opcode.rawValue >= Opcode.i64Clz.rawValue && opcode.rawValue <= Opcode.i64Rotr.rawValue {
+            return Int64(bitPattern: bits) == Int64(Int32(truncatingIfNeeded: bits))
+        }
+        return true
+    }
 
     /// Loads and stores: address `b`, stored value `c`, the offset in `imm`.
     mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) {
@@ -345,7 +408,7 @@ struct Translator: InstructionVisitor {
     mutating func visitV128Const(value: V128) {
         guard !skipping else { return }
         push(width: 2)
-        deferred[height - 1] = Int32(vectorSlots[value]!)
+        deferred[height - 1] = Int32(constantSlot(value))
         deferredCount += 1
     }
 
@@ -354,7 +417,7 @@ struct Translator: InstructionVisitor {
         guard !skipping else { return }
         let b = source(height - 2), c = source(height - 1)
         pop(2)
-        lastProducer = emit(.i8x16Shuffle, a: slot(height), b: b, c: c, imm: UInt64(vectorSlots[lanes]!))
+        lastProducer = emit(.i8x16Shuffle, a: slot(height), b: b, c: c, imm: UInt64(constantSlot(lanes)))
         push(width: 2)
     }
 
@@ -456,7 +519,13 @@ struct Translator: InstructionVisitor {
             (.i64GeS, .branchI64GeS, .branchI64LtS), (.i64GeU, .branchI64GeU, .branchI64LtU),
         ]
         var table: [UInt16: (whenTrue: Op, whenFalse: Op)] = [:]
-        for (comparison, whenTrue, whenFalse) in pairs { table[comparison.rawValue] = (whenTrue, whenFalse) }
+        for (comparison, whenTrue, whenFalse) in pairs {
+            table[comparison.rawValue] = (whenTrue, whenFalse)
+            // A comparison with a constant fuses into the branch's immediate form.
+            if let c = immediateForms[comparison], let t = immediateForms[whenTrue], let f = immediateForms[whenFalse] {
+                table[c.rawValue] = (t, f)
+            }
+        }
         return table
     }()
 
@@ -614,10 +683,17 @@ struct Translator: InstructionVisitor {
 
     mutating func visitLocalSet(localIndex: UInt32) {
         guard !skipping else { return }
+        let local = localSlots[Int(localIndex)]
+        if let bits = pendingConstant(height - 1) {
+            pop(1)
+            materialize(local: localIndex, below: height)
+            emitConstant(to: local, bits)
+            lastProducer = -1
+            return
+        }
         let top = deferred[height - 1]
         let value = source(height - 1)
         let w = widths[height - 1]
-        let local = localSlots[Int(localIndex)]
         pop(1)
         materialize(local: localIndex, below: height)
         if top >= 0 {
@@ -633,8 +709,15 @@ struct Translator: InstructionVisitor {
 
     mutating func visitLocalTee(localIndex: UInt32) {
         guard !skipping else { return }
-        let top = deferred[height - 1]
         let local = localSlots[Int(localIndex)]
+        if let bits = pendingConstant(height - 1) {
+            // The operand stays the (pending) constant.
+            materialize(local: localIndex, below: height - 1)
+            emitConstant(to: local, bits)
+            lastProducer = -1
+            return
+        }
+        let top = deferred[height - 1]
         let value = source(height - 1)
         materialize(local: localIndex, below: height - 1)
         if top == Int32(local) {
@@ -668,9 +751,11 @@ struct Translator: InstructionVisitor {
 
     mutating func constant(_ bits: UInt64) {
         guard !skipping else { return }
-        // Like local.get: consumers read the constant's slot.
+        // Like local.get: consumers read the constant's slot (given one when first read), or take
+        // it as an immediate.
         push()
-        deferred[height - 1] = Int32(constantSlots[bits]!)
+        deferred[height - 1] = Translator.pendingConstant
+        constantBits[height - 1] = bits
         deferredCount += 1
     }
 

@@ -447,160 +447,293 @@ enum wt_op {
     WT_OP_select128 = 439, /* slots[a, a+1] = slots[imm] as i32 != 0 ? slots[b, b+1] : slots[c, c+1] */
     WT_OP_globalGet128 = 440, /* slots[a, a+1] = global cell imm (a v128) */
     WT_OP_globalSet128 = 441, /* global cell imm = slots[b, b+1] (a v128) */
-    WT_OP_const64 = 442, /* slots[a] = imm */
-    WT_OP_jump = 443, /* pc = imm */
-    WT_OP_branchIf = 444, /* if slots[b] as i32 != 0 { pc = imm } */
-    WT_OP_branchUnless = 445, /* if slots[b] as i32 == 0 { pc = imm } */
-    WT_OP_branchTable = 446, /* pc = branchTargets[imm + min(slots[b] as u32, c)] */
-    WT_OP_trap = 447, /* trap with the code numbered imm */
-    WT_OP_countEntry = 448, /* tier-up budget of the function -= imm (first instruction, when counting) */
-    WT_OP_loopHint = 449, /* tier-up budget of the function -= imm (at a loop header, when counting) */
-    WT_OP_branchI32Eqz = 450, /* if slots[b] as i32 == 0 { pc = imm } */
-    WT_OP_branchI32Nez = 451, /* if slots[b] as i32 != 0 { pc = imm } */
-    WT_OP_branchI32Eq = 452, /* if slots[b] == slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32Ne = 453, /* if slots[b] != slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32LtS = 454, /* if slots[b] < (signed) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32LtU = 455, /* if slots[b] < (unsigned) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32GtS = 456, /* if slots[b] > (signed) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32GtU = 457, /* if slots[b] > (unsigned) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32LeS = 458, /* if slots[b] <= (signed) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32LeU = 459, /* if slots[b] <= (unsigned) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32GeS = 460, /* if slots[b] >= (signed) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI32GeU = 461, /* if slots[b] >= (unsigned) slots[c] as i32 { pc = imm } */
-    WT_OP_branchI64Eqz = 462, /* if slots[b] as i64 == 0 { pc = imm } */
-    WT_OP_branchI64Nez = 463, /* if slots[b] as i64 != 0 { pc = imm } */
-    WT_OP_branchI64Eq = 464, /* if slots[b] == slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64Ne = 465, /* if slots[b] != slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64LtS = 466, /* if slots[b] < (signed) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64LtU = 467, /* if slots[b] < (unsigned) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64GtS = 468, /* if slots[b] > (signed) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64GtU = 469, /* if slots[b] > (unsigned) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64LeS = 470, /* if slots[b] <= (signed) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64LeU = 471, /* if slots[b] <= (unsigned) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64GeS = 472, /* if slots[b] >= (signed) slots[c] as i64 { pc = imm } */
-    WT_OP_branchI64GeU = 473, /* if slots[b] >= (unsigned) slots[c] as i64 { pc = imm } */
-    WT_OP_i32AddAcc = 474, /* i32Add, operand b from the int accumulator */
-    WT_OP_i32AddToAcc = 475, /* i32Add, result to the int accumulator */
-    WT_OP_i32AddAccToAcc = 476, /* i32Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32SubAcc = 477, /* i32Sub, operand b from the int accumulator */
-    WT_OP_i32SubToAcc = 478, /* i32Sub, result to the int accumulator */
-    WT_OP_i32SubAccToAcc = 479, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32MulAcc = 480, /* i32Mul, operand b from the int accumulator */
-    WT_OP_i32MulToAcc = 481, /* i32Mul, result to the int accumulator */
-    WT_OP_i32MulAccToAcc = 482, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32AndAcc = 483, /* i32And, operand b from the int accumulator */
-    WT_OP_i32AndToAcc = 484, /* i32And, result to the int accumulator */
-    WT_OP_i32AndAccToAcc = 485, /* i32And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32OrAcc = 486, /* i32Or, operand b from the int accumulator */
-    WT_OP_i32OrToAcc = 487, /* i32Or, result to the int accumulator */
-    WT_OP_i32OrAccToAcc = 488, /* i32Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32XorAcc = 489, /* i32Xor, operand b from the int accumulator */
-    WT_OP_i32XorToAcc = 490, /* i32Xor, result to the int accumulator */
-    WT_OP_i32XorAccToAcc = 491, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShlAcc = 492, /* i32Shl, operand b from the int accumulator */
-    WT_OP_i32ShlToAcc = 493, /* i32Shl, result to the int accumulator */
-    WT_OP_i32ShlAccToAcc = 494, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrSAcc = 495, /* i32ShrS, operand b from the int accumulator */
-    WT_OP_i32ShrSToAcc = 496, /* i32ShrS, result to the int accumulator */
-    WT_OP_i32ShrSAccToAcc = 497, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrUAcc = 498, /* i32ShrU, operand b from the int accumulator */
-    WT_OP_i32ShrUToAcc = 499, /* i32ShrU, result to the int accumulator */
-    WT_OP_i32ShrUAccToAcc = 500, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AddAcc = 501, /* i64Add, operand b from the int accumulator */
-    WT_OP_i64AddToAcc = 502, /* i64Add, result to the int accumulator */
-    WT_OP_i64AddAccToAcc = 503, /* i64Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64SubAcc = 504, /* i64Sub, operand b from the int accumulator */
-    WT_OP_i64SubToAcc = 505, /* i64Sub, result to the int accumulator */
-    WT_OP_i64SubAccToAcc = 506, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64MulAcc = 507, /* i64Mul, operand b from the int accumulator */
-    WT_OP_i64MulToAcc = 508, /* i64Mul, result to the int accumulator */
-    WT_OP_i64MulAccToAcc = 509, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AndAcc = 510, /* i64And, operand b from the int accumulator */
-    WT_OP_i64AndToAcc = 511, /* i64And, result to the int accumulator */
-    WT_OP_i64AndAccToAcc = 512, /* i64And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64OrAcc = 513, /* i64Or, operand b from the int accumulator */
-    WT_OP_i64OrToAcc = 514, /* i64Or, result to the int accumulator */
-    WT_OP_i64OrAccToAcc = 515, /* i64Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64XorAcc = 516, /* i64Xor, operand b from the int accumulator */
-    WT_OP_i64XorToAcc = 517, /* i64Xor, result to the int accumulator */
-    WT_OP_i64XorAccToAcc = 518, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShlAcc = 519, /* i64Shl, operand b from the int accumulator */
-    WT_OP_i64ShlToAcc = 520, /* i64Shl, result to the int accumulator */
-    WT_OP_i64ShlAccToAcc = 521, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrSAcc = 522, /* i64ShrS, operand b from the int accumulator */
-    WT_OP_i64ShrSToAcc = 523, /* i64ShrS, result to the int accumulator */
-    WT_OP_i64ShrSAccToAcc = 524, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrUAcc = 525, /* i64ShrU, operand b from the int accumulator */
-    WT_OP_i64ShrUToAcc = 526, /* i64ShrU, result to the int accumulator */
-    WT_OP_i64ShrUAccToAcc = 527, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64AddAcc = 528, /* f64Add, operand b from the f64 accumulator */
-    WT_OP_f64AddToAcc = 529, /* f64Add, result to the f64 accumulator */
-    WT_OP_f64AddAccToAcc = 530, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SubAcc = 531, /* f64Sub, operand b from the f64 accumulator */
-    WT_OP_f64SubToAcc = 532, /* f64Sub, result to the f64 accumulator */
-    WT_OP_f64SubAccToAcc = 533, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64MulAcc = 534, /* f64Mul, operand b from the f64 accumulator */
-    WT_OP_f64MulToAcc = 535, /* f64Mul, result to the f64 accumulator */
-    WT_OP_f64MulAccToAcc = 536, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64DivAcc = 537, /* f64Div, operand b from the f64 accumulator */
-    WT_OP_f64DivToAcc = 538, /* f64Div, result to the f64 accumulator */
-    WT_OP_f64DivAccToAcc = 539, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SqrtAcc = 540, /* f64Sqrt, operand b from the f64 accumulator */
-    WT_OP_f64SqrtToAcc = 541, /* f64Sqrt, result to the f64 accumulator */
-    WT_OP_f64SqrtAccToAcc = 542, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_i32LoadAcc = 543, /* i32Load, operand b from the int accumulator */
-    WT_OP_i32LoadToAcc = 544, /* i32Load, result to the int accumulator */
-    WT_OP_i32LoadAccToAcc = 545, /* i32Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64LoadAcc = 546, /* i64Load, operand b from the int accumulator */
-    WT_OP_i64LoadToAcc = 547, /* i64Load, result to the int accumulator */
-    WT_OP_i64LoadAccToAcc = 548, /* i64Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8SAcc = 549, /* i32Load8S, operand b from the int accumulator */
-    WT_OP_i32Load8SToAcc = 550, /* i32Load8S, result to the int accumulator */
-    WT_OP_i32Load8SAccToAcc = 551, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8UAcc = 552, /* i32Load8U, operand b from the int accumulator */
-    WT_OP_i32Load8UToAcc = 553, /* i32Load8U, result to the int accumulator */
-    WT_OP_i32Load8UAccToAcc = 554, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16SAcc = 555, /* i32Load16S, operand b from the int accumulator */
-    WT_OP_i32Load16SToAcc = 556, /* i32Load16S, result to the int accumulator */
-    WT_OP_i32Load16SAccToAcc = 557, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16UAcc = 558, /* i32Load16U, operand b from the int accumulator */
-    WT_OP_i32Load16UToAcc = 559, /* i32Load16U, result to the int accumulator */
-    WT_OP_i32Load16UAccToAcc = 560, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64LoadAcc = 561, /* f64Load, operand b from the int accumulator */
-    WT_OP_f64LoadToAcc = 562, /* f64Load, result to the f64 accumulator */
-    WT_OP_f64LoadAccToAcc = 563, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
-    WT_OP_i32StoreAcc = 564, /* i32Store, operand c from the int accumulator */
-    WT_OP_i64StoreAcc = 565, /* i64Store, operand c from the int accumulator */
-    WT_OP_i32Store8Acc = 566, /* i32Store8, operand c from the int accumulator */
-    WT_OP_i32Store16Acc = 567, /* i32Store16, operand c from the int accumulator */
-    WT_OP_f64StoreAcc = 568, /* f64Store, operand c from the f64 accumulator */
-    WT_OP_branchI32EqzAcc = 569, /* branchI32Eqz, operand b from the int accumulator */
-    WT_OP_branchI32NezAcc = 570, /* branchI32Nez, operand b from the int accumulator */
-    WT_OP_branchI32EqAcc = 571, /* branchI32Eq, operand b from the int accumulator */
-    WT_OP_branchI32NeAcc = 572, /* branchI32Ne, operand b from the int accumulator */
-    WT_OP_branchI32LtSAcc = 573, /* branchI32LtS, operand b from the int accumulator */
-    WT_OP_branchI32LtUAcc = 574, /* branchI32LtU, operand b from the int accumulator */
-    WT_OP_branchI32GtSAcc = 575, /* branchI32GtS, operand b from the int accumulator */
-    WT_OP_branchI32GtUAcc = 576, /* branchI32GtU, operand b from the int accumulator */
-    WT_OP_branchI32LeSAcc = 577, /* branchI32LeS, operand b from the int accumulator */
-    WT_OP_branchI32LeUAcc = 578, /* branchI32LeU, operand b from the int accumulator */
-    WT_OP_branchI32GeSAcc = 579, /* branchI32GeS, operand b from the int accumulator */
-    WT_OP_branchI32GeUAcc = 580, /* branchI32GeU, operand b from the int accumulator */
-    WT_OP_branchI64EqzAcc = 581, /* branchI64Eqz, operand b from the int accumulator */
-    WT_OP_branchI64NezAcc = 582, /* branchI64Nez, operand b from the int accumulator */
-    WT_OP_branchI64EqAcc = 583, /* branchI64Eq, operand b from the int accumulator */
-    WT_OP_branchI64NeAcc = 584, /* branchI64Ne, operand b from the int accumulator */
-    WT_OP_branchI64LtSAcc = 585, /* branchI64LtS, operand b from the int accumulator */
-    WT_OP_branchI64LtUAcc = 586, /* branchI64LtU, operand b from the int accumulator */
-    WT_OP_branchI64GtSAcc = 587, /* branchI64GtS, operand b from the int accumulator */
-    WT_OP_branchI64GtUAcc = 588, /* branchI64GtU, operand b from the int accumulator */
-    WT_OP_branchI64LeSAcc = 589, /* branchI64LeS, operand b from the int accumulator */
-    WT_OP_branchI64LeUAcc = 590, /* branchI64LeU, operand b from the int accumulator */
-    WT_OP_branchI64GeSAcc = 591, /* branchI64GeS, operand b from the int accumulator */
-    WT_OP_branchI64GeUAcc = 592, /* branchI64GeU, operand b from the int accumulator */
-    WT_OP_branchIfAcc = 593, /* branchIf, operand b from the int accumulator */
-    WT_OP_branchUnlessAcc = 594, /* branchUnless, operand b from the int accumulator */
-    WT_OP_COUNT = 595
+    WT_OP_const32 = 442, /* slots[a] = imm (zero-extended) */
+    WT_OP_const64 = 443, /* slots[a] = imm */
+    WT_OP_jump = 444, /* pc = imm */
+    WT_OP_branchIf = 445, /* if slots[b] as i32 != 0 { pc = imm } */
+    WT_OP_branchUnless = 446, /* if slots[b] as i32 == 0 { pc = imm } */
+    WT_OP_branchTable = 447, /* pc = branchTargets[imm + min(slots[b] as u32, c)] */
+    WT_OP_trap = 448, /* trap with the code numbered imm */
+    WT_OP_countEntry = 449, /* tier-up budget of the function -= imm (first instruction, when counting) */
+    WT_OP_loopHint = 450, /* tier-up budget of the function -= imm (at a loop header, when counting) */
+    WT_OP_branchI32Eqz = 451, /* if slots[b] as i32 == 0 { pc = imm } */
+    WT_OP_branchI32Nez = 452, /* if slots[b] as i32 != 0 { pc = imm } */
+    WT_OP_branchI32Eq = 453, /* if slots[b] == slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32Ne = 454, /* if slots[b] != slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32LtS = 455, /* if slots[b] < (signed) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32LtU = 456, /* if slots[b] < (unsigned) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32GtS = 457, /* if slots[b] > (signed) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32GtU = 458, /* if slots[b] > (unsigned) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32LeS = 459, /* if slots[b] <= (signed) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32LeU = 460, /* if slots[b] <= (unsigned) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32GeS = 461, /* if slots[b] >= (signed) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI32GeU = 462, /* if slots[b] >= (unsigned) slots[c] as i32 { pc = imm } */
+    WT_OP_branchI64Eqz = 463, /* if slots[b] as i64 == 0 { pc = imm } */
+    WT_OP_branchI64Nez = 464, /* if slots[b] as i64 != 0 { pc = imm } */
+    WT_OP_branchI64Eq = 465, /* if slots[b] == slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64Ne = 466, /* if slots[b] != slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64LtS = 467, /* if slots[b] < (signed) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64LtU = 468, /* if slots[b] < (unsigned) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64GtS = 469, /* if slots[b] > (signed) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64GtU = 470, /* if slots[b] > (unsigned) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64LeS = 471, /* if slots[b] <= (signed) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64LeU = 472, /* if slots[b] <= (unsigned) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64GeS = 473, /* if slots[b] >= (signed) slots[c] as i64 { pc = imm } */
+    WT_OP_branchI64GeU = 474, /* if slots[b] >= (unsigned) slots[c] as i64 { pc = imm } */
+    WT_OP_i32AddImm = 475, /* i32Add with the constant c in place of slot c */
+    WT_OP_i32SubImm = 476, /* i32Sub with the constant c in place of slot c */
+    WT_OP_i32MulImm = 477, /* i32Mul with the constant c in place of slot c */
+    WT_OP_i32AndImm = 478, /* i32And with the constant c in place of slot c */
+    WT_OP_i32OrImm = 479, /* i32Or with the constant c in place of slot c */
+    WT_OP_i32XorImm = 480, /* i32Xor with the constant c in place of slot c */
+    WT_OP_i32ShlImm = 481, /* i32Shl with the constant c in place of slot c */
+    WT_OP_i32ShrSImm = 482, /* i32ShrS with the constant c in place of slot c */
+    WT_OP_i32ShrUImm = 483, /* i32ShrU with the constant c in place of slot c */
+    WT_OP_i64AddImm = 484, /* i64Add with the constant c in place of slot c */
+    WT_OP_i64SubImm = 485, /* i64Sub with the constant c in place of slot c */
+    WT_OP_i64MulImm = 486, /* i64Mul with the constant c in place of slot c */
+    WT_OP_i64AndImm = 487, /* i64And with the constant c in place of slot c */
+    WT_OP_i64OrImm = 488, /* i64Or with the constant c in place of slot c */
+    WT_OP_i64XorImm = 489, /* i64Xor with the constant c in place of slot c */
+    WT_OP_i64ShlImm = 490, /* i64Shl with the constant c in place of slot c */
+    WT_OP_i64ShrSImm = 491, /* i64ShrS with the constant c in place of slot c */
+    WT_OP_i64ShrUImm = 492, /* i64ShrU with the constant c in place of slot c */
+    WT_OP_i32EqImm = 493, /* i32Eq with the constant c in place of slot c */
+    WT_OP_i32NeImm = 494, /* i32Ne with the constant c in place of slot c */
+    WT_OP_i32LtSImm = 495, /* i32LtS with the constant c in place of slot c */
+    WT_OP_i32LtUImm = 496, /* i32LtU with the constant c in place of slot c */
+    WT_OP_i32GtSImm = 497, /* i32GtS with the constant c in place of slot c */
+    WT_OP_i32GtUImm = 498, /* i32GtU with the constant c in place of slot c */
+    WT_OP_i32LeSImm = 499, /* i32LeS with the constant c in place of slot c */
+    WT_OP_i32LeUImm = 500, /* i32LeU with the constant c in place of slot c */
+    WT_OP_i32GeSImm = 501, /* i32GeS with the constant c in place of slot c */
+    WT_OP_i32GeUImm = 502, /* i32GeU with the constant c in place of slot c */
+    WT_OP_i64EqImm = 503, /* i64Eq with the constant c in place of slot c */
+    WT_OP_i64NeImm = 504, /* i64Ne with the constant c in place of slot c */
+    WT_OP_i64LtSImm = 505, /* i64LtS with the constant c in place of slot c */
+    WT_OP_i64LtUImm = 506, /* i64LtU with the constant c in place of slot c */
+    WT_OP_i64GtSImm = 507, /* i64GtS with the constant c in place of slot c */
+    WT_OP_i64GtUImm = 508, /* i64GtU with the constant c in place of slot c */
+    WT_OP_i64LeSImm = 509, /* i64LeS with the constant c in place of slot c */
+    WT_OP_i64LeUImm = 510, /* i64LeU with the constant c in place of slot c */
+    WT_OP_i64GeSImm = 511, /* i64GeS with the constant c in place of slot c */
+    WT_OP_i64GeUImm = 512, /* i64GeU with the constant c in place of slot c */
+    WT_OP_branchI32EqImm = 513, /* branchI32Eq with the constant c in place of slot c */
+    WT_OP_branchI32NeImm = 514, /* branchI32Ne with the constant c in place of slot c */
+    WT_OP_branchI32LtSImm = 515, /* branchI32LtS with the constant c in place of slot c */
+    WT_OP_branchI32LtUImm = 516, /* branchI32LtU with the constant c in place of slot c */
+    WT_OP_branchI32GtSImm = 517, /* branchI32GtS with the constant c in place of slot c */
+    WT_OP_branchI32GtUImm = 518, /* branchI32GtU with the constant c in place of slot c */
+    WT_OP_branchI32LeSImm = 519, /* branchI32LeS with the constant c in place of slot c */
+    WT_OP_branchI32LeUImm = 520, /* branchI32LeU with the constant c in place of slot c */
+    WT_OP_branchI32GeSImm = 521, /* branchI32GeS with the constant c in place of slot c */
+    WT_OP_branchI32GeUImm = 522, /* branchI32GeU with the constant c in place of slot c */
+    WT_OP_branchI64EqImm = 523, /* branchI64Eq with the constant c in place of slot c */
+    WT_OP_branchI64NeImm = 524, /* branchI64Ne with the constant c in place of slot c */
+    WT_OP_branchI64LtSImm = 525, /* branchI64LtS with the constant c in place of slot c */
+    WT_OP_branchI64LtUImm = 526, /* branchI64LtU with the constant c in place of slot c */
+    WT_OP_branchI64GtSImm = 527, /* branchI64GtS with the constant c in place of slot c */
+    WT_OP_branchI64GtUImm = 528, /* branchI64GtU with the constant c in place of slot c */
+    WT_OP_branchI64LeSImm = 529, /* branchI64LeS with the constant c in place of slot c */
+    WT_OP_branchI64LeUImm = 530, /* branchI64LeU with the constant c in place of slot c */
+    WT_OP_branchI64GeSImm = 531, /* branchI64GeS with the constant c in place of slot c */
+    WT_OP_branchI64GeUImm = 532, /* branchI64GeU with the constant c in place of slot c */
+    WT_OP_i32AddAcc = 533, /* i32Add, operand b from the int accumulator */
+    WT_OP_i32AddToAcc = 534, /* i32Add, result to the int accumulator */
+    WT_OP_i32AddAccToAcc = 535, /* i32Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubAcc = 536, /* i32Sub, operand b from the int accumulator */
+    WT_OP_i32SubToAcc = 537, /* i32Sub, result to the int accumulator */
+    WT_OP_i32SubAccToAcc = 538, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulAcc = 539, /* i32Mul, operand b from the int accumulator */
+    WT_OP_i32MulToAcc = 540, /* i32Mul, result to the int accumulator */
+    WT_OP_i32MulAccToAcc = 541, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndAcc = 542, /* i32And, operand b from the int accumulator */
+    WT_OP_i32AndToAcc = 543, /* i32And, result to the int accumulator */
+    WT_OP_i32AndAccToAcc = 544, /* i32And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrAcc = 545, /* i32Or, operand b from the int accumulator */
+    WT_OP_i32OrToAcc = 546, /* i32Or, result to the int accumulator */
+    WT_OP_i32OrAccToAcc = 547, /* i32Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorAcc = 548, /* i32Xor, operand b from the int accumulator */
+    WT_OP_i32XorToAcc = 549, /* i32Xor, result to the int accumulator */
+    WT_OP_i32XorAccToAcc = 550, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlAcc = 551, /* i32Shl, operand b from the int accumulator */
+    WT_OP_i32ShlToAcc = 552, /* i32Shl, result to the int accumulator */
+    WT_OP_i32ShlAccToAcc = 553, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSAcc = 554, /* i32ShrS, operand b from the int accumulator */
+    WT_OP_i32ShrSToAcc = 555, /* i32ShrS, result to the int accumulator */
+    WT_OP_i32ShrSAccToAcc = 556, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUAcc = 557, /* i32ShrU, operand b from the int accumulator */
+    WT_OP_i32ShrUToAcc = 558, /* i32ShrU, result to the int accumulator */
+    WT_OP_i32ShrUAccToAcc = 559, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddAcc = 560, /* i64Add, operand b from the int accumulator */
+    WT_OP_i64AddToAcc = 561, /* i64Add, result to the int accumulator */
+    WT_OP_i64AddAccToAcc = 562, /* i64Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubAcc = 563, /* i64Sub, operand b from the int accumulator */
+    WT_OP_i64SubToAcc = 564, /* i64Sub, result to the int accumulator */
+    WT_OP_i64SubAccToAcc = 565, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulAcc = 566, /* i64Mul, operand b from the int accumulator */
+    WT_OP_i64MulToAcc = 567, /* i64Mul, result to the int accumulator */
+    WT_OP_i64MulAccToAcc = 568, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndAcc = 569, /* i64And, operand b from the int accumulator */
+    WT_OP_i64AndToAcc = 570, /* i64And, result to the int accumulator */
+    WT_OP_i64AndAccToAcc = 571, /* i64And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrAcc = 572, /* i64Or, operand b from the int accumulator */
+    WT_OP_i64OrToAcc = 573, /* i64Or, result to the int accumulator */
+    WT_OP_i64OrAccToAcc = 574, /* i64Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorAcc = 575, /* i64Xor, operand b from the int accumulator */
+    WT_OP_i64XorToAcc = 576, /* i64Xor, result to the int accumulator */
+    WT_OP_i64XorAccToAcc = 577, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlAcc = 578, /* i64Shl, operand b from the int accumulator */
+    WT_OP_i64ShlToAcc = 579, /* i64Shl, result to the int accumulator */
+    WT_OP_i64ShlAccToAcc = 580, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSAcc = 581, /* i64ShrS, operand b from the int accumulator */
+    WT_OP_i64ShrSToAcc = 582, /* i64ShrS, result to the int accumulator */
+    WT_OP_i64ShrSAccToAcc = 583, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUAcc = 584, /* i64ShrU, operand b from the int accumulator */
+    WT_OP_i64ShrUToAcc = 585, /* i64ShrU, result to the int accumulator */
+    WT_OP_i64ShrUAccToAcc = 586, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64AddAcc = 587, /* f64Add, operand b from the f64 accumulator */
+    WT_OP_f64AddToAcc = 588, /* f64Add, result to the f64 accumulator */
+    WT_OP_f64AddAccToAcc = 589, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SubAcc = 590, /* f64Sub, operand b from the f64 accumulator */
+    WT_OP_f64SubToAcc = 591, /* f64Sub, result to the f64 accumulator */
+    WT_OP_f64SubAccToAcc = 592, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64MulAcc = 593, /* f64Mul, operand b from the f64 accumulator */
+    WT_OP_f64MulToAcc = 594, /* f64Mul, result to the f64 accumulator */
+    WT_OP_f64MulAccToAcc = 595, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64DivAcc = 596, /* f64Div, operand b from the f64 accumulator */
+    WT_OP_f64DivToAcc = 597, /* f64Div, result to the f64 accumulator */
+    WT_OP_f64DivAccToAcc = 598, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SqrtAcc = 599, /* f64Sqrt, operand b from the f64 accumulator */
+    WT_OP_f64SqrtToAcc = 600, /* f64Sqrt, result to the f64 accumulator */
+    WT_OP_f64SqrtAccToAcc = 601, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_i32LoadAcc = 602, /* i32Load, operand b from the int accumulator */
+    WT_OP_i32LoadToAcc = 603, /* i32Load, result to the int accumulator */
+    WT_OP_i32LoadAccToAcc = 604, /* i32Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64LoadAcc = 605, /* i64Load, operand b from the int accumulator */
+    WT_OP_i64LoadToAcc = 606, /* i64Load, result to the int accumulator */
+    WT_OP_i64LoadAccToAcc = 607, /* i64Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8SAcc = 608, /* i32Load8S, operand b from the int accumulator */
+    WT_OP_i32Load8SToAcc = 609, /* i32Load8S, result to the int accumulator */
+    WT_OP_i32Load8SAccToAcc = 610, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8UAcc = 611, /* i32Load8U, operand b from the int accumulator */
+    WT_OP_i32Load8UToAcc = 612, /* i32Load8U, result to the int accumulator */
+    WT_OP_i32Load8UAccToAcc = 613, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16SAcc = 614, /* i32Load16S, operand b from the int accumulator */
+    WT_OP_i32Load16SToAcc = 615, /* i32Load16S, result to the int accumulator */
+    WT_OP_i32Load16SAccToAcc = 616, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16UAcc = 617, /* i32Load16U, operand b from the int accumulator */
+    WT_OP_i32Load16UToAcc = 618, /* i32Load16U, result to the int accumulator */
+    WT_OP_i32Load16UAccToAcc = 619, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64LoadAcc = 620, /* f64Load, operand b from the int accumulator */
+    WT_OP_f64LoadToAcc = 621, /* f64Load, result to the f64 accumulator */
+    WT_OP_f64LoadAccToAcc = 622, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
+    WT_OP_i32StoreAcc = 623, /* i32Store, operand c from the int accumulator */
+    WT_OP_i64StoreAcc = 624, /* i64Store, operand c from the int accumulator */
+    WT_OP_i32Store8Acc = 625, /* i32Store8, operand c from the int accumulator */
+    WT_OP_i32Store16Acc = 626, /* i32Store16, operand c from the int accumulator */
+    WT_OP_f64StoreAcc = 627, /* f64Store, operand c from the f64 accumulator */
+    WT_OP_branchI32EqzAcc = 628, /* branchI32Eqz, operand b from the int accumulator */
+    WT_OP_branchI32NezAcc = 629, /* branchI32Nez, operand b from the int accumulator */
+    WT_OP_branchI32EqAcc = 630, /* branchI32Eq, operand b from the int accumulator */
+    WT_OP_branchI32NeAcc = 631, /* branchI32Ne, operand b from the int accumulator */
+    WT_OP_branchI32LtSAcc = 632, /* branchI32LtS, operand b from the int accumulator */
+    WT_OP_branchI32LtUAcc = 633, /* branchI32LtU, operand b from the int accumulator */
+    WT_OP_branchI32GtSAcc = 634, /* branchI32GtS, operand b from the int accumulator */
+    WT_OP_branchI32GtUAcc = 635, /* branchI32GtU, operand b from the int accumulator */
+    WT_OP_branchI32LeSAcc = 636, /* branchI32LeS, operand b from the int accumulator */
+    WT_OP_branchI32LeUAcc = 637, /* branchI32LeU, operand b from the int accumulator */
+    WT_OP_branchI32GeSAcc = 638, /* branchI32GeS, operand b from the int accumulator */
+    WT_OP_branchI32GeUAcc = 639, /* branchI32GeU, operand b from the int accumulator */
+    WT_OP_branchI64EqzAcc = 640, /* branchI64Eqz, operand b from the int accumulator */
+    WT_OP_branchI64NezAcc = 641, /* branchI64Nez, operand b from the int accumulator */
+    WT_OP_branchI64EqAcc = 642, /* branchI64Eq, operand b from the int accumulator */
+    WT_OP_branchI64NeAcc = 643, /* branchI64Ne, operand b from the int accumulator */
+    WT_OP_branchI64LtSAcc = 644, /* branchI64LtS, operand b from the int accumulator */
+    WT_OP_branchI64LtUAcc = 645, /* branchI64LtU, operand b from the int accumulator */
+    WT_OP_branchI64GtSAcc = 646, /* branchI64GtS, operand b from the int accumulator */
+    WT_OP_branchI64GtUAcc = 647, /* branchI64GtU, operand b from the int accumulator */
+    WT_OP_branchI64LeSAcc = 648, /* branchI64LeS, operand b from the int accumulator */
+    WT_OP_branchI64LeUAcc = 649, /* branchI64LeU, operand b from the int accumulator */
+    WT_OP_branchI64GeSAcc = 650, /* branchI64GeS, operand b from the int accumulator */
+    WT_OP_branchI64GeUAcc = 651, /* branchI64GeU, operand b from the int accumulator */
+    WT_OP_branchIfAcc = 652, /* branchIf, operand b from the int accumulator */
+    WT_OP_branchUnlessAcc = 653, /* branchUnless, operand b from the int accumulator */
+    WT_OP_i32AddImmAcc = 654, /* i32AddImm, operand b from the int accumulator */
+    WT_OP_i32AddImmToAcc = 655, /* i32AddImm, result to the int accumulator */
+    WT_OP_i32AddImmAccToAcc = 656, /* i32AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubImmAcc = 657, /* i32SubImm, operand b from the int accumulator */
+    WT_OP_i32SubImmToAcc = 658, /* i32SubImm, result to the int accumulator */
+    WT_OP_i32SubImmAccToAcc = 659, /* i32SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulImmAcc = 660, /* i32MulImm, operand b from the int accumulator */
+    WT_OP_i32MulImmToAcc = 661, /* i32MulImm, result to the int accumulator */
+    WT_OP_i32MulImmAccToAcc = 662, /* i32MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndImmAcc = 663, /* i32AndImm, operand b from the int accumulator */
+    WT_OP_i32AndImmToAcc = 664, /* i32AndImm, result to the int accumulator */
+    WT_OP_i32AndImmAccToAcc = 665, /* i32AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrImmAcc = 666, /* i32OrImm, operand b from the int accumulator */
+    WT_OP_i32OrImmToAcc = 667, /* i32OrImm, result to the int accumulator */
+    WT_OP_i32OrImmAccToAcc = 668, /* i32OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorImmAcc = 669, /* i32XorImm, operand b from the int accumulator */
+    WT_OP_i32XorImmToAcc = 670, /* i32XorImm, result to the int accumulator */
+    WT_OP_i32XorImmAccToAcc = 671, /* i32XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlImmAcc = 672, /* i32ShlImm, operand b from the int accumulator */
+    WT_OP_i32ShlImmToAcc = 673, /* i32ShlImm, result to the int accumulator */
+    WT_OP_i32ShlImmAccToAcc = 674, /* i32ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSImmAcc = 675, /* i32ShrSImm, operand b from the int accumulator */
+    WT_OP_i32ShrSImmToAcc = 676, /* i32ShrSImm, result to the int accumulator */
+    WT_OP_i32ShrSImmAccToAcc = 677, /* i32ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUImmAcc = 678, /* i32ShrUImm, operand b from the int accumulator */
+    WT_OP_i32ShrUImmToAcc = 679, /* i32ShrUImm, result to the int accumulator */
+    WT_OP_i32ShrUImmAccToAcc = 680, /* i32ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddImmAcc = 681, /* i64AddImm, operand b from the int accumulator */
+    WT_OP_i64AddImmToAcc = 682, /* i64AddImm, result to the int accumulator */
+    WT_OP_i64AddImmAccToAcc = 683, /* i64AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubImmAcc = 684, /* i64SubImm, operand b from the int accumulator */
+    WT_OP_i64SubImmToAcc = 685, /* i64SubImm, result to the int accumulator */
+    WT_OP_i64SubImmAccToAcc = 686, /* i64SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulImmAcc = 687, /* i64MulImm, operand b from the int accumulator */
+    WT_OP_i64MulImmToAcc = 688, /* i64MulImm, result to the int accumulator */
+    WT_OP_i64MulImmAccToAcc = 689, /* i64MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndImmAcc = 690, /* i64AndImm, operand b from the int accumulator */
+    WT_OP_i64AndImmToAcc = 691, /* i64AndImm, result to the int accumulator */
+    WT_OP_i64AndImmAccToAcc = 692, /* i64AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrImmAcc = 693, /* i64OrImm, operand b from the int accumulator */
+    WT_OP_i64OrImmToAcc = 694, /* i64OrImm, result to the int accumulator */
+    WT_OP_i64OrImmAccToAcc = 695, /* i64OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorImmAcc = 696, /* i64XorImm, operand b from the int accumulator */
+    WT_OP_i64XorImmToAcc = 697, /* i64XorImm, result to the int accumulator */
+    WT_OP_i64XorImmAccToAcc = 698, /* i64XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlImmAcc = 699, /* i64ShlImm, operand b from the int accumulator */
+    WT_OP_i64ShlImmToAcc = 700, /* i64ShlImm, result to the int accumulator */
+    WT_OP_i64ShlImmAccToAcc = 701, /* i64ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSImmAcc = 702, /* i64ShrSImm, operand b from the int accumulator */
+    WT_OP_i64ShrSImmToAcc = 703, /* i64ShrSImm, result to the int accumulator */
+    WT_OP_i64ShrSImmAccToAcc = 704, /* i64ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUImmAcc = 705, /* i64ShrUImm, operand b from the int accumulator */
+    WT_OP_i64ShrUImmToAcc = 706, /* i64ShrUImm, result to the int accumulator */
+    WT_OP_i64ShrUImmAccToAcc = 707, /* i64ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_branchI32EqImmAcc = 708, /* branchI32EqImm, operand b from the int accumulator */
+    WT_OP_branchI32NeImmAcc = 709, /* branchI32NeImm, operand b from the int accumulator */
+    WT_OP_branchI32LtSImmAcc = 710, /* branchI32LtSImm, operand b from the int accumulator */
+    WT_OP_branchI32LtUImmAcc = 711, /* branchI32LtUImm, operand b from the int accumulator */
+    WT_OP_branchI32GtSImmAcc = 712, /* branchI32GtSImm, operand b from the int accumulator */
+    WT_OP_branchI32GtUImmAcc = 713, /* branchI32GtUImm, operand b from the int accumulator */
+    WT_OP_branchI32LeSImmAcc = 714, /* branchI32LeSImm, operand b from the int accumulator */
+    WT_OP_branchI32LeUImmAcc = 715, /* branchI32LeUImm, operand b from the int accumulator */
+    WT_OP_branchI32GeSImmAcc = 716, /* branchI32GeSImm, operand b from the int accumulator */
+    WT_OP_branchI32GeUImmAcc = 717, /* branchI32GeUImm, operand b from the int accumulator */
+    WT_OP_branchI64EqImmAcc = 718, /* branchI64EqImm, operand b from the int accumulator */
+    WT_OP_branchI64NeImmAcc = 719, /* branchI64NeImm, operand b from the int accumulator */
+    WT_OP_branchI64LtSImmAcc = 720, /* branchI64LtSImm, operand b from the int accumulator */
+    WT_OP_branchI64LtUImmAcc = 721, /* branchI64LtUImm, operand b from the int accumulator */
+    WT_OP_branchI64GtSImmAcc = 722, /* branchI64GtSImm, operand b from the int accumulator */
+    WT_OP_branchI64GtUImmAcc = 723, /* branchI64GtUImm, operand b from the int accumulator */
+    WT_OP_branchI64LeSImmAcc = 724, /* branchI64LeSImm, operand b from the int accumulator */
+    WT_OP_branchI64LeUImmAcc = 725, /* branchI64LeUImm, operand b from the int accumulator */
+    WT_OP_branchI64GeSImmAcc = 726, /* branchI64GeSImm, operand b from the int accumulator */
+    WT_OP_branchI64GeUImmAcc = 727, /* branchI64GeUImm, operand b from the int accumulator */
+    WT_OP_COUNT = 728
 };
 
 /*
@@ -2378,6 +2511,10 @@ enum wt_op {
 #define WT_B_globalSet128 1
 #define WT_C_globalSet128 0
 #define WT_IMM_globalSet128 2
+#define WT_LEN_const32 2
+#define WT_B_const32 0
+#define WT_C_const32 0
+#define WT_IMM_const32 1
 #define WT_LEN_const64 3
 #define WT_B_const64 0
 #define WT_C_const64 0
@@ -2506,6 +2643,238 @@ enum wt_op {
 #define WT_B_branchI64GeU 1
 #define WT_C_branchI64GeU 2
 #define WT_IMM_branchI64GeU 3
+#define WT_LEN_i32AddImm 3
+#define WT_B_i32AddImm 1
+#define WT_C_i32AddImm 2
+#define WT_IMM_i32AddImm 0
+#define WT_LEN_i32SubImm 3
+#define WT_B_i32SubImm 1
+#define WT_C_i32SubImm 2
+#define WT_IMM_i32SubImm 0
+#define WT_LEN_i32MulImm 3
+#define WT_B_i32MulImm 1
+#define WT_C_i32MulImm 2
+#define WT_IMM_i32MulImm 0
+#define WT_LEN_i32AndImm 3
+#define WT_B_i32AndImm 1
+#define WT_C_i32AndImm 2
+#define WT_IMM_i32AndImm 0
+#define WT_LEN_i32OrImm 3
+#define WT_B_i32OrImm 1
+#define WT_C_i32OrImm 2
+#define WT_IMM_i32OrImm 0
+#define WT_LEN_i32XorImm 3
+#define WT_B_i32XorImm 1
+#define WT_C_i32XorImm 2
+#define WT_IMM_i32XorImm 0
+#define WT_LEN_i32ShlImm 3
+#define WT_B_i32ShlImm 1
+#define WT_C_i32ShlImm 2
+#define WT_IMM_i32ShlImm 0
+#define WT_LEN_i32ShrSImm 3
+#define WT_B_i32ShrSImm 1
+#define WT_C_i32ShrSImm 2
+#define WT_IMM_i32ShrSImm 0
+#define WT_LEN_i32ShrUImm 3
+#define WT_B_i32ShrUImm 1
+#define WT_C_i32ShrUImm 2
+#define WT_IMM_i32ShrUImm 0
+#define WT_LEN_i64AddImm 3
+#define WT_B_i64AddImm 1
+#define WT_C_i64AddImm 2
+#define WT_IMM_i64AddImm 0
+#define WT_LEN_i64SubImm 3
+#define WT_B_i64SubImm 1
+#define WT_C_i64SubImm 2
+#define WT_IMM_i64SubImm 0
+#define WT_LEN_i64MulImm 3
+#define WT_B_i64MulImm 1
+#define WT_C_i64MulImm 2
+#define WT_IMM_i64MulImm 0
+#define WT_LEN_i64AndImm 3
+#define WT_B_i64AndImm 1
+#define WT_C_i64AndImm 2
+#define WT_IMM_i64AndImm 0
+#define WT_LEN_i64OrImm 3
+#define WT_B_i64OrImm 1
+#define WT_C_i64OrImm 2
+#define WT_IMM_i64OrImm 0
+#define WT_LEN_i64XorImm 3
+#define WT_B_i64XorImm 1
+#define WT_C_i64XorImm 2
+#define WT_IMM_i64XorImm 0
+#define WT_LEN_i64ShlImm 3
+#define WT_B_i64ShlImm 1
+#define WT_C_i64ShlImm 2
+#define WT_IMM_i64ShlImm 0
+#define WT_LEN_i64ShrSImm 3
+#define WT_B_i64ShrSImm 1
+#define WT_C_i64ShrSImm 2
+#define WT_IMM_i64ShrSImm 0
+#define WT_LEN_i64ShrUImm 3
+#define WT_B_i64ShrUImm 1
+#define WT_C_i64ShrUImm 2
+#define WT_IMM_i64ShrUImm 0
+#define WT_LEN_i32EqImm 3
+#define WT_B_i32EqImm 1
+#define WT_C_i32EqImm 2
+#define WT_IMM_i32EqImm 0
+#define WT_LEN_i32NeImm 3
+#define WT_B_i32NeImm 1
+#define WT_C_i32NeImm 2
+#define WT_IMM_i32NeImm 0
+#define WT_LEN_i32LtSImm 3
+#define WT_B_i32LtSImm 1
+#define WT_C_i32LtSImm 2
+#define WT_IMM_i32LtSImm 0
+#define WT_LEN_i32LtUImm 3
+#define WT_B_i32LtUImm 1
+#define WT_C_i32LtUImm 2
+#define WT_IMM_i32LtUImm 0
+#define WT_LEN_i32GtSImm 3
+#define WT_B_i32GtSImm 1
+#define WT_C_i32GtSImm 2
+#define WT_IMM_i32GtSImm 0
+#define WT_LEN_i32GtUImm 3
+#define WT_B_i32GtUImm 1
+#define WT_C_i32GtUImm 2
+#define WT_IMM_i32GtUImm 0
+#define WT_LEN_i32LeSImm 3
+#define WT_B_i32LeSImm 1
+#define WT_C_i32LeSImm 2
+#define WT_IMM_i32LeSImm 0
+#define WT_LEN_i32LeUImm 3
+#define WT_B_i32LeUImm 1
+#define WT_C_i32LeUImm 2
+#define WT_IMM_i32LeUImm 0
+#define WT_LEN_i32GeSImm 3
+#define WT_B_i32GeSImm 1
+#define WT_C_i32GeSImm 2
+#define WT_IMM_i32GeSImm 0
+#define WT_LEN_i32GeUImm 3
+#define WT_B_i32GeUImm 1
+#define WT_C_i32GeUImm 2
+#define WT_IMM_i32GeUImm 0
+#define WT_LEN_i64EqImm 3
+#define WT_B_i64EqImm 1
+#define WT_C_i64EqImm 2
+#define WT_IMM_i64EqImm 0
+#define WT_LEN_i64NeImm 3
+#define WT_B_i64NeImm 1
+#define WT_C_i64NeImm 2
+#define WT_IMM_i64NeImm 0
+#define WT_LEN_i64LtSImm 3
+#define WT_B_i64LtSImm 1
+#define WT_C_i64LtSImm 2
+#define WT_IMM_i64LtSImm 0
+#define WT_LEN_i64LtUImm 3
+#define WT_B_i64LtUImm 1
+#define WT_C_i64LtUImm 2
+#define WT_IMM_i64LtUImm 0
+#define WT_LEN_i64GtSImm 3
+#define WT_B_i64GtSImm 1
+#define WT_C_i64GtSImm 2
+#define WT_IMM_i64GtSImm 0
+#define WT_LEN_i64GtUImm 3
+#define WT_B_i64GtUImm 1
+#define WT_C_i64GtUImm 2
+#define WT_IMM_i64GtUImm 0
+#define WT_LEN_i64LeSImm 3
+#define WT_B_i64LeSImm 1
+#define WT_C_i64LeSImm 2
+#define WT_IMM_i64LeSImm 0
+#define WT_LEN_i64LeUImm 3
+#define WT_B_i64LeUImm 1
+#define WT_C_i64LeUImm 2
+#define WT_IMM_i64LeUImm 0
+#define WT_LEN_i64GeSImm 3
+#define WT_B_i64GeSImm 1
+#define WT_C_i64GeSImm 2
+#define WT_IMM_i64GeSImm 0
+#define WT_LEN_i64GeUImm 3
+#define WT_B_i64GeUImm 1
+#define WT_C_i64GeUImm 2
+#define WT_IMM_i64GeUImm 0
+#define WT_LEN_branchI32EqImm 4
+#define WT_B_branchI32EqImm 1
+#define WT_C_branchI32EqImm 2
+#define WT_IMM_branchI32EqImm 3
+#define WT_LEN_branchI32NeImm 4
+#define WT_B_branchI32NeImm 1
+#define WT_C_branchI32NeImm 2
+#define WT_IMM_branchI32NeImm 3
+#define WT_LEN_branchI32LtSImm 4
+#define WT_B_branchI32LtSImm 1
+#define WT_C_branchI32LtSImm 2
+#define WT_IMM_branchI32LtSImm 3
+#define WT_LEN_branchI32LtUImm 4
+#define WT_B_branchI32LtUImm 1
+#define WT_C_branchI32LtUImm 2
+#define WT_IMM_branchI32LtUImm 3
+#define WT_LEN_branchI32GtSImm 4
+#define WT_B_branchI32GtSImm 1
+#define WT_C_branchI32GtSImm 2
+#define WT_IMM_branchI32GtSImm 3
+#define WT_LEN_branchI32GtUImm 4
+#define WT_B_branchI32GtUImm 1
+#define WT_C_branchI32GtUImm 2
+#define WT_IMM_branchI32GtUImm 3
+#define WT_LEN_branchI32LeSImm 4
+#define WT_B_branchI32LeSImm 1
+#define WT_C_branchI32LeSImm 2
+#define WT_IMM_branchI32LeSImm 3
+#define WT_LEN_branchI32LeUImm 4
+#define WT_B_branchI32LeUImm 1
+#define WT_C_branchI32LeUImm 2
+#define WT_IMM_branchI32LeUImm 3
+#define WT_LEN_branchI32GeSImm 4
+#define WT_B_branchI32GeSImm 1
+#define WT_C_branchI32GeSImm 2
+#define WT_IMM_branchI32GeSImm 3
+#define WT_LEN_branchI32GeUImm 4
+#define WT_B_branchI32GeUImm 1
+#define WT_C_branchI32GeUImm 2
+#define WT_IMM_branchI32GeUImm 3
+#define WT_LEN_branchI64EqImm 4
+#define WT_B_branchI64EqImm 1
+#define WT_C_branchI64EqImm 2
+#define WT_IMM_branchI64EqImm 3
+#define WT_LEN_branchI64NeImm 4
+#define WT_B_branchI64NeImm 1
+#define WT_C_branchI64NeImm 2
+#define WT_IMM_branchI64NeImm 3
+#define WT_LEN_branchI64LtSImm 4
+#define WT_B_branchI64LtSImm 1
+#define WT_C_branchI64LtSImm 2
+#define WT_IMM_branchI64LtSImm 3
+#define WT_LEN_branchI64LtUImm 4
+#define WT_B_branchI64LtUImm 1
+#define WT_C_branchI64LtUImm 2
+#define WT_IMM_branchI64LtUImm 3
+#define WT_LEN_branchI64GtSImm 4
+#define WT_B_branchI64GtSImm 1
+#define WT_C_branchI64GtSImm 2
+#define WT_IMM_branchI64GtSImm 3
+#define WT_LEN_branchI64GtUImm 4
+#define WT_B_branchI64GtUImm 1
+#define WT_C_branchI64GtUImm 2
+#define WT_IMM_branchI64GtUImm 3
+#define WT_LEN_branchI64LeSImm 4
+#define WT_B_branchI64LeSImm 1
+#define WT_C_branchI64LeSImm 2
+#define WT_IMM_branchI64LeSImm 3
+#define WT_LEN_branchI64LeUImm 4
+#define WT_B_branchI64LeUImm 1
+#define WT_C_branchI64LeUImm 2
+#define WT_IMM_branchI64LeUImm 3
+#define WT_LEN_branchI64GeSImm 4
+#define WT_B_branchI64GeSImm 1
+#define WT_C_branchI64GeSImm 2
+#define WT_IMM_branchI64GeSImm 3
+#define WT_LEN_branchI64GeUImm 4
+#define WT_B_branchI64GeUImm 1
+#define WT_C_branchI64GeUImm 2
+#define WT_IMM_branchI64GeUImm 3
 #define WT_LEN_i32AddAcc 3
 #define WT_B_i32AddAcc 1
 #define WT_C_i32AddAcc 2
@@ -2990,5 +3359,436 @@ enum wt_op {
 #define WT_B_branchUnlessAcc 1
 #define WT_C_branchUnlessAcc 0
 #define WT_IMM_branchUnlessAcc 2
+#define WT_LEN_i32AddImmAcc 3
+#define WT_B_i32AddImmAcc 1
+#define WT_C_i32AddImmAcc 2
+#define WT_IMM_i32AddImmAcc 0
+#define WT_LEN_i32AddImmToAcc 3
+#define WT_B_i32AddImmToAcc 1
+#define WT_C_i32AddImmToAcc 2
+#define WT_IMM_i32AddImmToAcc 0
+#define WT_LEN_i32AddImmAccToAcc 3
+#define WT_B_i32AddImmAccToAcc 1
+#define WT_C_i32AddImmAccToAcc 2
+#define WT_IMM_i32AddImmAccToAcc 0
+#define WT_LEN_i32SubImmAcc 3
+#define WT_B_i32SubImmAcc 1
+#define WT_C_i32SubImmAcc 2
+#define WT_IMM_i32SubImmAcc 0
+#define WT_LEN_i32SubImmToAcc 3
+#define WT_B_i32SubImmToAcc 1
+#define WT_C_i32SubImmToAcc 2
+#define WT_IMM_i32SubImmToAcc 0
+#define WT_LEN_i32SubImmAccToAcc 3
+#define WT_B_i32SubImmAccToAcc 1
+#define WT_C_i32SubImmAccToAcc 2
+#define WT_IMM_i32SubImmAccToAcc 0
+#define WT_LEN_i32MulImmAcc 3
+#define WT_B_i32MulImmAcc 1
+#define WT_C_i32MulImmAcc 2
+#define WT_IMM_i32MulImmAcc 0
+#define WT_LEN_i32MulImmToAcc 3
+#define WT_B_i32MulImmToAcc 1
+#define WT_C_i32MulImmToAcc 2
+#define WT_IMM_i32MulImmToAcc 0
+#define WT_LEN_i32MulImmAccToAcc 3
+#define WT_B_i32MulImmAccToAcc 1
+#define WT_C_i32MulImmAccToAcc 2
+#define WT_IMM_i32MulImmAccToAcc 0
+#define WT_LEN_i32AndImmAcc 3
+#define WT_B_i32AndImmAcc 1
+#define WT_C_i32AndImmAcc 2
+#define WT_IMM_i32AndImmAcc 0
+#define WT_LEN_i32AndImmToAcc 3
+#define WT_B_i32AndImmToAcc 1
+#define WT_C_i32AndImmToAcc 2
+#define WT_IMM_i32AndImmToAcc 0
+#define WT_LEN_i32AndImmAccToAcc 3
+#define WT_B_i32AndImmAccToAcc 1
+#define WT_C_i32AndImmAccToAcc 2
+#define WT_IMM_i32AndImmAccToAcc 0
+#define WT_LEN_i32OrImmAcc 3
+#define WT_B_i32OrImmAcc 1
+#define WT_C_i32OrImmAcc 2
+#define WT_IMM_i32OrImmAcc 0
+#define WT_LEN_i32OrImmToAcc 3
+#define WT_B_i32OrImmToAcc 1
+#define WT_C_i32OrImmToAcc 2
+#define WT_IMM_i32OrImmToAcc 0
+#define WT_LEN_i32OrImmAccToAcc 3
+#define WT_B_i32OrImmAccToAcc 1
+#define WT_C_i32OrImmAccToAcc 2
+#define WT_IMM_i32OrImmAccToAcc 0
+#define WT_LEN_i32XorImmAcc 3
+#define WT_B_i32XorImmAcc 1
+#define WT_C_i32XorImmAcc 2
+#define WT_IMM_i32XorImmAcc 0
+#define WT_LEN_i32XorImmToAcc 3
+#define WT_B_i32XorImmToAcc 1
+#define WT_C_i32XorImmToAcc 2
+#define WT_IMM_i32XorImmToAcc 0
+#define WT_LEN_i32XorImmAccToAcc 3
+#define WT_B_i32XorImmAccToAcc 1
+#define WT_C_i32XorImmAccToAcc 2
+#define WT_IMM_i32XorImmAccToAcc 0
+#define WT_LEN_i32ShlImmAcc 3
+#define WT_B_i32ShlImmAcc 1
+#define WT_C_i32ShlImmAcc 2
+#define WT_IMM_i32ShlImmAcc 0
+#define WT_LEN_i32ShlImmToAcc 3
+#define WT_B_i32ShlImmToAcc 1
+#define WT_C_i32ShlImmToAcc 2
+#define WT_IMM_i32ShlImmToAcc 0
+#define WT_LEN_i32ShlImmAccToAcc 3
+#define WT_B_i32ShlImmAccToAcc 1
+#define WT_C_i32ShlImmAccToAcc 2
+#define WT_IMM_i32ShlImmAccToAcc 0
+#define WT_LEN_i32ShrSImmAcc 3
+#define WT_B_i32ShrSImmAcc 1
+#define WT_C_i32ShrSImmAcc 2
+#define WT_IMM_i32ShrSImmAcc 0
+#define WT_LEN_i32ShrSImmToAcc 3
+#define WT_B_i32ShrSImmToAcc 1
+#define WT_C_i32ShrSImmToAcc 2
+#define WT_IMM_i32ShrSImmToAcc 0
+#define WT_LEN_i32ShrSImmAccToAcc 3
+#define WT_B_i32ShrSImmAccToAcc 1
+#define WT_C_i32ShrSImmAccToAcc 2
+#define WT_IMM_i32ShrSImmAccToAcc 0
+#define WT_LEN_i32ShrUImmAcc 3
+#define WT_B_i32ShrUImmAcc 1
+#define WT_C_i32ShrUImmAcc 2
+#define WT_IMM_i32ShrUImmAcc 0
+#define WT_LEN_i32ShrUImmToAcc 3
+#define WT_B_i32ShrUImmToAcc 1
+#define WT_C_i32ShrUImmToAcc 2
+#define WT_IMM_i32ShrUImmToAcc 0
+#define WT_LEN_i32ShrUImmAccToAcc 3
+#define WT_B_i32ShrUImmAccToAcc 1
+#define WT_C_i32ShrUImmAccToAcc 2
+#define WT_IMM_i32ShrUImmAccToAcc 0
+#define WT_LEN_i64AddImmAcc 3
+#define WT_B_i64AddImmAcc 1
+#define WT_C_i64AddImmAcc 2
+#define WT_IMM_i64AddImmAcc 0
+#define WT_LEN_i64AddImmToAcc 3
+#define WT_B_i64AddImmToAcc 1
+#define WT_C_i64AddImmToAcc 2
+#define WT_IMM_i64AddImmToAcc 0
+#define WT_LEN_i64AddImmAccToAcc 3
+#define WT_B_i64AddImmAccToAcc 1
+#define WT_C_i64AddImmAccToAcc 2
+#define WT_IMM_i64AddImmAccToAcc 0
+#define WT_LEN_i64SubImmAcc 3
+#define WT_B_i64SubImmAcc 1
+#define WT_C_i64SubImmAcc 2
+#define WT_IMM_i64SubImmAcc 0
+#define WT_LEN_i64SubImmToAcc 3
+#define WT_B_i64SubImmToAcc 1
+#define WT_C_i64SubImmToAcc 2
+#define WT_IMM_i64SubImmToAcc 0
+#define WT_LEN_i64SubImmAccToAcc 3
+#define WT_B_i64SubImmAccToAcc 1
+#define WT_C_i64SubImmAccToAcc 2
+#define WT_IMM_i64SubImmAccToAcc 0
+#define WT_LEN_i64MulImmAcc 3
+#define WT_B_i64MulImmAcc 1
+#define WT_C_i64MulImmAcc 2
+#define WT_IMM_i64MulImmAcc 0
+#define WT_LEN_i64MulImmToAcc 3
+#define WT_B_i64MulImmToAcc 1
+#define WT_C_i64MulImmToAcc 2
+#define WT_IMM_i64MulImmToAcc 0
+#define WT_LEN_i64MulImmAccToAcc 3
+#define WT_B_i64MulImmAccToAcc 1
+#define WT_C_i64MulImmAccToAcc 2
+#define WT_IMM_i64MulImmAccToAcc 0
+#define WT_LEN_i64AndImmAcc 3
+#define WT_B_i64AndImmAcc 1
+#define WT_C_i64AndImmAcc 2
+#define WT_IMM_i64AndImmAcc 0
+#define WT_LEN_i64AndImmToAcc 3
+#define WT_B_i64AndImmToAcc 1
+#define WT_C_i64AndImmToAcc 2
+#define WT_IMM_i64AndImmToAcc 0
+#define WT_LEN_i64AndImmAccToAcc 3
+#define WT_B_i64AndImmAccToAcc 1
+#define WT_C_i64AndImmAccToAcc 2
+#define WT_IMM_i64AndImmAccToAcc 0
+#define WT_LEN_i64OrImmAcc 3
+#define WT_B_i64OrImmAcc 1
+#define WT_C_i64OrImmAcc 2
+#define WT_IMM_i64OrImmAcc 0
+#define WT_LEN_i64OrImmToAcc 3
+#define WT_B_i64OrImmToAcc 1
+#define WT_C_i64OrImmToAcc 2
+#define WT_IMM_i64OrImmToAcc 0
+#define WT_LEN_i64OrImmAccToAcc 3
+#define WT_B_i64OrImmAccToAcc 1
+#define WT_C_i64OrImmAccToAcc 2
+#define WT_IMM_i64OrImmAccToAcc 0
+#define WT_LEN_i64XorImmAcc 3
+#define WT_B_i64XorImmAcc 1
+#define WT_C_i64XorImmAcc 2
+#define WT_IMM_i64XorImmAcc 0
+#define WT_LEN_i64XorImmToAcc 3
+#define WT_B_i64XorImmToAcc 1
+#define WT_C_i64XorImmToAcc 2
+#define WT_IMM_i64XorImmToAcc 0
+#define WT_LEN_i64XorImmAccToAcc 3
+#define WT_B_i64XorImmAccToAcc 1
+#define WT_C_i64XorImmAccToAcc 2
+#define WT_IMM_i64XorImmAccToAcc 0
+#define WT_LEN_i64ShlImmAcc 3
+#define WT_B_i64ShlImmAcc 1
+#define WT_C_i64ShlImmAcc 2
+#define WT_IMM_i64ShlImmAcc 0
+#define WT_LEN_i64ShlImmToAcc 3
+#define WT_B_i64ShlImmToAcc 1
+#define WT_C_i64ShlImmToAcc 2
+#define WT_IMM_i64ShlImmToAcc 0
+#define WT_LEN_i64ShlImmAccToAcc 3
+#define WT_B_i64ShlImmAccToAcc 1
+#define WT_C_i64ShlImmAccToAcc 2
+#define WT_IMM_i64ShlImmAccToAcc 0
+#define WT_LEN_i64ShrSImmAcc 3
+#define WT_B_i64ShrSImmAcc 1
+#define WT_C_i64ShrSImmAcc 2
+#define WT_IMM_i64ShrSImmAcc 0
+#define WT_LEN_i64ShrSImmToAcc 3
+#define WT_B_i64ShrSImmToAcc 1
+#define WT_C_i64ShrSImmToAcc 2
+#define WT_IMM_i64ShrSImmToAcc 0
+#define WT_LEN_i64ShrSImmAccToAcc 3
+#define WT_B_i64ShrSImmAccToAcc 1
+#define WT_C_i64ShrSImmAccToAcc 2
+#define WT_IMM_i64ShrSImmAccToAcc 0
+#define WT_LEN_i64ShrUImmAcc 3
+#define WT_B_i64ShrUImmAcc 1
+#define WT_C_i64ShrUImmAcc 2
+#define WT_IMM_i64ShrUImmAcc 0
+#define WT_LEN_i64ShrUImmToAcc 3
+#define WT_B_i64ShrUImmToAcc 1
+#define WT_C_i64ShrUImmToAcc 2
+#define WT_IMM_i64ShrUImmToAcc 0
+#define WT_LEN_i64ShrUImmAccToAcc 3
+#define WT_B_i64ShrUImmAccToAcc 1
+#define WT_C_i64ShrUImmAccToAcc 2
+#define WT_IMM_i64ShrUImmAccToAcc 0
+#define WT_LEN_branchI32EqImmAcc 4
+#define WT_B_branchI32EqImmAcc 1
+#define WT_C_branchI32EqImmAcc 2
+#define WT_IMM_branchI32EqImmAcc 3
+#define WT_LEN_branchI32NeImmAcc 4
+#define WT_B_branchI32NeImmAcc 1
+#define WT_C_branchI32NeImmAcc 2
+#define WT_IMM_branchI32NeImmAcc 3
+#define WT_LEN_branchI32LtSImmAcc 4
+#define WT_B_branchI32LtSImmAcc 1
+#define WT_C_branchI32LtSImmAcc 2
+#define WT_IMM_branchI32LtSImmAcc 3
+#define WT_LEN_branchI32LtUImmAcc 4
+#define WT_B_branchI32LtUImmAcc 1
+#define WT_C_branchI32LtUImmAcc 2
+#define WT_IMM_branchI32LtUImmAcc 3
+#define WT_LEN_branchI32GtSImmAcc 4
+#define WT_B_branchI32GtSImmAcc 1
+#define WT_C_branchI32GtSImmAcc 2
+#define WT_IMM_branchI32GtSImmAcc 3
+#define WT_LEN_branchI32GtUImmAcc 4
+#define WT_B_branchI32GtUImmAcc 1
+#define WT_C_branchI32GtUImmAcc 2
+#define WT_IMM_branchI32GtUImmAcc 3
+#define WT_LEN_branchI32LeSImmAcc 4
+#define WT_B_branchI32LeSImmAcc 1
+#define WT_C_branchI32LeSImmAcc 2
+#define WT_IMM_branchI32LeSImmAcc 3
+#define WT_LEN_branchI32LeUImmAcc 4
+#define WT_B_branchI32LeUImmAcc 1
+#define WT_C_branchI32LeUImmAcc 2
+#define WT_IMM_branchI32LeUImmAcc 3
+#define WT_LEN_branchI32GeSImmAcc 4
+#define WT_B_branchI32GeSImmAcc 1
+#define WT_C_branchI32GeSImmAcc 2
+#define WT_IMM_branchI32GeSImmAcc 3
+#define WT_LEN_branchI32GeUImmAcc 4
+#define WT_B_branchI32GeUImmAcc 1
+#define WT_C_branchI32GeUImmAcc 2
+#define WT_IMM_branchI32GeUImmAcc 3
+#define WT_LEN_branchI64EqImmAcc 4
+#define WT_B_branchI64EqImmAcc 1
+#define WT_C_branchI64EqImmAcc 2
+#define WT_IMM_branchI64EqImmAcc 3
+#define WT_LEN_branchI64NeImmAcc 4
+#define WT_B_branchI64NeImmAcc 1
+#define WT_C_branchI64NeImmAcc 2
+#define WT_IMM_branchI64NeImmAcc 3
+#define WT_LEN_branchI64LtSImmAcc 4
+#define WT_B_branchI64LtSImmAcc 1
+#define WT_C_branchI64LtSImmAcc 2
+#define WT_IMM_branchI64LtSImmAcc 3
+#define WT_LEN_branchI64LtUImmAcc 4
+#define WT_B_branchI64LtUImmAcc 1
+#define WT_C_branchI64LtUImmAcc 2
+#define WT_IMM_branchI64LtUImmAcc 3
+#define WT_LEN_branchI64GtSImmAcc 4
+#define WT_B_branchI64GtSImmAcc 1
+#define WT_C_branchI64GtSImmAcc 2
+#define WT_IMM_branchI64GtSImmAcc 3
+#define WT_LEN_branchI64GtUImmAcc 4
+#define WT_B_branchI64GtUImmAcc 1
+#define WT_C_branchI64GtUImmAcc 2
+#define WT_IMM_branchI64GtUImmAcc 3
+#define WT_LEN_branchI64LeSImmAcc 4
+#define WT_B_branchI64LeSImmAcc 1
+#define WT_C_branchI64LeSImmAcc 2
+#define WT_IMM_branchI64LeSImmAcc 3
+#define WT_LEN_branchI64LeUImmAcc 4
+#define WT_B_branchI64LeUImmAcc 1
+#define WT_C_branchI64LeUImmAcc 2
+#define WT_IMM_branchI64LeUImmAcc 3
+#define WT_LEN_branchI64GeSImmAcc 4
+#define WT_B_branchI64GeSImmAcc 1
+#define WT_C_branchI64GeSImmAcc 2
+#define WT_IMM_branchI64GeSImmAcc 3
+#define WT_LEN_branchI64GeUImmAcc 4
+#define WT_B_branchI64GeUImmAcc 1
+#define WT_C_branchI64GeUImmAcc 2
+#define WT_IMM_branchI64GeUImmAcc 3
+
+/* The immediate forms and their accumulator forms, for the handler table: X(name). */
+#define WT_FOR_EACH_IMM_OP(X) \
+    X(i32AddImm) \
+    X(i32SubImm) \
+    X(i32MulImm) \
+    X(i32AndImm) \
+    X(i32OrImm) \
+    X(i32XorImm) \
+    X(i32ShlImm) \
+    X(i32ShrSImm) \
+    X(i32ShrUImm) \
+    X(i64AddImm) \
+    X(i64SubImm) \
+    X(i64MulImm) \
+    X(i64AndImm) \
+    X(i64OrImm) \
+    X(i64XorImm) \
+    X(i64ShlImm) \
+    X(i64ShrSImm) \
+    X(i64ShrUImm) \
+    X(i32EqImm) \
+    X(i32NeImm) \
+    X(i32LtSImm) \
+    X(i32LtUImm) \
+    X(i32GtSImm) \
+    X(i32GtUImm) \
+    X(i32LeSImm) \
+    X(i32LeUImm) \
+    X(i32GeSImm) \
+    X(i32GeUImm) \
+    X(i64EqImm) \
+    X(i64NeImm) \
+    X(i64LtSImm) \
+    X(i64LtUImm) \
+    X(i64GtSImm) \
+    X(i64GtUImm) \
+    X(i64LeSImm) \
+    X(i64LeUImm) \
+    X(i64GeSImm) \
+    X(i64GeUImm) \
+    X(branchI32EqImm) \
+    X(branchI32NeImm) \
+    X(branchI32LtSImm) \
+    X(branchI32LtUImm) \
+    X(branchI32GtSImm) \
+    X(branchI32GtUImm) \
+    X(branchI32LeSImm) \
+    X(branchI32LeUImm) \
+    X(branchI32GeSImm) \
+    X(branchI32GeUImm) \
+    X(branchI64EqImm) \
+    X(branchI64NeImm) \
+    X(branchI64LtSImm) \
+    X(branchI64LtUImm) \
+    X(branchI64GtSImm) \
+    X(branchI64GtUImm) \
+    X(branchI64LeSImm) \
+    X(branchI64LeUImm) \
+    X(branchI64GeSImm) \
+    X(branchI64GeUImm) \
+    X(i32AddImmAcc) \
+    X(i32AddImmToAcc) \
+    X(i32AddImmAccToAcc) \
+    X(i32SubImmAcc) \
+    X(i32SubImmToAcc) \
+    X(i32SubImmAccToAcc) \
+    X(i32MulImmAcc) \
+    X(i32MulImmToAcc) \
+    X(i32MulImmAccToAcc) \
+    X(i32AndImmAcc) \
+    X(i32AndImmToAcc) \
+    X(i32AndImmAccToAcc) \
+    X(i32OrImmAcc) \
+    X(i32OrImmToAcc) \
+    X(i32OrImmAccToAcc) \
+    X(i32XorImmAcc) \
+    X(i32XorImmToAcc) \
+    X(i32XorImmAccToAcc) \
+    X(i32ShlImmAcc) \
+    X(i32ShlImmToAcc) \
+    X(i32ShlImmAccToAcc) \
+    X(i32ShrSImmAcc) \
+    X(i32ShrSImmToAcc) \
+    X(i32ShrSImmAccToAcc) \
+    X(i32ShrUImmAcc) \
+    X(i32ShrUImmToAcc) \
+    X(i32ShrUImmAccToAcc) \
+    X(i64AddImmAcc) \
+    X(i64AddImmToAcc) \
+    X(i64AddImmAccToAcc) \
+    X(i64SubImmAcc) \
+    X(i64SubImmToAcc) \
+    X(i64SubImmAccToAcc) \
+    X(i64MulImmAcc) \
+    X(i64MulImmToAcc) \
+    X(i64MulImmAccToAcc) \
+    X(i64AndImmAcc) \
+    X(i64AndImmToAcc) \
+    X(i64AndImmAccToAcc) \
+    X(i64OrImmAcc) \
+    X(i64OrImmToAcc) \
+    X(i64OrImmAccToAcc) \
+    X(i64XorImmAcc) \
+    X(i64XorImmToAcc) \
+    X(i64XorImmAccToAcc) \
+    X(i64ShlImmAcc) \
+    X(i64ShlImmToAcc) \
+    X(i64ShlImmAccToAcc) \
+    X(i64ShrSImmAcc) \
+    X(i64ShrSImmToAcc) \
+    X(i64ShrSImmAccToAcc) \
+    X(i64ShrUImmAcc) \
+    X(i64ShrUImmToAcc) \
+    X(i64ShrUImmAccToAcc) \
+    X(branchI32EqImmAcc) \
+    X(branchI32NeImmAcc) \
+    X(branchI32LtSImmAcc) \
+    X(branchI32LtUImmAcc) \
+    X(branchI32GtSImmAcc) \
+    X(branchI32GtUImmAcc) \
+    X(branchI32LeSImmAcc) \
+    X(branchI32LeUImmAcc) \
+    X(branchI32GeSImmAcc) \
+    X(branchI32GeUImmAcc) \
+    X(branchI64EqImmAcc) \
+    X(branchI64NeImmAcc) \
+    X(branchI64LtSImmAcc) \
+    X(branchI64LtUImmAcc) \
+    X(branchI64GtSImmAcc) \
+    X(branchI64GtUImmAcc) \
+    X(branchI64LeSImmAcc) \
+    X(branchI64LeUImmAcc) \
+    X(branchI64GeSImmAcc) \
+    X(branchI64GeUImmAcc)
 
 #endif

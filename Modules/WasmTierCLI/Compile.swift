@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IR
 import IRGen
+import Interpreter
 import Optimizer
 import Validator
 import X86_64Backend
@@ -13,6 +14,7 @@ struct Compile: ParsableCommand {
         abstract: "Show what the optimizing tier makes of a module's functions.",
         discussion: """
             Prints, per function, the stages asked for with --emit (comma-separated):
+              interp     the interpreter's translated code
               ir         the IR right after IRGen
               passes     the IR after each pass of the pipeline that changed it
               optimized  the IR after the whole pipeline
@@ -25,9 +27,9 @@ struct Compile: ParsableCommand {
               wasm-tier compile --function 3 --emit passes prog.wasm
             """)
 
-    enum Stage: String, CaseIterable { case ir, passes, optimized, air, asm }
+    enum Stage: String, CaseIterable { case interp, ir, passes, optimized, air, asm }
 
-    @Option(help: "Stages to print: ir, passes, optimized, air, asm.")
+    @Option(help: "Stages to print: interp, ir, passes, optimized, air, asm.")
     var emit: String = "optimized,asm"
 
     @Option(help: "Only this function (index in the function index space).")
@@ -43,7 +45,7 @@ struct Compile: ParsableCommand {
         var stages: Set<Stage> = []
         for word in emit.split(separator: ",") {
             guard let s = Stage(rawValue: word.trimmingCharacters(in: .whitespaces)) else {
-                printError("--emit takes ir, passes, optimized, air or asm, got '\(word)'")
+                printError("--emit takes interp, ir, passes, optimized, air or asm, got '\(word)'")
                 throw ExitCode(2)
             }
             stages.insert(s)
@@ -56,6 +58,14 @@ struct Compile: ParsableCommand {
         }
         for i in module.functions.indices where function == nil || function == imported + i {
             print(";; function \(imported + i)")
+            if stages.contains(.interp) {
+                do {
+                    print(";; interpreter code\n\(try Interpreter.listing(module, definedIndex: i))")
+                } catch {
+                    print(";; no interpreter code: \(error)\n")
+                }
+            }
+            if stages.isSubset(of: [.interp]) { continue }
             let proc: Procedure
             do {
                 proc = try generateIR(module: module, definedIndex: i, boundsChecks: boundsChecks)

@@ -450,312 +450,578 @@ enum Op: UInt16 {
     case globalGet128 = 440
     /// global cell imm = slots[b, b+1] (a v128)
     case globalSet128 = 441
+    /// slots[a] = imm (zero-extended)
+    case const32 = 442
     /// slots[a] = imm
-    case const64 = 442
+    case const64 = 443
     /// pc = imm
-    case jump = 443
+    case jump = 444
     /// if slots[b] as i32 != 0 { pc = imm }
-    case branchIf = 444
+    case branchIf = 445
     /// if slots[b] as i32 == 0 { pc = imm }
-    case branchUnless = 445
+    case branchUnless = 446
     /// pc = branchTargets[imm + min(slots[b] as u32, c)]
-    case branchTable = 446
+    case branchTable = 447
     /// trap with the code numbered imm
-    case trap = 447
+    case trap = 448
     /// tier-up budget of the function -= imm (first instruction, when counting)
-    case countEntry = 448
+    case countEntry = 449
     /// tier-up budget of the function -= imm (at a loop header, when counting)
-    case loopHint = 449
+    case loopHint = 450
     /// if slots[b] as i32 == 0 { pc = imm }
-    case branchI32Eqz = 450
+    case branchI32Eqz = 451
     /// if slots[b] as i32 != 0 { pc = imm }
-    case branchI32Nez = 451
+    case branchI32Nez = 452
     /// if slots[b] == slots[c] as i32 { pc = imm }
-    case branchI32Eq = 452
+    case branchI32Eq = 453
     /// if slots[b] != slots[c] as i32 { pc = imm }
-    case branchI32Ne = 453
+    case branchI32Ne = 454
     /// if slots[b] < (signed) slots[c] as i32 { pc = imm }
-    case branchI32LtS = 454
+    case branchI32LtS = 455
     /// if slots[b] < (unsigned) slots[c] as i32 { pc = imm }
-    case branchI32LtU = 455
+    case branchI32LtU = 456
     /// if slots[b] > (signed) slots[c] as i32 { pc = imm }
-    case branchI32GtS = 456
+    case branchI32GtS = 457
     /// if slots[b] > (unsigned) slots[c] as i32 { pc = imm }
-    case branchI32GtU = 457
+    case branchI32GtU = 458
     /// if slots[b] <= (signed) slots[c] as i32 { pc = imm }
-    case branchI32LeS = 458
+    case branchI32LeS = 459
     /// if slots[b] <= (unsigned) slots[c] as i32 { pc = imm }
-    case branchI32LeU = 459
+    case branchI32LeU = 460
     /// if slots[b] >= (signed) slots[c] as i32 { pc = imm }
-    case branchI32GeS = 460
+    case branchI32GeS = 461
     /// if slots[b] >= (unsigned) slots[c] as i32 { pc = imm }
-    case branchI32GeU = 461
+    case branchI32GeU = 462
     /// if slots[b] as i64 == 0 { pc = imm }
-    case branchI64Eqz = 462
+    case branchI64Eqz = 463
     /// if slots[b] as i64 != 0 { pc = imm }
-    case branchI64Nez = 463
+    case branchI64Nez = 464
     /// if slots[b] == slots[c] as i64 { pc = imm }
-    case branchI64Eq = 464
+    case branchI64Eq = 465
     /// if slots[b] != slots[c] as i64 { pc = imm }
-    case branchI64Ne = 465
+    case branchI64Ne = 466
     /// if slots[b] < (signed) slots[c] as i64 { pc = imm }
-    case branchI64LtS = 466
+    case branchI64LtS = 467
     /// if slots[b] < (unsigned) slots[c] as i64 { pc = imm }
-    case branchI64LtU = 467
+    case branchI64LtU = 468
     /// if slots[b] > (signed) slots[c] as i64 { pc = imm }
-    case branchI64GtS = 468
+    case branchI64GtS = 469
     /// if slots[b] > (unsigned) slots[c] as i64 { pc = imm }
-    case branchI64GtU = 469
+    case branchI64GtU = 470
     /// if slots[b] <= (signed) slots[c] as i64 { pc = imm }
-    case branchI64LeS = 470
+    case branchI64LeS = 471
     /// if slots[b] <= (unsigned) slots[c] as i64 { pc = imm }
-    case branchI64LeU = 471
+    case branchI64LeU = 472
     /// if slots[b] >= (signed) slots[c] as i64 { pc = imm }
-    case branchI64GeS = 472
+    case branchI64GeS = 473
     /// if slots[b] >= (unsigned) slots[c] as i64 { pc = imm }
-    case branchI64GeU = 473
+    case branchI64GeU = 474
+    /// i32Add with the constant c in place of slot c
+    case i32AddImm = 475
+    /// i32Sub with the constant c in place of slot c
+    case i32SubImm = 476
+    /// i32Mul with the constant c in place of slot c
+    case i32MulImm = 477
+    /// i32And with the constant c in place of slot c
+    case i32AndImm = 478
+    /// i32Or with the constant c in place of slot c
+    case i32OrImm = 479
+    /// i32Xor with the constant c in place of slot c
+    case i32XorImm = 480
+    /// i32Shl with the constant c in place of slot c
+    case i32ShlImm = 481
+    /// i32ShrS with the constant c in place of slot c
+    case i32ShrSImm = 482
+    /// i32ShrU with the constant c in place of slot c
+    case i32ShrUImm = 483
+    /// i64Add with the constant c in place of slot c
+    case i64AddImm = 484
+    /// i64Sub with the constant c in place of slot c
+    case i64SubImm = 485
+    /// i64Mul with the constant c in place of slot c
+    case i64MulImm = 486
+    /// i64And with the constant c in place of slot c
+    case i64AndImm = 487
+    /// i64Or with the constant c in place of slot c
+    case i64OrImm = 488
+    /// i64Xor with the constant c in place of slot c
+    case i64XorImm = 489
+    /// i64Shl with the constant c in place of slot c
+    case i64ShlImm = 490
+    /// i64ShrS with the constant c in place of slot c
+    case i64ShrSImm = 491
+    /// i64ShrU with the constant c in place of slot c
+    case i64ShrUImm = 492
+    /// i32Eq with the constant c in place of slot c
+    case i32EqImm = 493
+    /// i32Ne with the constant c in place of slot c
+    case i32NeImm = 494
+    /// i32LtS with the constant c in place of slot c
+    case i32LtSImm = 495
+    /// i32LtU with the constant c in place of slot c
+    case i32LtUImm = 496
+    /// i32GtS with the constant c in place of slot c
+    case i32GtSImm = 497
+    /// i32GtU with the constant c in place of slot c
+    case i32GtUImm = 498
+    /// i32LeS with the constant c in place of slot c
+    case i32LeSImm = 499
+    /// i32LeU with the constant c in place of slot c
+    case i32LeUImm = 500
+    /// i32GeS with the constant c in place of slot c
+    case i32GeSImm = 501
+    /// i32GeU with the constant c in place of slot c
+    case i32GeUImm = 502
+    /// i64Eq with the constant c in place of slot c
+    case i64EqImm = 503
+    /// i64Ne with the constant c in place of slot c
+    case i64NeImm = 504
+    /// i64LtS with the constant c in place of slot c
+    case i64LtSImm = 505
+    /// i64LtU with the constant c in place of slot c
+    case i64LtUImm = 506
+    /// i64GtS with the constant c in place of slot c
+    case i64GtSImm = 507
+    /// i64GtU with the constant c in place of slot c
+    case i64GtUImm = 508
+    /// i64LeS with the constant c in place of slot c
+    case i64LeSImm = 509
+    /// i64LeU with the constant c in place of slot c
+    case i64LeUImm = 510
+    /// i64GeS with the constant c in place of slot c
+    case i64GeSImm = 511
+    /// i64GeU with the constant c in place of slot c
+    case i64GeUImm = 512
+    /// branchI32Eq with the constant c in place of slot c
+    case branchI32EqImm = 513
+    /// branchI32Ne with the constant c in place of slot c
+    case branchI32NeImm = 514
+    /// branchI32LtS with the constant c in place of slot c
+    case branchI32LtSImm = 515
+    /// branchI32LtU with the constant c in place of slot c
+    case branchI32LtUImm = 516
+    /// branchI32GtS with the constant c in place of slot c
+    case branchI32GtSImm = 517
+    /// branchI32GtU with the constant c in place of slot c
+    case branchI32GtUImm = 518
+    /// branchI32LeS with the constant c in place of slot c
+    case branchI32LeSImm = 519
+    /// branchI32LeU with the constant c in place of slot c
+    case branchI32LeUImm = 520
+    /// branchI32GeS with the constant c in place of slot c
+    case branchI32GeSImm = 521
+    /// branchI32GeU with the constant c in place of slot c
+    case branchI32GeUImm = 522
+    /// branchI64Eq with the constant c in place of slot c
+    case branchI64EqImm = 523
+    /// branchI64Ne with the constant c in place of slot c
+    case branchI64NeImm = 524
+    /// branchI64LtS with the constant c in place of slot c
+    case branchI64LtSImm = 525
+    /// branchI64LtU with the constant c in place of slot c
+    case branchI64LtUImm = 526
+    /// branchI64GtS with the constant c in place of slot c
+    case branchI64GtSImm = 527
+    /// branchI64GtU with the constant c in place of slot c
+    case branchI64GtUImm = 528
+    /// branchI64LeS with the constant c in place of slot c
+    case branchI64LeSImm = 529
+    /// branchI64LeU with the constant c in place of slot c
+    case branchI64LeUImm = 530
+    /// branchI64GeS with the constant c in place of slot c
+    case branchI64GeSImm = 531
+    /// branchI64GeU with the constant c in place of slot c
+    case branchI64GeUImm = 532
     /// i32Add, operand b from the int accumulator
-    case i32AddAcc = 474
+    case i32AddAcc = 533
     /// i32Add, result to the int accumulator
-    case i32AddToAcc = 475
+    case i32AddToAcc = 534
     /// i32Add, operand b from the int accumulator and result to the int accumulator
-    case i32AddAccToAcc = 476
+    case i32AddAccToAcc = 535
     /// i32Sub, operand b from the int accumulator
-    case i32SubAcc = 477
+    case i32SubAcc = 536
     /// i32Sub, result to the int accumulator
-    case i32SubToAcc = 478
+    case i32SubToAcc = 537
     /// i32Sub, operand b from the int accumulator and result to the int accumulator
-    case i32SubAccToAcc = 479
+    case i32SubAccToAcc = 538
     /// i32Mul, operand b from the int accumulator
-    case i32MulAcc = 480
+    case i32MulAcc = 539
     /// i32Mul, result to the int accumulator
-    case i32MulToAcc = 481
+    case i32MulToAcc = 540
     /// i32Mul, operand b from the int accumulator and result to the int accumulator
-    case i32MulAccToAcc = 482
+    case i32MulAccToAcc = 541
     /// i32And, operand b from the int accumulator
-    case i32AndAcc = 483
+    case i32AndAcc = 542
     /// i32And, result to the int accumulator
-    case i32AndToAcc = 484
+    case i32AndToAcc = 543
     /// i32And, operand b from the int accumulator and result to the int accumulator
-    case i32AndAccToAcc = 485
+    case i32AndAccToAcc = 544
     /// i32Or, operand b from the int accumulator
-    case i32OrAcc = 486
+    case i32OrAcc = 545
     /// i32Or, result to the int accumulator
-    case i32OrToAcc = 487
+    case i32OrToAcc = 546
     /// i32Or, operand b from the int accumulator and result to the int accumulator
-    case i32OrAccToAcc = 488
+    case i32OrAccToAcc = 547
     /// i32Xor, operand b from the int accumulator
-    case i32XorAcc = 489
+    case i32XorAcc = 548
     /// i32Xor, result to the int accumulator
-    case i32XorToAcc = 490
+    case i32XorToAcc = 549
     /// i32Xor, operand b from the int accumulator and result to the int accumulator
-    case i32XorAccToAcc = 491
+    case i32XorAccToAcc = 550
     /// i32Shl, operand b from the int accumulator
-    case i32ShlAcc = 492
+    case i32ShlAcc = 551
     /// i32Shl, result to the int accumulator
-    case i32ShlToAcc = 493
+    case i32ShlToAcc = 552
     /// i32Shl, operand b from the int accumulator and result to the int accumulator
-    case i32ShlAccToAcc = 494
+    case i32ShlAccToAcc = 553
     /// i32ShrS, operand b from the int accumulator
-    case i32ShrSAcc = 495
+    case i32ShrSAcc = 554
     /// i32ShrS, result to the int accumulator
-    case i32ShrSToAcc = 496
+    case i32ShrSToAcc = 555
     /// i32ShrS, operand b from the int accumulator and result to the int accumulator
-    case i32ShrSAccToAcc = 497
+    case i32ShrSAccToAcc = 556
     /// i32ShrU, operand b from the int accumulator
-    case i32ShrUAcc = 498
+    case i32ShrUAcc = 557
     /// i32ShrU, result to the int accumulator
-    case i32ShrUToAcc = 499
+    case i32ShrUToAcc = 558
     /// i32ShrU, operand b from the int accumulator and result to the int accumulator
-    case i32ShrUAccToAcc = 500
+    case i32ShrUAccToAcc = 559
     /// i64Add, operand b from the int accumulator
-    case i64AddAcc = 501
+    case i64AddAcc = 560
     /// i64Add, result to the int accumulator
-    case i64AddToAcc = 502
+    case i64AddToAcc = 561
     /// i64Add, operand b from the int accumulator and result to the int accumulator
-    case i64AddAccToAcc = 503
+    case i64AddAccToAcc = 562
     /// i64Sub, operand b from the int accumulator
-    case i64SubAcc = 504
+    case i64SubAcc = 563
     /// i64Sub, result to the int accumulator
-    case i64SubToAcc = 505
+    case i64SubToAcc = 564
     /// i64Sub, operand b from the int accumulator and result to the int accumulator
-    case i64SubAccToAcc = 506
+    case i64SubAccToAcc = 565
     /// i64Mul, operand b from the int accumulator
-    case i64MulAcc = 507
+    case i64MulAcc = 566
     /// i64Mul, result to the int accumulator
-    case i64MulToAcc = 508
+    case i64MulToAcc = 567
     /// i64Mul, operand b from the int accumulator and result to the int accumulator
-    case i64MulAccToAcc = 509
+    case i64MulAccToAcc = 568
     /// i64And, operand b from the int accumulator
-    case i64AndAcc = 510
+    case i64AndAcc = 569
     /// i64And, result to the int accumulator
-    case i64AndToAcc = 511
+    case i64AndToAcc = 570
     /// i64And, operand b from the int accumulator and result to the int accumulator
-    case i64AndAccToAcc = 512
+    case i64AndAccToAcc = 571
     /// i64Or, operand b from the int accumulator
-    case i64OrAcc = 513
+    case i64OrAcc = 572
     /// i64Or, result to the int accumulator
-    case i64OrToAcc = 514
+    case i64OrToAcc = 573
     /// i64Or, operand b from the int accumulator and result to the int accumulator
-    case i64OrAccToAcc = 515
+    case i64OrAccToAcc = 574
     /// i64Xor, operand b from the int accumulator
-    case i64XorAcc = 516
+    case i64XorAcc = 575
     /// i64Xor, result to the int accumulator
-    case i64XorToAcc = 517
+    case i64XorToAcc = 576
     /// i64Xor, operand b from the int accumulator and result to the int accumulator
-    case i64XorAccToAcc = 518
+    case i64XorAccToAcc = 577
     /// i64Shl, operand b from the int accumulator
-    case i64ShlAcc = 519
+    case i64ShlAcc = 578
     /// i64Shl, result to the int accumulator
-    case i64ShlToAcc = 520
+    case i64ShlToAcc = 579
     /// i64Shl, operand b from the int accumulator and result to the int accumulator
-    case i64ShlAccToAcc = 521
+    case i64ShlAccToAcc = 580
     /// i64ShrS, operand b from the int accumulator
-    case i64ShrSAcc = 522
+    case i64ShrSAcc = 581
     /// i64ShrS, result to the int accumulator
-    case i64ShrSToAcc = 523
+    case i64ShrSToAcc = 582
     /// i64ShrS, operand b from the int accumulator and result to the int accumulator
-    case i64ShrSAccToAcc = 524
+    case i64ShrSAccToAcc = 583
     /// i64ShrU, operand b from the int accumulator
-    case i64ShrUAcc = 525
+    case i64ShrUAcc = 584
     /// i64ShrU, result to the int accumulator
-    case i64ShrUToAcc = 526
+    case i64ShrUToAcc = 585
     /// i64ShrU, operand b from the int accumulator and result to the int accumulator
-    case i64ShrUAccToAcc = 527
+    case i64ShrUAccToAcc = 586
     /// f64Add, operand b from the f64 accumulator
-    case f64AddAcc = 528
+    case f64AddAcc = 587
     /// f64Add, result to the f64 accumulator
-    case f64AddToAcc = 529
+    case f64AddToAcc = 588
     /// f64Add, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64AddAccToAcc = 530
+    case f64AddAccToAcc = 589
     /// f64Sub, operand b from the f64 accumulator
-    case f64SubAcc = 531
+    case f64SubAcc = 590
     /// f64Sub, result to the f64 accumulator
-    case f64SubToAcc = 532
+    case f64SubToAcc = 591
     /// f64Sub, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SubAccToAcc = 533
+    case f64SubAccToAcc = 592
     /// f64Mul, operand b from the f64 accumulator
-    case f64MulAcc = 534
+    case f64MulAcc = 593
     /// f64Mul, result to the f64 accumulator
-    case f64MulToAcc = 535
+    case f64MulToAcc = 594
     /// f64Mul, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64MulAccToAcc = 536
+    case f64MulAccToAcc = 595
     /// f64Div, operand b from the f64 accumulator
-    case f64DivAcc = 537
+    case f64DivAcc = 596
     /// f64Div, result to the f64 accumulator
-    case f64DivToAcc = 538
+    case f64DivToAcc = 597
     /// f64Div, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64DivAccToAcc = 539
+    case f64DivAccToAcc = 598
     /// f64Sqrt, operand b from the f64 accumulator
-    case f64SqrtAcc = 540
+    case f64SqrtAcc = 599
     /// f64Sqrt, result to the f64 accumulator
-    case f64SqrtToAcc = 541
+    case f64SqrtToAcc = 600
     /// f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SqrtAccToAcc = 542
+    case f64SqrtAccToAcc = 601
     /// i32Load, operand b from the int accumulator
-    case i32LoadAcc = 543
+    case i32LoadAcc = 602
     /// i32Load, result to the int accumulator
-    case i32LoadToAcc = 544
+    case i32LoadToAcc = 603
     /// i32Load, operand b from the int accumulator and result to the int accumulator
-    case i32LoadAccToAcc = 545
+    case i32LoadAccToAcc = 604
     /// i64Load, operand b from the int accumulator
-    case i64LoadAcc = 546
+    case i64LoadAcc = 605
     /// i64Load, result to the int accumulator
-    case i64LoadToAcc = 547
+    case i64LoadToAcc = 606
     /// i64Load, operand b from the int accumulator and result to the int accumulator
-    case i64LoadAccToAcc = 548
+    case i64LoadAccToAcc = 607
     /// i32Load8S, operand b from the int accumulator
-    case i32Load8SAcc = 549
+    case i32Load8SAcc = 608
     /// i32Load8S, result to the int accumulator
-    case i32Load8SToAcc = 550
+    case i32Load8SToAcc = 609
     /// i32Load8S, operand b from the int accumulator and result to the int accumulator
-    case i32Load8SAccToAcc = 551
+    case i32Load8SAccToAcc = 610
     /// i32Load8U, operand b from the int accumulator
-    case i32Load8UAcc = 552
+    case i32Load8UAcc = 611
     /// i32Load8U, result to the int accumulator
-    case i32Load8UToAcc = 553
+    case i32Load8UToAcc = 612
     /// i32Load8U, operand b from the int accumulator and result to the int accumulator
-    case i32Load8UAccToAcc = 554
+    case i32Load8UAccToAcc = 613
     /// i32Load16S, operand b from the int accumulator
-    case i32Load16SAcc = 555
+    case i32Load16SAcc = 614
     /// i32Load16S, result to the int accumulator
-    case i32Load16SToAcc = 556
+    case i32Load16SToAcc = 615
     /// i32Load16S, operand b from the int accumulator and result to the int accumulator
-    case i32Load16SAccToAcc = 557
+    case i32Load16SAccToAcc = 616
     /// i32Load16U, operand b from the int accumulator
-    case i32Load16UAcc = 558
+    case i32Load16UAcc = 617
     /// i32Load16U, result to the int accumulator
-    case i32Load16UToAcc = 559
+    case i32Load16UToAcc = 618
     /// i32Load16U, operand b from the int accumulator and result to the int accumulator
-    case i32Load16UAccToAcc = 560
+    case i32Load16UAccToAcc = 619
     /// f64Load, operand b from the int accumulator
-    case f64LoadAcc = 561
+    case f64LoadAcc = 620
     /// f64Load, result to the f64 accumulator
-    case f64LoadToAcc = 562
+    case f64LoadToAcc = 621
     /// f64Load, operand b from the int accumulator and result to the f64 accumulator
-    case f64LoadAccToAcc = 563
+    case f64LoadAccToAcc = 622
     /// i32Store, operand c from the int accumulator
-    case i32StoreAcc = 564
+    case i32StoreAcc = 623
     /// i64Store, operand c from the int accumulator
-    case i64StoreAcc = 565
+    case i64StoreAcc = 624
     /// i32Store8, operand c from the int accumulator
-    case i32Store8Acc = 566
+    case i32Store8Acc = 625
     /// i32Store16, operand c from the int accumulator
-    case i32Store16Acc = 567
+    case i32Store16Acc = 626
     /// f64Store, operand c from the f64 accumulator
-    case f64StoreAcc = 568
+    case f64StoreAcc = 627
     /// branchI32Eqz, operand b from the int accumulator
-    case branchI32EqzAcc = 569
+    case branchI32EqzAcc = 628
     /// branchI32Nez, operand b from the int accumulator
-    case branchI32NezAcc = 570
+    case branchI32NezAcc = 629
     /// branchI32Eq, operand b from the int accumulator
-    case branchI32EqAcc = 571
+    case branchI32EqAcc = 630
     /// branchI32Ne, operand b from the int accumulator
-    case branchI32NeAcc = 572
+    case branchI32NeAcc = 631
     /// branchI32LtS, operand b from the int accumulator
-    case branchI32LtSAcc = 573
+    case branchI32LtSAcc = 632
     /// branchI32LtU, operand b from the int accumulator
-    case branchI32LtUAcc = 574
+    case branchI32LtUAcc = 633
     /// branchI32GtS, operand b from the int accumulator
-    case branchI32GtSAcc = 575
+    case branchI32GtSAcc = 634
     /// branchI32GtU, operand b from the int accumulator
-    case branchI32GtUAcc = 576
+    case branchI32GtUAcc = 635
     /// branchI32LeS, operand b from the int accumulator
-    case branchI32LeSAcc = 577
+    case branchI32LeSAcc = 636
     /// branchI32LeU, operand b from the int accumulator
-    case branchI32LeUAcc = 578
+    case branchI32LeUAcc = 637
     /// branchI32GeS, operand b from the int accumulator
-    case branchI32GeSAcc = 579
+    case branchI32GeSAcc = 638
     /// branchI32GeU, operand b from the int accumulator
-    case branchI32GeUAcc = 580
+    case branchI32GeUAcc = 639
     /// branchI64Eqz, operand b from the int accumulator
-    case branchI64EqzAcc = 581
+    case branchI64EqzAcc = 640
     /// branchI64Nez, operand b from the int accumulator
-    case branchI64NezAcc = 582
+    case branchI64NezAcc = 641
     /// branchI64Eq, operand b from the int accumulator
-    case branchI64EqAcc = 583
+    case branchI64EqAcc = 642
     /// branchI64Ne, operand b from the int accumulator
-    case branchI64NeAcc = 584
+    case branchI64NeAcc = 643
     /// branchI64LtS, operand b from the int accumulator
-    case branchI64LtSAcc = 585
+    case branchI64LtSAcc = 644
     /// branchI64LtU, operand b from the int accumulator
-    case branchI64LtUAcc = 586
+    case branchI64LtUAcc = 645
     /// branchI64GtS, operand b from the int accumulator
-    case branchI64GtSAcc = 587
+    case branchI64GtSAcc = 646
     /// branchI64GtU, operand b from the int accumulator
-    case branchI64GtUAcc = 588
+    case branchI64GtUAcc = 647
     /// branchI64LeS, operand b from the int accumulator
-    case branchI64LeSAcc = 589
+    case branchI64LeSAcc = 648
     /// branchI64LeU, operand b from the int accumulator
-    case branchI64LeUAcc = 590
+    case branchI64LeUAcc = 649
     /// branchI64GeS, operand b from the int accumulator
-    case branchI64GeSAcc = 591
+    case branchI64GeSAcc = 650
     /// branchI64GeU, operand b from the int accumulator
-    case branchI64GeUAcc = 592
+    case branchI64GeUAcc = 651
     /// branchIf, operand b from the int accumulator
-    case branchIfAcc = 593
+    case branchIfAcc = 652
     /// branchUnless, operand b from the int accumulator
-    case branchUnlessAcc = 594
+    case branchUnlessAcc = 653
+    /// i32AddImm, operand b from the int accumulator
+    case i32AddImmAcc = 654
+    /// i32AddImm, result to the int accumulator
+    case i32AddImmToAcc = 655
+    /// i32AddImm, operand b from the int accumulator and result to the int accumulator
+    case i32AddImmAccToAcc = 656
+    /// i32SubImm, operand b from the int accumulator
+    case i32SubImmAcc = 657
+    /// i32SubImm, result to the int accumulator
+    case i32SubImmToAcc = 658
+    /// i32SubImm, operand b from the int accumulator and result to the int accumulator
+    case i32SubImmAccToAcc = 659
+    /// i32MulImm, operand b from the int accumulator
+    case i32MulImmAcc = 660
+    /// i32MulImm, result to the int accumulator
+    case i32MulImmToAcc = 661
+    /// i32MulImm, operand b from the int accumulator and result to the int accumulator
+    case i32MulImmAccToAcc = 662
+    /// i32AndImm, operand b from the int accumulator
+    case i32AndImmAcc = 663
+    /// i32AndImm, result to the int accumulator
+    case i32AndImmToAcc = 664
+    /// i32AndImm, operand b from the int accumulator and result to the int accumulator
+    case i32AndImmAccToAcc = 665
+    /// i32OrImm, operand b from the int accumulator
+    case i32OrImmAcc = 666
+    /// i32OrImm, result to the int accumulator
+    case i32OrImmToAcc = 667
+    /// i32OrImm, operand b from the int accumulator and result to the int accumulator
+    case i32OrImmAccToAcc = 668
+    /// i32XorImm, operand b from the int accumulator
+    case i32XorImmAcc = 669
+    /// i32XorImm, result to the int accumulator
+    case i32XorImmToAcc = 670
+    /// i32XorImm, operand b from the int accumulator and result to the int accumulator
+    case i32XorImmAccToAcc = 671
+    /// i32ShlImm, operand b from the int accumulator
+    case i32ShlImmAcc = 672
+    /// i32ShlImm, result to the int accumulator
+    case i32ShlImmToAcc = 673
+    /// i32ShlImm, operand b from the int accumulator and result to the int accumulator
+    case i32ShlImmAccToAcc = 674
+    /// i32ShrSImm, operand b from the int accumulator
+    case i32ShrSImmAcc = 675
+    /// i32ShrSImm, result to the int accumulator
+    case i32ShrSImmToAcc = 676
+    /// i32ShrSImm, operand b from the int accumulator and result to the int accumulator
+    case i32ShrSImmAccToAcc = 677
+    /// i32ShrUImm, operand b from the int accumulator
+    case i32ShrUImmAcc = 678
+    /// i32ShrUImm, result to the int accumulator
+    case i32ShrUImmToAcc = 679
+    /// i32ShrUImm, operand b from the int accumulator and result to the int accumulator
+    case i32ShrUImmAccToAcc = 680
+    /// i64AddImm, operand b from the int accumulator
+    case i64AddImmAcc = 681
+    /// i64AddImm, result to the int accumulator
+    case i64AddImmToAcc = 682
+    /// i64AddImm, operand b from the int accumulator and result to the int accumulator
+    case i64AddImmAccToAcc = 683
+    /// i64SubImm, operand b from the int accumulator
+    case i64SubImmAcc = 684
+    /// i64SubImm, result to the int accumulator
+    case i64SubImmToAcc = 685
+    /// i64SubImm, operand b from the int accumulator and result to the int accumulator
+    case i64SubImmAccToAcc = 686
+    /// i64MulImm, operand b from the int accumulator
+    case i64MulImmAcc = 687
+    /// i64MulImm, result to the int accumulator
+    case i64MulImmToAcc = 688
+    /// i64MulImm, operand b from the int accumulator and result to the int accumulator
+    case i64MulImmAccToAcc = 689
+    /// i64AndImm, operand b from the int accumulator
+    case i64AndImmAcc = 690
+    /// i64AndImm, result to the int accumulator
+    case i64AndImmToAcc = 691
+    /// i64AndImm, operand b from the int accumulator and result to the int accumulator
+    case i64AndImmAccToAcc = 692
+    /// i64OrImm, operand b from the int accumulator
+    case i64OrImmAcc = 693
+    /// i64OrImm, result to the int accumulator
+    case i64OrImmToAcc = 694
+    /// i64OrImm, operand b from the int accumulator and result to the int accumulator
+    case i64OrImmAccToAcc = 695
+    /// i64XorImm, operand b from the int accumulator
+    case i64XorImmAcc = 696
+    /// i64XorImm, result to the int accumulator
+    case i64XorImmToAcc = 697
+    /// i64XorImm, operand b from the int accumulator and result to the int accumulator
+    case i64XorImmAccToAcc = 698
+    /// i64ShlImm, operand b from the int accumulator
+    case i64ShlImmAcc = 699
+    /// i64ShlImm, result to the int accumulator
+    case i64ShlImmToAcc = 700
+    /// i64ShlImm, operand b from the int accumulator and result to the int accumulator
+    case i64ShlImmAccToAcc = 701
+    /// i64ShrSImm, operand b from the int accumulator
+    case i64ShrSImmAcc = 702
+    /// i64ShrSImm, result to the int accumulator
+    case i64ShrSImmToAcc = 703
+    /// i64ShrSImm, operand b from the int accumulator and result to the int accumulator
+    case i64ShrSImmAccToAcc = 704
+    /// i64ShrUImm, operand b from the int accumulator
+    case i64ShrUImmAcc = 705
+    /// i64ShrUImm, result to the int accumulator
+    case i64ShrUImmToAcc = 706
+    /// i64ShrUImm, operand b from the int accumulator and result to the int accumulator
+    case i64ShrUImmAccToAcc = 707
+    /// branchI32EqImm, operand b from the int accumulator
+    case branchI32EqImmAcc = 708
+    /// branchI32NeImm, operand b from the int accumulator
+    case branchI32NeImmAcc = 709
+    /// branchI32LtSImm, operand b from the int accumulator
+    case branchI32LtSImmAcc = 710
+    /// branchI32LtUImm, operand b from the int accumulator
+    case branchI32LtUImmAcc = 711
+    /// branchI32GtSImm, operand b from the int accumulator
+    case branchI32GtSImmAcc = 712
+    /// branchI32GtUImm, operand b from the int accumulator
+    case branchI32GtUImmAcc = 713
+    /// branchI32LeSImm, operand b from the int accumulator
+    case branchI32LeSImmAcc = 714
+    /// branchI32LeUImm, operand b from the int accumulator
+    case branchI32LeUImmAcc = 715
+    /// branchI32GeSImm, operand b from the int accumulator
+    case branchI32GeSImmAcc = 716
+    /// branchI32GeUImm, operand b from the int accumulator
+    case branchI32GeUImmAcc = 717
+    /// branchI64EqImm, operand b from the int accumulator
+    case branchI64EqImmAcc = 718
+    /// branchI64NeImm, operand b from the int accumulator
+    case branchI64NeImmAcc = 719
+    /// branchI64LtSImm, operand b from the int accumulator
+    case branchI64LtSImmAcc = 720
+    /// branchI64LtUImm, operand b from the int accumulator
+    case branchI64LtUImmAcc = 721
+    /// branchI64GtSImm, operand b from the int accumulator
+    case branchI64GtSImmAcc = 722
+    /// branchI64GtUImm, operand b from the int accumulator
+    case branchI64GtUImmAcc = 723
+    /// branchI64LeSImm, operand b from the int accumulator
+    case branchI64LeSImmAcc = 724
+    /// branchI64LeUImm, operand b from the int accumulator
+    case branchI64LeUImmAcc = 725
+    /// branchI64GeSImm, operand b from the int accumulator
+    case branchI64GeSImmAcc = 726
+    /// branchI64GeUImm, operand b from the int accumulator
+    case branchI64GeUImmAcc = 727
 }
 
 /// What an operation's accumulator forms are (`INTERPRETER_ACC_FAMILIES` in Tools/opgen.py).
@@ -833,6 +1099,44 @@ struct AccumulatorForms {
         .branchI64GeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeUAcc, toAcc: nil, accToAcc: nil),
         .branchIf: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchIfAcc, toAcc: nil, accToAcc: nil),
         .branchUnless: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchUnlessAcc, toAcc: nil, accToAcc: nil),
+        .i32AddImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AddImmAcc, toAcc: .i32AddImmToAcc, accToAcc: .i32AddImmAccToAcc),
+        .i32SubImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32SubImmAcc, toAcc: .i32SubImmToAcc, accToAcc: .i32SubImmAccToAcc),
+        .i32MulImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32MulImmAcc, toAcc: .i32MulImmToAcc, accToAcc: .i32MulImmAccToAcc),
+        .i32AndImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AndImmAcc, toAcc: .i32AndImmToAcc, accToAcc: .i32AndImmAccToAcc),
+        .i32OrImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32OrImmAcc, toAcc: .i32OrImmToAcc, accToAcc: .i32OrImmAccToAcc),
+        .i32XorImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32XorImmAcc, toAcc: .i32XorImmToAcc, accToAcc: .i32XorImmAccToAcc),
+        .i32ShlImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShlImmAcc, toAcc: .i32ShlImmToAcc, accToAcc: .i32ShlImmAccToAcc),
+        .i32ShrSImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShrSImmAcc, toAcc: .i32ShrSImmToAcc, accToAcc: .i32ShrSImmAccToAcc),
+        .i32ShrUImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32ShrUImmAcc, toAcc: .i32ShrUImmToAcc, accToAcc: .i32ShrUImmAccToAcc),
+        .i64AddImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64AddImmAcc, toAcc: .i64AddImmToAcc, accToAcc: .i64AddImmAccToAcc),
+        .i64SubImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64SubImmAcc, toAcc: .i64SubImmToAcc, accToAcc: .i64SubImmAccToAcc),
+        .i64MulImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64MulImmAcc, toAcc: .i64MulImmToAcc, accToAcc: .i64MulImmAccToAcc),
+        .i64AndImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64AndImmAcc, toAcc: .i64AndImmToAcc, accToAcc: .i64AndImmAccToAcc),
+        .i64OrImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64OrImmAcc, toAcc: .i64OrImmToAcc, accToAcc: .i64OrImmAccToAcc),
+        .i64XorImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64XorImmAcc, toAcc: .i64XorImmToAcc, accToAcc: .i64XorImmAccToAcc),
+        .i64ShlImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShlImmAcc, toAcc: .i64ShlImmToAcc, accToAcc: .i64ShlImmAccToAcc),
+        .i64ShrSImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShrSImmAcc, toAcc: .i64ShrSImmToAcc, accToAcc: .i64ShrSImmAccToAcc),
+        .i64ShrUImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i64ShrUImmAcc, toAcc: .i64ShrUImmToAcc, accToAcc: .i64ShrUImmAccToAcc),
+        .branchI32EqImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32EqImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32NeImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32NeImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LtSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LtSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LtUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LtUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GtSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GtSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GtUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GtUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LeSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LeSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32LeUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32LeUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GeSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GeSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI32GeUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI32GeUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64EqImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64EqImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64NeImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64NeImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LtSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LtSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LtUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LtUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GtSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GtSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GtUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GtUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LeSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LeSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64LeUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64LeUImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GeSImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeSImmAcc, toAcc: nil, accToAcc: nil),
+        .branchI64GeUImm: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeUImmAcc, toAcc: nil, accToAcc: nil),
     ]
 }
 
@@ -851,603 +1155,800 @@ struct OpLayout {
     let wide: Bool
     /// The immediate is a code position (a branch target).
     let isTarget: Bool
+    /// The c word is a constant (an immediate form), not a slot.
+    let cIsConstant: Bool
 
     /// Indexed by `Op` raw value.
     static let all: [OpLayout] = [
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // unreachable 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // nop 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // block 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // loop 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // if 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // else 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // end 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // br 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // brIf 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // brTable 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // return 
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // call I
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // callIndirect BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // drop 
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // select BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // typedSelect 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localGet 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localSet 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // localTee 
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // globalGet I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // globalSet BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // tableGet BI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableSet I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f32Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load16S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load16U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load32S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64Load32U BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f32Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store8 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store16 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store8 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store16 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64Store32 BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memorySize 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // memoryGrow B
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // i32Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // i64Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // f32Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // f64Const 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Eqz B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32GeU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Eqz B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Ge BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Ge BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Clz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Ctz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Popcnt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32DivS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32DivU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32RemS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32RemU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Xor BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Rotl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32Rotr BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Clz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Ctz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Popcnt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64DivS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64DivU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64RemS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64RemU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Xor BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Rotl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64Rotr BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Nearest B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32Copysign BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Nearest B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64Copysign BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32WrapI64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ExtendI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ExtendI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ConvertI64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32DemoteF64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ConvertI64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64PromoteF32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32ReinterpretF32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64ReinterpretF64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32ReinterpretI32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64ReinterpretI64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Extend8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32Extend16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64Extend32S B
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // refNull 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // refIsNull B
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // refFunc I
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32TruncSatF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64TruncSatF64U B
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // memoryInit I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // dataDrop I
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memoryCopy 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // memoryFill 
-        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false),  // tableInit CI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // elemDrop I
-        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false),  // tableCopy CI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableGrow I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableSize I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // tableFill I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8x8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8x8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16x4S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16x4U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32x2S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32x2U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load8Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load16Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load64Splat BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // v128Store BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false),  // v128Const 
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i8x16Shuffle BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Swizzle BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Splat B
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i8x16ExtractLaneS BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i8x16ExtractLaneU BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i8x16ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i16x8ExtractLaneS BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i16x8ExtractLaneU BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i16x8ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32x4ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32x4ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64x2ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64x2ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f32x4ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f32x4ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64x2ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64x2ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Ge BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Ge BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // v128Not B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Andnot BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // v128Xor BC
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // v128Bitselect BCI
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // v128AnyTrue B
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load8Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load16Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load32Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Load64Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store8Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store16Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store32Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false),  // v128Store64Lane BCL
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load32Zero BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // v128Load64Zero BI
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4DemoteF64x2Zero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2PromoteLowF32x4 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Popcnt B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i8x16Bitmask B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16NarrowI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16NarrowI16x8U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Nearest B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AddSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AddSatU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16SubSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16SubSatU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Floor B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16MaxU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Trunc B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i8x16AvgrU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtaddPairwiseI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtaddPairwiseI8x16U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtaddPairwiseI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtaddPairwiseI16x8U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Neg B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Q15mulrSatS BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8Bitmask B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8NarrowI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8NarrowI32x4U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendLowI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendHighI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendLowI8x16U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i16x8ExtendHighI8x16U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AddSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AddSatU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8SubSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8SubSatU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Nearest B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8MaxU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8AvgrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulLowI8x16S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulHighI8x16S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulLowI8x16U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i16x8ExtmulHighI8x16U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4Bitmask B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendLowI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendHighI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendLowI16x8U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4ExtendHighI16x8U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4MaxU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4DotI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulLowI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulHighI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulLowI16x8U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32x4ExtmulHighI16x8U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2Bitmask B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendLowI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendHighI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendLowI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i64x2ExtendHighI32x4U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulLowI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulHighI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulLowI32x4U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64x2ExtmulHighI32x4U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Pmin BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f32x4Pmax BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Pmin BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64x2Pmax BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4ConvertI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f32x4ConvertI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF64x2SZero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // i32x4TruncSatF64x2UZero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2ConvertLowI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64x2ConvertLowI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // copy B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // copy128 B
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // select128 BCI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // globalGet128 I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // globalSet128 BI
-        OpLayout(length: 3, b: 0, c: 0, imm: 1, wide: true, isTarget: false),  // const64 L
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: true),  // jump IT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchIf BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchUnless BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // branchTable BCI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // trap I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // countEntry I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false),  // loopHint I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32Eqz BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32Nez BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32Eq BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32Ne BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeU BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64Eqz BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64Nez BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64Eq BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64Ne BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeU BCIT
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32AndAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32OrAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32XorAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShlAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrSAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i32ShrUAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64AndAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64OrAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64XorAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShlAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrSAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // i64ShrUAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false),  // f64DivAccToAcc BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtAcc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtToAcc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false),  // f64SqrtAccToAcc B
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32LoadAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i64LoadAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8SAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load8UAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16SAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // i32Load16UAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false),  // f64LoadAccToAcc BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32StoreAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i64StoreAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store8Acc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // i32Store16Acc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false),  // f64StoreAcc BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32EqzAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI32NezAcc BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32EqAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32NeAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32LeUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI32GeUAcc BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64EqzAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchI64NezAcc BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64EqAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64NeAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64LeUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true),  // branchI64GeUAcc BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchIfAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true),  // branchUnlessAcc BIT
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // unreachable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // nop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // block 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // loop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // if 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // else 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // end 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // br 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // brIf 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // brTable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // return 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // call I
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // callIndirect BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // drop 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // select BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // typedSelect 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localGet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localSet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localTee 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // globalGet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // globalSet BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableGet BI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableSet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load32S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load32U BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store32 BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memorySize 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryGrow B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Const 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32WrapI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32DemoteF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64PromoteF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ReinterpretF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ReinterpretF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ReinterpretI32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ReinterpretI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend32S B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // refNull 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // refIsNull B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // refFunc I
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64U B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // memoryInit I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // dataDrop I
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryCopy 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryFill 
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableInit CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // elemDrop I
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableCopy CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableGrow I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableSize I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableFill I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Splat BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // v128Store BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Const 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shuffle BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Swizzle BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Splat B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i8x16ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i16x8ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Not B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Andnot BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Xor BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // v128Bitselect BCI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128AnyTrue B
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load64Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store64Lane BCL
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Zero BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Zero BI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4DemoteF64x2Zero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2PromoteLowF32x4 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Popcnt B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Floor B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Trunc B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AvgrU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Neg B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Q15mulrSatS BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AvgrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4DotI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2SZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2UZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // copy B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // copy128 B
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // select128 BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // globalGet128 I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // globalSet128 BI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // const32 I
+        OpLayout(length: 3, b: 0, c: 0, imm: 1, wide: true, isTarget: false, cIsConstant: false),  // const64 L
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: true, cIsConstant: false),  // jump IT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchIf BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchUnless BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // branchTable BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // trap I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // countEntry I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // loopHint I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeU BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeU BCIT
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32EqImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32NeImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64EqImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64NeImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeUImm BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImm BCIT
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAccToAcc BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtToAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAccToAcc B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAccToAcc BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store8Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store16Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64StoreAcc BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchIfAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchUnlessAcc BIT
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAccToAcc BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImmAcc BCIT
     ]
 }
+
+/// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).
+let immediateForms: [Op: Op] = [
+    .i32Add: .i32AddImm,
+    .i32Sub: .i32SubImm,
+    .i32Mul: .i32MulImm,
+    .i32And: .i32AndImm,
+    .i32Or: .i32OrImm,
+    .i32Xor: .i32XorImm,
+    .i32Shl: .i32ShlImm,
+    .i32ShrS: .i32ShrSImm,
+    .i32ShrU: .i32ShrUImm,
+    .i64Add: .i64AddImm,
+    .i64Sub: .i64SubImm,
+    .i64Mul: .i64MulImm,
+    .i64And: .i64AndImm,
+    .i64Or: .i64OrImm,
+    .i64Xor: .i64XorImm,
+    .i64Shl: .i64ShlImm,
+    .i64ShrS: .i64ShrSImm,
+    .i64ShrU: .i64ShrUImm,
+    .i32Eq: .i32EqImm,
+    .i32Ne: .i32NeImm,
+    .i32LtS: .i32LtSImm,
+    .i32LtU: .i32LtUImm,
+    .i32GtS: .i32GtSImm,
+    .i32GtU: .i32GtUImm,
+    .i32LeS: .i32LeSImm,
+    .i32LeU: .i32LeUImm,
+    .i32GeS: .i32GeSImm,
+    .i32GeU: .i32GeUImm,
+    .i64Eq: .i64EqImm,
+    .i64Ne: .i64NeImm,
+    .i64LtS: .i64LtSImm,
+    .i64LtU: .i64LtUImm,
+    .i64GtS: .i64GtSImm,
+    .i64GtU: .i64GtUImm,
+    .i64LeS: .i64LeSImm,
+    .i64LeU: .i64LeUImm,
+    .i64GeS: .i64GeSImm,
+    .i64GeU: .i64GeUImm,
+    .branchI32Eq: .branchI32EqImm,
+    .branchI32Ne: .branchI32NeImm,
+    .branchI32LtS: .branchI32LtSImm,
+    .branchI32LtU: .branchI32LtUImm,
+    .branchI32GtS: .branchI32GtSImm,
+    .branchI32GtU: .branchI32GtUImm,
+    .branchI32LeS: .branchI32LeSImm,
+    .branchI32LeU: .branchI32LeUImm,
+    .branchI32GeS: .branchI32GeSImm,
+    .branchI32GeU: .branchI32GeUImm,
+    .branchI64Eq: .branchI64EqImm,
+    .branchI64Ne: .branchI64NeImm,
+    .branchI64LtS: .branchI64LtSImm,
+    .branchI64LtU: .branchI64LtUImm,
+    .branchI64GtS: .branchI64GtSImm,
+    .branchI64GtU: .branchI64GtUImm,
+    .branchI64LeS: .branchI64LeSImm,
+    .branchI64LeU: .branchI64LeUImm,
+    .branchI64GeS: .branchI64GeSImm,
+    .branchI64GeU: .branchI64GeUImm,
+]
