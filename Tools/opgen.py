@@ -374,6 +374,11 @@ INTERPRETER_IMM_BRANCHES = [f"branch{t}{c}" for t in ("I32", "I64")
                             for c in ("Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
 INTERPRETER_IMM_BASES = INTERPRETER_IMM_ARITHMETIC + INTERPRETER_IMM_COMPARISONS + INTERPRETER_IMM_BRANCHES
 
+# Address-add loads: an `i32.add` whose only use is the address of the next load, fused with it
+# (`<load>Add`: address U32(slots[b] + slots[c]) + imm; `<load>AddImm`: U32(slots[b] + c) + imm,
+# c a constant). The sum wraps to 32 bits before the offset is added, as the two instructions do.
+INTERPRETER_ADD_LOADS = ["i32Load", "i64Load", "i32Load8S", "i32Load8U", "i32Load16S", "i32Load16U", "f64Load"]
+
 # Accumulator forms (Docs/INTERPRETER.md, "Accumulators"): when an instruction's result feeds
 # only the next instruction, the result travels in a register of the C loop instead of a slot.
 # Per family: (base operation, what the operand read from the accumulator is (int, f64 or
@@ -392,6 +397,7 @@ INTERPRETER_ACC_FAMILIES = (
     + [(f"branch{t}{c}", "int", "b", None) for t in ("I32", "I64")
        for c in ("Eqz", "Nez", "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
     + [("branchIf", "int", "b", None), ("branchUnless", "int", "b", None)]
+    + [(f"{n}{k}", None, "b", "f64" if n == "f64Load" else "int") for n in INTERPRETER_ADD_LOADS for k in ("Add", "AddImm")]
     + [(f"{n}Imm", "int", "b", "int") for n in INTERPRETER_IMM_ARITHMETIC]
     + [(f"{n}Imm", "int", "b", None) for n in INTERPRETER_IMM_BRANCHES]
 )
@@ -417,6 +423,10 @@ def interpreter_extra(rows):
     for base in INTERPRETER_IMM_BASES:
         shapes[base + "Imm"] = shapes[base]
         out.append((base + "Imm", shapes[base], f"{base} with the constant c in place of slot c"))
+    for n in INTERPRETER_ADD_LOADS:
+        shapes[n + "Add"] = shapes[n + "AddImm"] = "BCI"
+        out.append((n + "Add", "BCI", f"{n} from address U32(slots[b] + slots[c]) + imm"))
+        out.append((n + "AddImm", "BCI", f"{n} from address U32(slots[b] + c) + imm (c a constant)"))
     for base, given, field, result in INTERPRETER_ACC_FAMILIES:
         for name, reads, writes in interpreter_acc_variants(base, given, field, result):
             what = []
@@ -459,7 +469,7 @@ def interpreter_shape(r):
 
 def interpreter_imm_names():
     """The immediate forms and their accumulator forms: the operations whose c word is a constant."""
-    names = {base + "Imm" for base in INTERPRETER_IMM_BASES}
+    names = {base + "Imm" for base in INTERPRETER_IMM_BASES} | {n + "AddImm" for n in INTERPRETER_ADD_LOADS}
     for base, given, field, result in INTERPRETER_ACC_FAMILIES:
         if base in names:
             names.update(n for n, _, _ in interpreter_acc_variants(base, given, field, result))
@@ -529,6 +539,12 @@ def interpreter_op_swift(rows):
         out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}, "
                    f"cIsConstant: {'true' if name in imm_names else 'false'}),  // {name} {shape}\n")
     out.append("    ]\n}\n\n")
+    out.append("/// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the\n")
+    out.append("/// address a sum of two slots and of a slot and a constant.\n")
+    out.append("let addressAddLoads: [Op: (add: Op, addImm: Op)] = [\n")
+    for n in INTERPRETER_ADD_LOADS:
+        out.append(f"    .{n}: (.{n}Add, .{n}AddImm),\n")
+    out.append("]\n\n")
     out.append("/// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).\n")
     out.append("let immediateForms: [Op: Op] = [\n")
     for base in INTERPRETER_IMM_BASES:
@@ -562,6 +578,12 @@ def interpreter_op_c(rows):
     for name, *_ in interpreter_layouts(rows):
         if name in interpreter_imm_names():
             out.append(f" \\\n    X({name})")
+    out.append("\n")
+    out.append("\n/* The address-add loads and their accumulator forms, for the handler table: X(name). */\n")
+    out.append("#define WT_FOR_EACH_ADD_LOAD_OP(X)")
+    for n in INTERPRETER_ADD_LOADS:
+        for k in ("Add", "AddImm"):
+            out.append(f" \\\n    X({n}{k}) X({n}{k}ToAcc)")
     out.append("\n")
     out.append("\n#endif\n")
     return "".join(out)

@@ -153,6 +153,7 @@ struct Translator: InstructionVisitor {
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
         t.useAccumulators()
+        t.fuseAddressLoads()
         let frameSize = max(t.maxSlot, t.stackBase) + 2
         // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
         // value stack anyway.
@@ -472,9 +473,7 @@ struct Translator: InstructionVisitor {
     /// that pops it (copies that keep a value read it with `copy`, which has no such form).
     mutating func useAccumulators() {
         guard code.count > 1 else { return }
-        var isLabel = [Bool](repeating: false, count: code.count + 1)
-        for i in code where OpLayout.all[Int(i.op)].isTarget { isLabel[Int(i.imm)] = true }
-        for t in branchTargets { isLabel[t] = true }
+        let isLabel = labels()
         for k in 1..<code.count where !isLabel[k] {
             let p = code[k - 1], q = code[k]
             guard Int(p.a) >= stackBase, let pRole = Translator.accumulatorRoles[p.op], !pRole.writes,
@@ -488,6 +487,57 @@ struct Translator: InstructionVisitor {
             code[k - 1].op = pNew.rawValue
             code[k].op = qNew.rawValue
         }
+    }
+
+    /// Per instruction index (and the end): whether a branch or `br_table` entry targets it.
+    func labels() -> [Bool] {
+        var isLabel = [Bool](repeating: false, count: code.count + 1)
+        for i in code where OpLayout.all[Int(i.op)].isTarget { isLabel[Int(i.imm)] = true }
+        for t in branchTargets { isLabel[t] = true }
+        return isLabel
+    }
+
+    /// Address-add loads (after `useAccumulators`): an `i32.add` that passes its sum to the next
+    /// instruction, a load, through the accumulator becomes part of that load (`<load>Add`,
+    /// `<load>AddImm`), one dispatch instead of two. The load keeps its own result form (slot or
+    /// accumulator) and its Wasm offset, for traps. Branch targets are renumbered for the
+    /// instructions removed; none targets a load fused this way (the accumulator pairing already
+    /// excludes labels there).
+    mutating func fuseAddressLoads() {
+        guard code.count > 1 else { return }
+        let isLabel = labels()
+        var fused: [Instr] = []
+        var fusedOffsets: [Int] = []
+        fused.reserveCapacity(code.count)
+        fusedOffsets.reserveCapacity(code.count)
+        var newIndex = [Int](repeating: 0, count: code.count + 1)
+        var k = 0
+        while k < code.count {
+            newIndex[k] = fused.count
+            let p = code[k]
+            if k + 1 < code.count, !isLabel[k + 1], p.op == Op.i32AddToAcc.rawValue || p.op == Op.i32AddImmToAcc.rawValue,
+               let role = Translator.accumulatorRoles[code[k + 1].op], role.reads, let forms = addressAddLoads[role.base] {
+                let q = code[k + 1]
+                let base = p.op == Op.i32AddToAcc.rawValue ? forms.add : forms.addImm
+                let op = role.writes ? AccumulatorForms.all[base]!.toAcc! : base
+                fused.append(Instr(op: op.rawValue, a: q.a, b: p.b, c: p.c, imm: q.imm))
+                fusedOffsets.append(offsets[k + 1])
+                newIndex[k + 1] = fused.count - 1
+                k += 2
+                continue
+            }
+            fused.append(p)
+            fusedOffsets.append(offsets[k])
+            k += 1
+        }
+        guard fused.count < code.count else { return }
+        newIndex[code.count] = fused.count
+        for j in fused.indices where OpLayout.all[Int(fused[j].op)].isTarget {
+            fused[j].imm = UInt64(newIndex[Int(fused[j].imm)])
+        }
+        for j in branchTargets.indices { branchTargets[j] = newIndex[branchTargets[j]] }
+        code = fused
+        offsets = fusedOffsets
     }
 
     /// Every operation with accumulator forms, and each form: its base, whether it reads the

@@ -111,9 +111,10 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_copy128] = &&op_copy128,
         [WT_OP_const32] = &&op_const32,
         [WT_OP_const64] = &&op_const64,
-#define WT_IMM_ENTRY(name) [WT_OP_##name] = &&op_##name,
-        WT_FOR_EACH_IMM_OP(WT_IMM_ENTRY)
-#undef WT_IMM_ENTRY
+#define WT_GENERATED_ENTRY(name) [WT_OP_##name] = &&op_##name,
+        WT_FOR_EACH_IMM_OP(WT_GENERATED_ENTRY)
+        WT_FOR_EACH_ADD_LOAD_OP(WT_GENERATED_ENTRY)
+#undef WT_GENERATED_ENTRY
         [WT_OP_select] = &&op_select,
         [WT_OP_select128] = &&op_select128,
         [WT_OP_globalGet] = &&op_globalGet,
@@ -525,6 +526,17 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
     op_##name##ToAcc: { EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); acc = (uint64_t)(result); ADVANCE(name##ToAcc); } \
     op_##name##Acc: { ACC_EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); SET(name##Acc, result); } \
     op_##name##AccToAcc: { ACC_EA(name, sizeof(type), ea); type v; memcpy(&v, mem + ea, sizeof(type)); acc = (uint64_t)(result); ADVANCE(name##AccToAcc); }
+// Address-add loads (INTERPRETER_ADD_LOADS in Tools/opgen.py): the address is the 32-bit sum of
+// slot b and slot c (`Add`) or the constant c (`AddImm`), plus the offset.
+#define ADD_EA(name, size, var, rhs) \
+    uint64_t var = (uint64_t)U32(XB(name) + (rhs)) + IMM(name); \
+    if (__builtin_expect(var + (size) > mem_size, 0)) TRAP(WT_EXIT_OUT_OF_BOUNDS);
+#define LOAD_ADD_FORM(name, type, result, rhs, store) \
+    op_##name: { ADD_EA(name, sizeof(type), ea, rhs); type v; memcpy(&v, mem + ea, sizeof(type)); SET(name, result); } \
+    op_##name##ToAcc: { ADD_EA(name, sizeof(type), ea, rhs); type v; memcpy(&v, mem + ea, sizeof(type)); store; ADVANCE(name##ToAcc); }
+#define LOAD_ADD(name, type, result) \
+    LOAD_ADD_FORM(name##Add, type, result, XC(name##Add), acc = (uint64_t)(result)) \
+    LOAD_ADD_FORM(name##AddImm, type, result, KC(name##AddImm), acc = (uint64_t)(result))
 #define STORE_ACC(name, type) \
     STORE(name, type) \
     op_##name##Acc: { EA(name, sizeof(type), ea); type v = (type)acc; memcpy(mem + ea, &v, sizeof(type)); ADVANCE(name##Acc); }
@@ -669,6 +681,14 @@ LOAD(f64Load, uint64_t, v)
 op_f64LoadToAcc: { EA(f64LoadToAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); facc = f64(v); ADVANCE(f64LoadToAcc); }
 op_f64LoadAcc: { ACC_EA(f64LoadAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); SET(f64LoadAcc, v); }
 op_f64LoadAccToAcc: { ACC_EA(f64LoadAccToAcc, 8, ea); uint64_t v; memcpy(&v, mem + ea, 8); facc = f64(v); ADVANCE(f64LoadAccToAcc); }
+LOAD_ADD(i32Load, uint32_t, v)
+LOAD_ADD(i64Load, uint64_t, v)
+LOAD_ADD(i32Load8S, int8_t, (uint32_t)(int32_t)v)
+LOAD_ADD(i32Load8U, uint8_t, v)
+LOAD_ADD(i32Load16S, int16_t, (uint32_t)(int32_t)v)
+LOAD_ADD(i32Load16U, uint16_t, v)
+LOAD_ADD_FORM(f64LoadAdd, uint64_t, v, XC(f64LoadAdd), facc = f64(v))
+LOAD_ADD_FORM(f64LoadAddImm, uint64_t, v, KC(f64LoadAddImm), facc = f64(v))
 LOAD_ACC(i32Load8S, int8_t, (uint32_t)(int32_t)v)
 LOAD_ACC(i32Load8U, uint8_t, v)
 LOAD_ACC(i32Load16S, int16_t, (uint32_t)(int32_t)v)

@@ -538,202 +538,230 @@ enum wt_op {
     WT_OP_branchI64LeUImm = 530, /* branchI64LeU with the constant c in place of slot c */
     WT_OP_branchI64GeSImm = 531, /* branchI64GeS with the constant c in place of slot c */
     WT_OP_branchI64GeUImm = 532, /* branchI64GeU with the constant c in place of slot c */
-    WT_OP_i32AddAcc = 533, /* i32Add, operand b from the int accumulator */
-    WT_OP_i32AddToAcc = 534, /* i32Add, result to the int accumulator */
-    WT_OP_i32AddAccToAcc = 535, /* i32Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32SubAcc = 536, /* i32Sub, operand b from the int accumulator */
-    WT_OP_i32SubToAcc = 537, /* i32Sub, result to the int accumulator */
-    WT_OP_i32SubAccToAcc = 538, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32MulAcc = 539, /* i32Mul, operand b from the int accumulator */
-    WT_OP_i32MulToAcc = 540, /* i32Mul, result to the int accumulator */
-    WT_OP_i32MulAccToAcc = 541, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32AndAcc = 542, /* i32And, operand b from the int accumulator */
-    WT_OP_i32AndToAcc = 543, /* i32And, result to the int accumulator */
-    WT_OP_i32AndAccToAcc = 544, /* i32And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32OrAcc = 545, /* i32Or, operand b from the int accumulator */
-    WT_OP_i32OrToAcc = 546, /* i32Or, result to the int accumulator */
-    WT_OP_i32OrAccToAcc = 547, /* i32Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32XorAcc = 548, /* i32Xor, operand b from the int accumulator */
-    WT_OP_i32XorToAcc = 549, /* i32Xor, result to the int accumulator */
-    WT_OP_i32XorAccToAcc = 550, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShlAcc = 551, /* i32Shl, operand b from the int accumulator */
-    WT_OP_i32ShlToAcc = 552, /* i32Shl, result to the int accumulator */
-    WT_OP_i32ShlAccToAcc = 553, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrSAcc = 554, /* i32ShrS, operand b from the int accumulator */
-    WT_OP_i32ShrSToAcc = 555, /* i32ShrS, result to the int accumulator */
-    WT_OP_i32ShrSAccToAcc = 556, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrUAcc = 557, /* i32ShrU, operand b from the int accumulator */
-    WT_OP_i32ShrUToAcc = 558, /* i32ShrU, result to the int accumulator */
-    WT_OP_i32ShrUAccToAcc = 559, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AddAcc = 560, /* i64Add, operand b from the int accumulator */
-    WT_OP_i64AddToAcc = 561, /* i64Add, result to the int accumulator */
-    WT_OP_i64AddAccToAcc = 562, /* i64Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64SubAcc = 563, /* i64Sub, operand b from the int accumulator */
-    WT_OP_i64SubToAcc = 564, /* i64Sub, result to the int accumulator */
-    WT_OP_i64SubAccToAcc = 565, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64MulAcc = 566, /* i64Mul, operand b from the int accumulator */
-    WT_OP_i64MulToAcc = 567, /* i64Mul, result to the int accumulator */
-    WT_OP_i64MulAccToAcc = 568, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AndAcc = 569, /* i64And, operand b from the int accumulator */
-    WT_OP_i64AndToAcc = 570, /* i64And, result to the int accumulator */
-    WT_OP_i64AndAccToAcc = 571, /* i64And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64OrAcc = 572, /* i64Or, operand b from the int accumulator */
-    WT_OP_i64OrToAcc = 573, /* i64Or, result to the int accumulator */
-    WT_OP_i64OrAccToAcc = 574, /* i64Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64XorAcc = 575, /* i64Xor, operand b from the int accumulator */
-    WT_OP_i64XorToAcc = 576, /* i64Xor, result to the int accumulator */
-    WT_OP_i64XorAccToAcc = 577, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShlAcc = 578, /* i64Shl, operand b from the int accumulator */
-    WT_OP_i64ShlToAcc = 579, /* i64Shl, result to the int accumulator */
-    WT_OP_i64ShlAccToAcc = 580, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrSAcc = 581, /* i64ShrS, operand b from the int accumulator */
-    WT_OP_i64ShrSToAcc = 582, /* i64ShrS, result to the int accumulator */
-    WT_OP_i64ShrSAccToAcc = 583, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrUAcc = 584, /* i64ShrU, operand b from the int accumulator */
-    WT_OP_i64ShrUToAcc = 585, /* i64ShrU, result to the int accumulator */
-    WT_OP_i64ShrUAccToAcc = 586, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64AddAcc = 587, /* f64Add, operand b from the f64 accumulator */
-    WT_OP_f64AddToAcc = 588, /* f64Add, result to the f64 accumulator */
-    WT_OP_f64AddAccToAcc = 589, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SubAcc = 590, /* f64Sub, operand b from the f64 accumulator */
-    WT_OP_f64SubToAcc = 591, /* f64Sub, result to the f64 accumulator */
-    WT_OP_f64SubAccToAcc = 592, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64MulAcc = 593, /* f64Mul, operand b from the f64 accumulator */
-    WT_OP_f64MulToAcc = 594, /* f64Mul, result to the f64 accumulator */
-    WT_OP_f64MulAccToAcc = 595, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64DivAcc = 596, /* f64Div, operand b from the f64 accumulator */
-    WT_OP_f64DivToAcc = 597, /* f64Div, result to the f64 accumulator */
-    WT_OP_f64DivAccToAcc = 598, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SqrtAcc = 599, /* f64Sqrt, operand b from the f64 accumulator */
-    WT_OP_f64SqrtToAcc = 600, /* f64Sqrt, result to the f64 accumulator */
-    WT_OP_f64SqrtAccToAcc = 601, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_i32LoadAcc = 602, /* i32Load, operand b from the int accumulator */
-    WT_OP_i32LoadToAcc = 603, /* i32Load, result to the int accumulator */
-    WT_OP_i32LoadAccToAcc = 604, /* i32Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64LoadAcc = 605, /* i64Load, operand b from the int accumulator */
-    WT_OP_i64LoadToAcc = 606, /* i64Load, result to the int accumulator */
-    WT_OP_i64LoadAccToAcc = 607, /* i64Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8SAcc = 608, /* i32Load8S, operand b from the int accumulator */
-    WT_OP_i32Load8SToAcc = 609, /* i32Load8S, result to the int accumulator */
-    WT_OP_i32Load8SAccToAcc = 610, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8UAcc = 611, /* i32Load8U, operand b from the int accumulator */
-    WT_OP_i32Load8UToAcc = 612, /* i32Load8U, result to the int accumulator */
-    WT_OP_i32Load8UAccToAcc = 613, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16SAcc = 614, /* i32Load16S, operand b from the int accumulator */
-    WT_OP_i32Load16SToAcc = 615, /* i32Load16S, result to the int accumulator */
-    WT_OP_i32Load16SAccToAcc = 616, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16UAcc = 617, /* i32Load16U, operand b from the int accumulator */
-    WT_OP_i32Load16UToAcc = 618, /* i32Load16U, result to the int accumulator */
-    WT_OP_i32Load16UAccToAcc = 619, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64LoadAcc = 620, /* f64Load, operand b from the int accumulator */
-    WT_OP_f64LoadToAcc = 621, /* f64Load, result to the f64 accumulator */
-    WT_OP_f64LoadAccToAcc = 622, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
-    WT_OP_i32StoreAcc = 623, /* i32Store, operand c from the int accumulator */
-    WT_OP_i64StoreAcc = 624, /* i64Store, operand c from the int accumulator */
-    WT_OP_i32Store8Acc = 625, /* i32Store8, operand c from the int accumulator */
-    WT_OP_i32Store16Acc = 626, /* i32Store16, operand c from the int accumulator */
-    WT_OP_f64StoreAcc = 627, /* f64Store, operand c from the f64 accumulator */
-    WT_OP_branchI32EqzAcc = 628, /* branchI32Eqz, operand b from the int accumulator */
-    WT_OP_branchI32NezAcc = 629, /* branchI32Nez, operand b from the int accumulator */
-    WT_OP_branchI32EqAcc = 630, /* branchI32Eq, operand b from the int accumulator */
-    WT_OP_branchI32NeAcc = 631, /* branchI32Ne, operand b from the int accumulator */
-    WT_OP_branchI32LtSAcc = 632, /* branchI32LtS, operand b from the int accumulator */
-    WT_OP_branchI32LtUAcc = 633, /* branchI32LtU, operand b from the int accumulator */
-    WT_OP_branchI32GtSAcc = 634, /* branchI32GtS, operand b from the int accumulator */
-    WT_OP_branchI32GtUAcc = 635, /* branchI32GtU, operand b from the int accumulator */
-    WT_OP_branchI32LeSAcc = 636, /* branchI32LeS, operand b from the int accumulator */
-    WT_OP_branchI32LeUAcc = 637, /* branchI32LeU, operand b from the int accumulator */
-    WT_OP_branchI32GeSAcc = 638, /* branchI32GeS, operand b from the int accumulator */
-    WT_OP_branchI32GeUAcc = 639, /* branchI32GeU, operand b from the int accumulator */
-    WT_OP_branchI64EqzAcc = 640, /* branchI64Eqz, operand b from the int accumulator */
-    WT_OP_branchI64NezAcc = 641, /* branchI64Nez, operand b from the int accumulator */
-    WT_OP_branchI64EqAcc = 642, /* branchI64Eq, operand b from the int accumulator */
-    WT_OP_branchI64NeAcc = 643, /* branchI64Ne, operand b from the int accumulator */
-    WT_OP_branchI64LtSAcc = 644, /* branchI64LtS, operand b from the int accumulator */
-    WT_OP_branchI64LtUAcc = 645, /* branchI64LtU, operand b from the int accumulator */
-    WT_OP_branchI64GtSAcc = 646, /* branchI64GtS, operand b from the int accumulator */
-    WT_OP_branchI64GtUAcc = 647, /* branchI64GtU, operand b from the int accumulator */
-    WT_OP_branchI64LeSAcc = 648, /* branchI64LeS, operand b from the int accumulator */
-    WT_OP_branchI64LeUAcc = 649, /* branchI64LeU, operand b from the int accumulator */
-    WT_OP_branchI64GeSAcc = 650, /* branchI64GeS, operand b from the int accumulator */
-    WT_OP_branchI64GeUAcc = 651, /* branchI64GeU, operand b from the int accumulator */
-    WT_OP_branchIfAcc = 652, /* branchIf, operand b from the int accumulator */
-    WT_OP_branchUnlessAcc = 653, /* branchUnless, operand b from the int accumulator */
-    WT_OP_i32AddImmAcc = 654, /* i32AddImm, operand b from the int accumulator */
-    WT_OP_i32AddImmToAcc = 655, /* i32AddImm, result to the int accumulator */
-    WT_OP_i32AddImmAccToAcc = 656, /* i32AddImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32SubImmAcc = 657, /* i32SubImm, operand b from the int accumulator */
-    WT_OP_i32SubImmToAcc = 658, /* i32SubImm, result to the int accumulator */
-    WT_OP_i32SubImmAccToAcc = 659, /* i32SubImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32MulImmAcc = 660, /* i32MulImm, operand b from the int accumulator */
-    WT_OP_i32MulImmToAcc = 661, /* i32MulImm, result to the int accumulator */
-    WT_OP_i32MulImmAccToAcc = 662, /* i32MulImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32AndImmAcc = 663, /* i32AndImm, operand b from the int accumulator */
-    WT_OP_i32AndImmToAcc = 664, /* i32AndImm, result to the int accumulator */
-    WT_OP_i32AndImmAccToAcc = 665, /* i32AndImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32OrImmAcc = 666, /* i32OrImm, operand b from the int accumulator */
-    WT_OP_i32OrImmToAcc = 667, /* i32OrImm, result to the int accumulator */
-    WT_OP_i32OrImmAccToAcc = 668, /* i32OrImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32XorImmAcc = 669, /* i32XorImm, operand b from the int accumulator */
-    WT_OP_i32XorImmToAcc = 670, /* i32XorImm, result to the int accumulator */
-    WT_OP_i32XorImmAccToAcc = 671, /* i32XorImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShlImmAcc = 672, /* i32ShlImm, operand b from the int accumulator */
-    WT_OP_i32ShlImmToAcc = 673, /* i32ShlImm, result to the int accumulator */
-    WT_OP_i32ShlImmAccToAcc = 674, /* i32ShlImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrSImmAcc = 675, /* i32ShrSImm, operand b from the int accumulator */
-    WT_OP_i32ShrSImmToAcc = 676, /* i32ShrSImm, result to the int accumulator */
-    WT_OP_i32ShrSImmAccToAcc = 677, /* i32ShrSImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrUImmAcc = 678, /* i32ShrUImm, operand b from the int accumulator */
-    WT_OP_i32ShrUImmToAcc = 679, /* i32ShrUImm, result to the int accumulator */
-    WT_OP_i32ShrUImmAccToAcc = 680, /* i32ShrUImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AddImmAcc = 681, /* i64AddImm, operand b from the int accumulator */
-    WT_OP_i64AddImmToAcc = 682, /* i64AddImm, result to the int accumulator */
-    WT_OP_i64AddImmAccToAcc = 683, /* i64AddImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64SubImmAcc = 684, /* i64SubImm, operand b from the int accumulator */
-    WT_OP_i64SubImmToAcc = 685, /* i64SubImm, result to the int accumulator */
-    WT_OP_i64SubImmAccToAcc = 686, /* i64SubImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64MulImmAcc = 687, /* i64MulImm, operand b from the int accumulator */
-    WT_OP_i64MulImmToAcc = 688, /* i64MulImm, result to the int accumulator */
-    WT_OP_i64MulImmAccToAcc = 689, /* i64MulImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AndImmAcc = 690, /* i64AndImm, operand b from the int accumulator */
-    WT_OP_i64AndImmToAcc = 691, /* i64AndImm, result to the int accumulator */
-    WT_OP_i64AndImmAccToAcc = 692, /* i64AndImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64OrImmAcc = 693, /* i64OrImm, operand b from the int accumulator */
-    WT_OP_i64OrImmToAcc = 694, /* i64OrImm, result to the int accumulator */
-    WT_OP_i64OrImmAccToAcc = 695, /* i64OrImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64XorImmAcc = 696, /* i64XorImm, operand b from the int accumulator */
-    WT_OP_i64XorImmToAcc = 697, /* i64XorImm, result to the int accumulator */
-    WT_OP_i64XorImmAccToAcc = 698, /* i64XorImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShlImmAcc = 699, /* i64ShlImm, operand b from the int accumulator */
-    WT_OP_i64ShlImmToAcc = 700, /* i64ShlImm, result to the int accumulator */
-    WT_OP_i64ShlImmAccToAcc = 701, /* i64ShlImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrSImmAcc = 702, /* i64ShrSImm, operand b from the int accumulator */
-    WT_OP_i64ShrSImmToAcc = 703, /* i64ShrSImm, result to the int accumulator */
-    WT_OP_i64ShrSImmAccToAcc = 704, /* i64ShrSImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrUImmAcc = 705, /* i64ShrUImm, operand b from the int accumulator */
-    WT_OP_i64ShrUImmToAcc = 706, /* i64ShrUImm, result to the int accumulator */
-    WT_OP_i64ShrUImmAccToAcc = 707, /* i64ShrUImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_branchI32EqImmAcc = 708, /* branchI32EqImm, operand b from the int accumulator */
-    WT_OP_branchI32NeImmAcc = 709, /* branchI32NeImm, operand b from the int accumulator */
-    WT_OP_branchI32LtSImmAcc = 710, /* branchI32LtSImm, operand b from the int accumulator */
-    WT_OP_branchI32LtUImmAcc = 711, /* branchI32LtUImm, operand b from the int accumulator */
-    WT_OP_branchI32GtSImmAcc = 712, /* branchI32GtSImm, operand b from the int accumulator */
-    WT_OP_branchI32GtUImmAcc = 713, /* branchI32GtUImm, operand b from the int accumulator */
-    WT_OP_branchI32LeSImmAcc = 714, /* branchI32LeSImm, operand b from the int accumulator */
-    WT_OP_branchI32LeUImmAcc = 715, /* branchI32LeUImm, operand b from the int accumulator */
-    WT_OP_branchI32GeSImmAcc = 716, /* branchI32GeSImm, operand b from the int accumulator */
-    WT_OP_branchI32GeUImmAcc = 717, /* branchI32GeUImm, operand b from the int accumulator */
-    WT_OP_branchI64EqImmAcc = 718, /* branchI64EqImm, operand b from the int accumulator */
-    WT_OP_branchI64NeImmAcc = 719, /* branchI64NeImm, operand b from the int accumulator */
-    WT_OP_branchI64LtSImmAcc = 720, /* branchI64LtSImm, operand b from the int accumulator */
-    WT_OP_branchI64LtUImmAcc = 721, /* branchI64LtUImm, operand b from the int accumulator */
-    WT_OP_branchI64GtSImmAcc = 722, /* branchI64GtSImm, operand b from the int accumulator */
-    WT_OP_branchI64GtUImmAcc = 723, /* branchI64GtUImm, operand b from the int accumulator */
-    WT_OP_branchI64LeSImmAcc = 724, /* branchI64LeSImm, operand b from the int accumulator */
-    WT_OP_branchI64LeUImmAcc = 725, /* branchI64LeUImm, operand b from the int accumulator */
-    WT_OP_branchI64GeSImmAcc = 726, /* branchI64GeSImm, operand b from the int accumulator */
-    WT_OP_branchI64GeUImmAcc = 727, /* branchI64GeUImm, operand b from the int accumulator */
-    WT_OP_COUNT = 728
+    WT_OP_i32LoadAdd = 533, /* i32Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32LoadAddImm = 534, /* i32Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i64LoadAdd = 535, /* i64Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i64LoadAddImm = 536, /* i64Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load8SAdd = 537, /* i32Load8S from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load8SAddImm = 538, /* i32Load8S from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load8UAdd = 539, /* i32Load8U from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load8UAddImm = 540, /* i32Load8U from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load16SAdd = 541, /* i32Load16S from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load16SAddImm = 542, /* i32Load16S from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load16UAdd = 543, /* i32Load16U from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load16UAddImm = 544, /* i32Load16U from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_f64LoadAdd = 545, /* f64Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_f64LoadAddImm = 546, /* f64Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32AddAcc = 547, /* i32Add, operand b from the int accumulator */
+    WT_OP_i32AddToAcc = 548, /* i32Add, result to the int accumulator */
+    WT_OP_i32AddAccToAcc = 549, /* i32Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubAcc = 550, /* i32Sub, operand b from the int accumulator */
+    WT_OP_i32SubToAcc = 551, /* i32Sub, result to the int accumulator */
+    WT_OP_i32SubAccToAcc = 552, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulAcc = 553, /* i32Mul, operand b from the int accumulator */
+    WT_OP_i32MulToAcc = 554, /* i32Mul, result to the int accumulator */
+    WT_OP_i32MulAccToAcc = 555, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndAcc = 556, /* i32And, operand b from the int accumulator */
+    WT_OP_i32AndToAcc = 557, /* i32And, result to the int accumulator */
+    WT_OP_i32AndAccToAcc = 558, /* i32And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrAcc = 559, /* i32Or, operand b from the int accumulator */
+    WT_OP_i32OrToAcc = 560, /* i32Or, result to the int accumulator */
+    WT_OP_i32OrAccToAcc = 561, /* i32Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorAcc = 562, /* i32Xor, operand b from the int accumulator */
+    WT_OP_i32XorToAcc = 563, /* i32Xor, result to the int accumulator */
+    WT_OP_i32XorAccToAcc = 564, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlAcc = 565, /* i32Shl, operand b from the int accumulator */
+    WT_OP_i32ShlToAcc = 566, /* i32Shl, result to the int accumulator */
+    WT_OP_i32ShlAccToAcc = 567, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSAcc = 568, /* i32ShrS, operand b from the int accumulator */
+    WT_OP_i32ShrSToAcc = 569, /* i32ShrS, result to the int accumulator */
+    WT_OP_i32ShrSAccToAcc = 570, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUAcc = 571, /* i32ShrU, operand b from the int accumulator */
+    WT_OP_i32ShrUToAcc = 572, /* i32ShrU, result to the int accumulator */
+    WT_OP_i32ShrUAccToAcc = 573, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddAcc = 574, /* i64Add, operand b from the int accumulator */
+    WT_OP_i64AddToAcc = 575, /* i64Add, result to the int accumulator */
+    WT_OP_i64AddAccToAcc = 576, /* i64Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubAcc = 577, /* i64Sub, operand b from the int accumulator */
+    WT_OP_i64SubToAcc = 578, /* i64Sub, result to the int accumulator */
+    WT_OP_i64SubAccToAcc = 579, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulAcc = 580, /* i64Mul, operand b from the int accumulator */
+    WT_OP_i64MulToAcc = 581, /* i64Mul, result to the int accumulator */
+    WT_OP_i64MulAccToAcc = 582, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndAcc = 583, /* i64And, operand b from the int accumulator */
+    WT_OP_i64AndToAcc = 584, /* i64And, result to the int accumulator */
+    WT_OP_i64AndAccToAcc = 585, /* i64And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrAcc = 586, /* i64Or, operand b from the int accumulator */
+    WT_OP_i64OrToAcc = 587, /* i64Or, result to the int accumulator */
+    WT_OP_i64OrAccToAcc = 588, /* i64Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorAcc = 589, /* i64Xor, operand b from the int accumulator */
+    WT_OP_i64XorToAcc = 590, /* i64Xor, result to the int accumulator */
+    WT_OP_i64XorAccToAcc = 591, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlAcc = 592, /* i64Shl, operand b from the int accumulator */
+    WT_OP_i64ShlToAcc = 593, /* i64Shl, result to the int accumulator */
+    WT_OP_i64ShlAccToAcc = 594, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSAcc = 595, /* i64ShrS, operand b from the int accumulator */
+    WT_OP_i64ShrSToAcc = 596, /* i64ShrS, result to the int accumulator */
+    WT_OP_i64ShrSAccToAcc = 597, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUAcc = 598, /* i64ShrU, operand b from the int accumulator */
+    WT_OP_i64ShrUToAcc = 599, /* i64ShrU, result to the int accumulator */
+    WT_OP_i64ShrUAccToAcc = 600, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64AddAcc = 601, /* f64Add, operand b from the f64 accumulator */
+    WT_OP_f64AddToAcc = 602, /* f64Add, result to the f64 accumulator */
+    WT_OP_f64AddAccToAcc = 603, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SubAcc = 604, /* f64Sub, operand b from the f64 accumulator */
+    WT_OP_f64SubToAcc = 605, /* f64Sub, result to the f64 accumulator */
+    WT_OP_f64SubAccToAcc = 606, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64MulAcc = 607, /* f64Mul, operand b from the f64 accumulator */
+    WT_OP_f64MulToAcc = 608, /* f64Mul, result to the f64 accumulator */
+    WT_OP_f64MulAccToAcc = 609, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64DivAcc = 610, /* f64Div, operand b from the f64 accumulator */
+    WT_OP_f64DivToAcc = 611, /* f64Div, result to the f64 accumulator */
+    WT_OP_f64DivAccToAcc = 612, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SqrtAcc = 613, /* f64Sqrt, operand b from the f64 accumulator */
+    WT_OP_f64SqrtToAcc = 614, /* f64Sqrt, result to the f64 accumulator */
+    WT_OP_f64SqrtAccToAcc = 615, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_i32LoadAcc = 616, /* i32Load, operand b from the int accumulator */
+    WT_OP_i32LoadToAcc = 617, /* i32Load, result to the int accumulator */
+    WT_OP_i32LoadAccToAcc = 618, /* i32Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64LoadAcc = 619, /* i64Load, operand b from the int accumulator */
+    WT_OP_i64LoadToAcc = 620, /* i64Load, result to the int accumulator */
+    WT_OP_i64LoadAccToAcc = 621, /* i64Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8SAcc = 622, /* i32Load8S, operand b from the int accumulator */
+    WT_OP_i32Load8SToAcc = 623, /* i32Load8S, result to the int accumulator */
+    WT_OP_i32Load8SAccToAcc = 624, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8UAcc = 625, /* i32Load8U, operand b from the int accumulator */
+    WT_OP_i32Load8UToAcc = 626, /* i32Load8U, result to the int accumulator */
+    WT_OP_i32Load8UAccToAcc = 627, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16SAcc = 628, /* i32Load16S, operand b from the int accumulator */
+    WT_OP_i32Load16SToAcc = 629, /* i32Load16S, result to the int accumulator */
+    WT_OP_i32Load16SAccToAcc = 630, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16UAcc = 631, /* i32Load16U, operand b from the int accumulator */
+    WT_OP_i32Load16UToAcc = 632, /* i32Load16U, result to the int accumulator */
+    WT_OP_i32Load16UAccToAcc = 633, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64LoadAcc = 634, /* f64Load, operand b from the int accumulator */
+    WT_OP_f64LoadToAcc = 635, /* f64Load, result to the f64 accumulator */
+    WT_OP_f64LoadAccToAcc = 636, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
+    WT_OP_i32StoreAcc = 637, /* i32Store, operand c from the int accumulator */
+    WT_OP_i64StoreAcc = 638, /* i64Store, operand c from the int accumulator */
+    WT_OP_i32Store8Acc = 639, /* i32Store8, operand c from the int accumulator */
+    WT_OP_i32Store16Acc = 640, /* i32Store16, operand c from the int accumulator */
+    WT_OP_f64StoreAcc = 641, /* f64Store, operand c from the f64 accumulator */
+    WT_OP_branchI32EqzAcc = 642, /* branchI32Eqz, operand b from the int accumulator */
+    WT_OP_branchI32NezAcc = 643, /* branchI32Nez, operand b from the int accumulator */
+    WT_OP_branchI32EqAcc = 644, /* branchI32Eq, operand b from the int accumulator */
+    WT_OP_branchI32NeAcc = 645, /* branchI32Ne, operand b from the int accumulator */
+    WT_OP_branchI32LtSAcc = 646, /* branchI32LtS, operand b from the int accumulator */
+    WT_OP_branchI32LtUAcc = 647, /* branchI32LtU, operand b from the int accumulator */
+    WT_OP_branchI32GtSAcc = 648, /* branchI32GtS, operand b from the int accumulator */
+    WT_OP_branchI32GtUAcc = 649, /* branchI32GtU, operand b from the int accumulator */
+    WT_OP_branchI32LeSAcc = 650, /* branchI32LeS, operand b from the int accumulator */
+    WT_OP_branchI32LeUAcc = 651, /* branchI32LeU, operand b from the int accumulator */
+    WT_OP_branchI32GeSAcc = 652, /* branchI32GeS, operand b from the int accumulator */
+    WT_OP_branchI32GeUAcc = 653, /* branchI32GeU, operand b from the int accumulator */
+    WT_OP_branchI64EqzAcc = 654, /* branchI64Eqz, operand b from the int accumulator */
+    WT_OP_branchI64NezAcc = 655, /* branchI64Nez, operand b from the int accumulator */
+    WT_OP_branchI64EqAcc = 656, /* branchI64Eq, operand b from the int accumulator */
+    WT_OP_branchI64NeAcc = 657, /* branchI64Ne, operand b from the int accumulator */
+    WT_OP_branchI64LtSAcc = 658, /* branchI64LtS, operand b from the int accumulator */
+    WT_OP_branchI64LtUAcc = 659, /* branchI64LtU, operand b from the int accumulator */
+    WT_OP_branchI64GtSAcc = 660, /* branchI64GtS, operand b from the int accumulator */
+    WT_OP_branchI64GtUAcc = 661, /* branchI64GtU, operand b from the int accumulator */
+    WT_OP_branchI64LeSAcc = 662, /* branchI64LeS, operand b from the int accumulator */
+    WT_OP_branchI64LeUAcc = 663, /* branchI64LeU, operand b from the int accumulator */
+    WT_OP_branchI64GeSAcc = 664, /* branchI64GeS, operand b from the int accumulator */
+    WT_OP_branchI64GeUAcc = 665, /* branchI64GeU, operand b from the int accumulator */
+    WT_OP_branchIfAcc = 666, /* branchIf, operand b from the int accumulator */
+    WT_OP_branchUnlessAcc = 667, /* branchUnless, operand b from the int accumulator */
+    WT_OP_i32LoadAddToAcc = 668, /* i32LoadAdd, result to the int accumulator */
+    WT_OP_i32LoadAddImmToAcc = 669, /* i32LoadAddImm, result to the int accumulator */
+    WT_OP_i64LoadAddToAcc = 670, /* i64LoadAdd, result to the int accumulator */
+    WT_OP_i64LoadAddImmToAcc = 671, /* i64LoadAddImm, result to the int accumulator */
+    WT_OP_i32Load8SAddToAcc = 672, /* i32Load8SAdd, result to the int accumulator */
+    WT_OP_i32Load8SAddImmToAcc = 673, /* i32Load8SAddImm, result to the int accumulator */
+    WT_OP_i32Load8UAddToAcc = 674, /* i32Load8UAdd, result to the int accumulator */
+    WT_OP_i32Load8UAddImmToAcc = 675, /* i32Load8UAddImm, result to the int accumulator */
+    WT_OP_i32Load16SAddToAcc = 676, /* i32Load16SAdd, result to the int accumulator */
+    WT_OP_i32Load16SAddImmToAcc = 677, /* i32Load16SAddImm, result to the int accumulator */
+    WT_OP_i32Load16UAddToAcc = 678, /* i32Load16UAdd, result to the int accumulator */
+    WT_OP_i32Load16UAddImmToAcc = 679, /* i32Load16UAddImm, result to the int accumulator */
+    WT_OP_f64LoadAddToAcc = 680, /* f64LoadAdd, result to the f64 accumulator */
+    WT_OP_f64LoadAddImmToAcc = 681, /* f64LoadAddImm, result to the f64 accumulator */
+    WT_OP_i32AddImmAcc = 682, /* i32AddImm, operand b from the int accumulator */
+    WT_OP_i32AddImmToAcc = 683, /* i32AddImm, result to the int accumulator */
+    WT_OP_i32AddImmAccToAcc = 684, /* i32AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubImmAcc = 685, /* i32SubImm, operand b from the int accumulator */
+    WT_OP_i32SubImmToAcc = 686, /* i32SubImm, result to the int accumulator */
+    WT_OP_i32SubImmAccToAcc = 687, /* i32SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulImmAcc = 688, /* i32MulImm, operand b from the int accumulator */
+    WT_OP_i32MulImmToAcc = 689, /* i32MulImm, result to the int accumulator */
+    WT_OP_i32MulImmAccToAcc = 690, /* i32MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndImmAcc = 691, /* i32AndImm, operand b from the int accumulator */
+    WT_OP_i32AndImmToAcc = 692, /* i32AndImm, result to the int accumulator */
+    WT_OP_i32AndImmAccToAcc = 693, /* i32AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrImmAcc = 694, /* i32OrImm, operand b from the int accumulator */
+    WT_OP_i32OrImmToAcc = 695, /* i32OrImm, result to the int accumulator */
+    WT_OP_i32OrImmAccToAcc = 696, /* i32OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorImmAcc = 697, /* i32XorImm, operand b from the int accumulator */
+    WT_OP_i32XorImmToAcc = 698, /* i32XorImm, result to the int accumulator */
+    WT_OP_i32XorImmAccToAcc = 699, /* i32XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlImmAcc = 700, /* i32ShlImm, operand b from the int accumulator */
+    WT_OP_i32ShlImmToAcc = 701, /* i32ShlImm, result to the int accumulator */
+    WT_OP_i32ShlImmAccToAcc = 702, /* i32ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSImmAcc = 703, /* i32ShrSImm, operand b from the int accumulator */
+    WT_OP_i32ShrSImmToAcc = 704, /* i32ShrSImm, result to the int accumulator */
+    WT_OP_i32ShrSImmAccToAcc = 705, /* i32ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUImmAcc = 706, /* i32ShrUImm, operand b from the int accumulator */
+    WT_OP_i32ShrUImmToAcc = 707, /* i32ShrUImm, result to the int accumulator */
+    WT_OP_i32ShrUImmAccToAcc = 708, /* i32ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddImmAcc = 709, /* i64AddImm, operand b from the int accumulator */
+    WT_OP_i64AddImmToAcc = 710, /* i64AddImm, result to the int accumulator */
+    WT_OP_i64AddImmAccToAcc = 711, /* i64AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubImmAcc = 712, /* i64SubImm, operand b from the int accumulator */
+    WT_OP_i64SubImmToAcc = 713, /* i64SubImm, result to the int accumulator */
+    WT_OP_i64SubImmAccToAcc = 714, /* i64SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulImmAcc = 715, /* i64MulImm, operand b from the int accumulator */
+    WT_OP_i64MulImmToAcc = 716, /* i64MulImm, result to the int accumulator */
+    WT_OP_i64MulImmAccToAcc = 717, /* i64MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndImmAcc = 718, /* i64AndImm, operand b from the int accumulator */
+    WT_OP_i64AndImmToAcc = 719, /* i64AndImm, result to the int accumulator */
+    WT_OP_i64AndImmAccToAcc = 720, /* i64AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrImmAcc = 721, /* i64OrImm, operand b from the int accumulator */
+    WT_OP_i64OrImmToAcc = 722, /* i64OrImm, result to the int accumulator */
+    WT_OP_i64OrImmAccToAcc = 723, /* i64OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorImmAcc = 724, /* i64XorImm, operand b from the int accumulator */
+    WT_OP_i64XorImmToAcc = 725, /* i64XorImm, result to the int accumulator */
+    WT_OP_i64XorImmAccToAcc = 726, /* i64XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlImmAcc = 727, /* i64ShlImm, operand b from the int accumulator */
+    WT_OP_i64ShlImmToAcc = 728, /* i64ShlImm, result to the int accumulator */
+    WT_OP_i64ShlImmAccToAcc = 729, /* i64ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSImmAcc = 730, /* i64ShrSImm, operand b from the int accumulator */
+    WT_OP_i64ShrSImmToAcc = 731, /* i64ShrSImm, result to the int accumulator */
+    WT_OP_i64ShrSImmAccToAcc = 732, /* i64ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUImmAcc = 733, /* i64ShrUImm, operand b from the int accumulator */
+    WT_OP_i64ShrUImmToAcc = 734, /* i64ShrUImm, result to the int accumulator */
+    WT_OP_i64ShrUImmAccToAcc = 735, /* i64ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_branchI32EqImmAcc = 736, /* branchI32EqImm, operand b from the int accumulator */
+    WT_OP_branchI32NeImmAcc = 737, /* branchI32NeImm, operand b from the int accumulator */
+    WT_OP_branchI32LtSImmAcc = 738, /* branchI32LtSImm, operand b from the int accumulator */
+    WT_OP_branchI32LtUImmAcc = 739, /* branchI32LtUImm, operand b from the int accumulator */
+    WT_OP_branchI32GtSImmAcc = 740, /* branchI32GtSImm, operand b from the int accumulator */
+    WT_OP_branchI32GtUImmAcc = 741, /* branchI32GtUImm, operand b from the int accumulator */
+    WT_OP_branchI32LeSImmAcc = 742, /* branchI32LeSImm, operand b from the int accumulator */
+    WT_OP_branchI32LeUImmAcc = 743, /* branchI32LeUImm, operand b from the int accumulator */
+    WT_OP_branchI32GeSImmAcc = 744, /* branchI32GeSImm, operand b from the int accumulator */
+    WT_OP_branchI32GeUImmAcc = 745, /* branchI32GeUImm, operand b from the int accumulator */
+    WT_OP_branchI64EqImmAcc = 746, /* branchI64EqImm, operand b from the int accumulator */
+    WT_OP_branchI64NeImmAcc = 747, /* branchI64NeImm, operand b from the int accumulator */
+    WT_OP_branchI64LtSImmAcc = 748, /* branchI64LtSImm, operand b from the int accumulator */
+    WT_OP_branchI64LtUImmAcc = 749, /* branchI64LtUImm, operand b from the int accumulator */
+    WT_OP_branchI64GtSImmAcc = 750, /* branchI64GtSImm, operand b from the int accumulator */
+    WT_OP_branchI64GtUImmAcc = 751, /* branchI64GtUImm, operand b from the int accumulator */
+    WT_OP_branchI64LeSImmAcc = 752, /* branchI64LeSImm, operand b from the int accumulator */
+    WT_OP_branchI64LeUImmAcc = 753, /* branchI64LeUImm, operand b from the int accumulator */
+    WT_OP_branchI64GeSImmAcc = 754, /* branchI64GeSImm, operand b from the int accumulator */
+    WT_OP_branchI64GeUImmAcc = 755, /* branchI64GeUImm, operand b from the int accumulator */
+    WT_OP_COUNT = 756
 };
 
 /*
@@ -2875,6 +2903,62 @@ enum wt_op {
 #define WT_B_branchI64GeUImm 1
 #define WT_C_branchI64GeUImm 2
 #define WT_IMM_branchI64GeUImm 3
+#define WT_LEN_i32LoadAdd 4
+#define WT_B_i32LoadAdd 1
+#define WT_C_i32LoadAdd 2
+#define WT_IMM_i32LoadAdd 3
+#define WT_LEN_i32LoadAddImm 4
+#define WT_B_i32LoadAddImm 1
+#define WT_C_i32LoadAddImm 2
+#define WT_IMM_i32LoadAddImm 3
+#define WT_LEN_i64LoadAdd 4
+#define WT_B_i64LoadAdd 1
+#define WT_C_i64LoadAdd 2
+#define WT_IMM_i64LoadAdd 3
+#define WT_LEN_i64LoadAddImm 4
+#define WT_B_i64LoadAddImm 1
+#define WT_C_i64LoadAddImm 2
+#define WT_IMM_i64LoadAddImm 3
+#define WT_LEN_i32Load8SAdd 4
+#define WT_B_i32Load8SAdd 1
+#define WT_C_i32Load8SAdd 2
+#define WT_IMM_i32Load8SAdd 3
+#define WT_LEN_i32Load8SAddImm 4
+#define WT_B_i32Load8SAddImm 1
+#define WT_C_i32Load8SAddImm 2
+#define WT_IMM_i32Load8SAddImm 3
+#define WT_LEN_i32Load8UAdd 4
+#define WT_B_i32Load8UAdd 1
+#define WT_C_i32Load8UAdd 2
+#define WT_IMM_i32Load8UAdd 3
+#define WT_LEN_i32Load8UAddImm 4
+#define WT_B_i32Load8UAddImm 1
+#define WT_C_i32Load8UAddImm 2
+#define WT_IMM_i32Load8UAddImm 3
+#define WT_LEN_i32Load16SAdd 4
+#define WT_B_i32Load16SAdd 1
+#define WT_C_i32Load16SAdd 2
+#define WT_IMM_i32Load16SAdd 3
+#define WT_LEN_i32Load16SAddImm 4
+#define WT_B_i32Load16SAddImm 1
+#define WT_C_i32Load16SAddImm 2
+#define WT_IMM_i32Load16SAddImm 3
+#define WT_LEN_i32Load16UAdd 4
+#define WT_B_i32Load16UAdd 1
+#define WT_C_i32Load16UAdd 2
+#define WT_IMM_i32Load16UAdd 3
+#define WT_LEN_i32Load16UAddImm 4
+#define WT_B_i32Load16UAddImm 1
+#define WT_C_i32Load16UAddImm 2
+#define WT_IMM_i32Load16UAddImm 3
+#define WT_LEN_f64LoadAdd 4
+#define WT_B_f64LoadAdd 1
+#define WT_C_f64LoadAdd 2
+#define WT_IMM_f64LoadAdd 3
+#define WT_LEN_f64LoadAddImm 4
+#define WT_B_f64LoadAddImm 1
+#define WT_C_f64LoadAddImm 2
+#define WT_IMM_f64LoadAddImm 3
 #define WT_LEN_i32AddAcc 3
 #define WT_B_i32AddAcc 1
 #define WT_C_i32AddAcc 2
@@ -3359,6 +3443,62 @@ enum wt_op {
 #define WT_B_branchUnlessAcc 1
 #define WT_C_branchUnlessAcc 0
 #define WT_IMM_branchUnlessAcc 2
+#define WT_LEN_i32LoadAddToAcc 4
+#define WT_B_i32LoadAddToAcc 1
+#define WT_C_i32LoadAddToAcc 2
+#define WT_IMM_i32LoadAddToAcc 3
+#define WT_LEN_i32LoadAddImmToAcc 4
+#define WT_B_i32LoadAddImmToAcc 1
+#define WT_C_i32LoadAddImmToAcc 2
+#define WT_IMM_i32LoadAddImmToAcc 3
+#define WT_LEN_i64LoadAddToAcc 4
+#define WT_B_i64LoadAddToAcc 1
+#define WT_C_i64LoadAddToAcc 2
+#define WT_IMM_i64LoadAddToAcc 3
+#define WT_LEN_i64LoadAddImmToAcc 4
+#define WT_B_i64LoadAddImmToAcc 1
+#define WT_C_i64LoadAddImmToAcc 2
+#define WT_IMM_i64LoadAddImmToAcc 3
+#define WT_LEN_i32Load8SAddToAcc 4
+#define WT_B_i32Load8SAddToAcc 1
+#define WT_C_i32Load8SAddToAcc 2
+#define WT_IMM_i32Load8SAddToAcc 3
+#define WT_LEN_i32Load8SAddImmToAcc 4
+#define WT_B_i32Load8SAddImmToAcc 1
+#define WT_C_i32Load8SAddImmToAcc 2
+#define WT_IMM_i32Load8SAddImmToAcc 3
+#define WT_LEN_i32Load8UAddToAcc 4
+#define WT_B_i32Load8UAddToAcc 1
+#define WT_C_i32Load8UAddToAcc 2
+#define WT_IMM_i32Load8UAddToAcc 3
+#define WT_LEN_i32Load8UAddImmToAcc 4
+#define WT_B_i32Load8UAddImmToAcc 1
+#define WT_C_i32Load8UAddImmToAcc 2
+#define WT_IMM_i32Load8UAddImmToAcc 3
+#define WT_LEN_i32Load16SAddToAcc 4
+#define WT_B_i32Load16SAddToAcc 1
+#define WT_C_i32Load16SAddToAcc 2
+#define WT_IMM_i32Load16SAddToAcc 3
+#define WT_LEN_i32Load16SAddImmToAcc 4
+#define WT_B_i32Load16SAddImmToAcc 1
+#define WT_C_i32Load16SAddImmToAcc 2
+#define WT_IMM_i32Load16SAddImmToAcc 3
+#define WT_LEN_i32Load16UAddToAcc 4
+#define WT_B_i32Load16UAddToAcc 1
+#define WT_C_i32Load16UAddToAcc 2
+#define WT_IMM_i32Load16UAddToAcc 3
+#define WT_LEN_i32Load16UAddImmToAcc 4
+#define WT_B_i32Load16UAddImmToAcc 1
+#define WT_C_i32Load16UAddImmToAcc 2
+#define WT_IMM_i32Load16UAddImmToAcc 3
+#define WT_LEN_f64LoadAddToAcc 4
+#define WT_B_f64LoadAddToAcc 1
+#define WT_C_f64LoadAddToAcc 2
+#define WT_IMM_f64LoadAddToAcc 3
+#define WT_LEN_f64LoadAddImmToAcc 4
+#define WT_B_f64LoadAddImmToAcc 1
+#define WT_C_f64LoadAddImmToAcc 2
+#define WT_IMM_f64LoadAddImmToAcc 3
 #define WT_LEN_i32AddImmAcc 3
 #define WT_B_i32AddImmAcc 1
 #define WT_C_i32AddImmAcc 2
@@ -3716,6 +3856,20 @@ enum wt_op {
     X(branchI64LeUImm) \
     X(branchI64GeSImm) \
     X(branchI64GeUImm) \
+    X(i32LoadAddImm) \
+    X(i64LoadAddImm) \
+    X(i32Load8SAddImm) \
+    X(i32Load8UAddImm) \
+    X(i32Load16SAddImm) \
+    X(i32Load16UAddImm) \
+    X(f64LoadAddImm) \
+    X(i32LoadAddImmToAcc) \
+    X(i64LoadAddImmToAcc) \
+    X(i32Load8SAddImmToAcc) \
+    X(i32Load8UAddImmToAcc) \
+    X(i32Load16SAddImmToAcc) \
+    X(i32Load16UAddImmToAcc) \
+    X(f64LoadAddImmToAcc) \
     X(i32AddImmAcc) \
     X(i32AddImmToAcc) \
     X(i32AddImmAccToAcc) \
@@ -3790,5 +3944,22 @@ enum wt_op {
     X(branchI64LeUImmAcc) \
     X(branchI64GeSImmAcc) \
     X(branchI64GeUImmAcc)
+
+/* The address-add loads and their accumulator forms, for the handler table: X(name). */
+#define WT_FOR_EACH_ADD_LOAD_OP(X) \
+    X(i32LoadAdd) X(i32LoadAddToAcc) \
+    X(i32LoadAddImm) X(i32LoadAddImmToAcc) \
+    X(i64LoadAdd) X(i64LoadAddToAcc) \
+    X(i64LoadAddImm) X(i64LoadAddImmToAcc) \
+    X(i32Load8SAdd) X(i32Load8SAddToAcc) \
+    X(i32Load8SAddImm) X(i32Load8SAddImmToAcc) \
+    X(i32Load8UAdd) X(i32Load8UAddToAcc) \
+    X(i32Load8UAddImm) X(i32Load8UAddImmToAcc) \
+    X(i32Load16SAdd) X(i32Load16SAddToAcc) \
+    X(i32Load16SAddImm) X(i32Load16SAddImmToAcc) \
+    X(i32Load16UAdd) X(i32Load16UAddToAcc) \
+    X(i32Load16UAddImm) X(i32Load16UAddImmToAcc) \
+    X(f64LoadAdd) X(f64LoadAddToAcc) \
+    X(f64LoadAddImm) X(f64LoadAddImmToAcc)
 
 #endif

@@ -632,396 +632,452 @@ enum Op: UInt16 {
     case branchI64GeSImm = 531
     /// branchI64GeU with the constant c in place of slot c
     case branchI64GeUImm = 532
+    /// i32Load from address U32(slots[b] + slots[c]) + imm
+    case i32LoadAdd = 533
+    /// i32Load from address U32(slots[b] + c) + imm (c a constant)
+    case i32LoadAddImm = 534
+    /// i64Load from address U32(slots[b] + slots[c]) + imm
+    case i64LoadAdd = 535
+    /// i64Load from address U32(slots[b] + c) + imm (c a constant)
+    case i64LoadAddImm = 536
+    /// i32Load8S from address U32(slots[b] + slots[c]) + imm
+    case i32Load8SAdd = 537
+    /// i32Load8S from address U32(slots[b] + c) + imm (c a constant)
+    case i32Load8SAddImm = 538
+    /// i32Load8U from address U32(slots[b] + slots[c]) + imm
+    case i32Load8UAdd = 539
+    /// i32Load8U from address U32(slots[b] + c) + imm (c a constant)
+    case i32Load8UAddImm = 540
+    /// i32Load16S from address U32(slots[b] + slots[c]) + imm
+    case i32Load16SAdd = 541
+    /// i32Load16S from address U32(slots[b] + c) + imm (c a constant)
+    case i32Load16SAddImm = 542
+    /// i32Load16U from address U32(slots[b] + slots[c]) + imm
+    case i32Load16UAdd = 543
+    /// i32Load16U from address U32(slots[b] + c) + imm (c a constant)
+    case i32Load16UAddImm = 544
+    /// f64Load from address U32(slots[b] + slots[c]) + imm
+    case f64LoadAdd = 545
+    /// f64Load from address U32(slots[b] + c) + imm (c a constant)
+    case f64LoadAddImm = 546
     /// i32Add, operand b from the int accumulator
-    case i32AddAcc = 533
+    case i32AddAcc = 547
     /// i32Add, result to the int accumulator
-    case i32AddToAcc = 534
+    case i32AddToAcc = 548
     /// i32Add, operand b from the int accumulator and result to the int accumulator
-    case i32AddAccToAcc = 535
+    case i32AddAccToAcc = 549
     /// i32Sub, operand b from the int accumulator
-    case i32SubAcc = 536
+    case i32SubAcc = 550
     /// i32Sub, result to the int accumulator
-    case i32SubToAcc = 537
+    case i32SubToAcc = 551
     /// i32Sub, operand b from the int accumulator and result to the int accumulator
-    case i32SubAccToAcc = 538
+    case i32SubAccToAcc = 552
     /// i32Mul, operand b from the int accumulator
-    case i32MulAcc = 539
+    case i32MulAcc = 553
     /// i32Mul, result to the int accumulator
-    case i32MulToAcc = 540
+    case i32MulToAcc = 554
     /// i32Mul, operand b from the int accumulator and result to the int accumulator
-    case i32MulAccToAcc = 541
+    case i32MulAccToAcc = 555
     /// i32And, operand b from the int accumulator
-    case i32AndAcc = 542
+    case i32AndAcc = 556
     /// i32And, result to the int accumulator
-    case i32AndToAcc = 543
+    case i32AndToAcc = 557
     /// i32And, operand b from the int accumulator and result to the int accumulator
-    case i32AndAccToAcc = 544
+    case i32AndAccToAcc = 558
     /// i32Or, operand b from the int accumulator
-    case i32OrAcc = 545
+    case i32OrAcc = 559
     /// i32Or, result to the int accumulator
-    case i32OrToAcc = 546
+    case i32OrToAcc = 560
     /// i32Or, operand b from the int accumulator and result to the int accumulator
-    case i32OrAccToAcc = 547
+    case i32OrAccToAcc = 561
     /// i32Xor, operand b from the int accumulator
-    case i32XorAcc = 548
+    case i32XorAcc = 562
     /// i32Xor, result to the int accumulator
-    case i32XorToAcc = 549
+    case i32XorToAcc = 563
     /// i32Xor, operand b from the int accumulator and result to the int accumulator
-    case i32XorAccToAcc = 550
+    case i32XorAccToAcc = 564
     /// i32Shl, operand b from the int accumulator
-    case i32ShlAcc = 551
+    case i32ShlAcc = 565
     /// i32Shl, result to the int accumulator
-    case i32ShlToAcc = 552
+    case i32ShlToAcc = 566
     /// i32Shl, operand b from the int accumulator and result to the int accumulator
-    case i32ShlAccToAcc = 553
+    case i32ShlAccToAcc = 567
     /// i32ShrS, operand b from the int accumulator
-    case i32ShrSAcc = 554
+    case i32ShrSAcc = 568
     /// i32ShrS, result to the int accumulator
-    case i32ShrSToAcc = 555
+    case i32ShrSToAcc = 569
     /// i32ShrS, operand b from the int accumulator and result to the int accumulator
-    case i32ShrSAccToAcc = 556
+    case i32ShrSAccToAcc = 570
     /// i32ShrU, operand b from the int accumulator
-    case i32ShrUAcc = 557
+    case i32ShrUAcc = 571
     /// i32ShrU, result to the int accumulator
-    case i32ShrUToAcc = 558
+    case i32ShrUToAcc = 572
     /// i32ShrU, operand b from the int accumulator and result to the int accumulator
-    case i32ShrUAccToAcc = 559
+    case i32ShrUAccToAcc = 573
     /// i64Add, operand b from the int accumulator
-    case i64AddAcc = 560
+    case i64AddAcc = 574
     /// i64Add, result to the int accumulator
-    case i64AddToAcc = 561
+    case i64AddToAcc = 575
     /// i64Add, operand b from the int accumulator and result to the int accumulator
-    case i64AddAccToAcc = 562
+    case i64AddAccToAcc = 576
     /// i64Sub, operand b from the int accumulator
-    case i64SubAcc = 563
+    case i64SubAcc = 577
     /// i64Sub, result to the int accumulator
-    case i64SubToAcc = 564
+    case i64SubToAcc = 578
     /// i64Sub, operand b from the int accumulator and result to the int accumulator
-    case i64SubAccToAcc = 565
+    case i64SubAccToAcc = 579
     /// i64Mul, operand b from the int accumulator
-    case i64MulAcc = 566
+    case i64MulAcc = 580
     /// i64Mul, result to the int accumulator
-    case i64MulToAcc = 567
+    case i64MulToAcc = 581
     /// i64Mul, operand b from the int accumulator and result to the int accumulator
-    case i64MulAccToAcc = 568
+    case i64MulAccToAcc = 582
     /// i64And, operand b from the int accumulator
-    case i64AndAcc = 569
+    case i64AndAcc = 583
     /// i64And, result to the int accumulator
-    case i64AndToAcc = 570
+    case i64AndToAcc = 584
     /// i64And, operand b from the int accumulator and result to the int accumulator
-    case i64AndAccToAcc = 571
+    case i64AndAccToAcc = 585
     /// i64Or, operand b from the int accumulator
-    case i64OrAcc = 572
+    case i64OrAcc = 586
     /// i64Or, result to the int accumulator
-    case i64OrToAcc = 573
+    case i64OrToAcc = 587
     /// i64Or, operand b from the int accumulator and result to the int accumulator
-    case i64OrAccToAcc = 574
+    case i64OrAccToAcc = 588
     /// i64Xor, operand b from the int accumulator
-    case i64XorAcc = 575
+    case i64XorAcc = 589
     /// i64Xor, result to the int accumulator
-    case i64XorToAcc = 576
+    case i64XorToAcc = 590
     /// i64Xor, operand b from the int accumulator and result to the int accumulator
-    case i64XorAccToAcc = 577
+    case i64XorAccToAcc = 591
     /// i64Shl, operand b from the int accumulator
-    case i64ShlAcc = 578
+    case i64ShlAcc = 592
     /// i64Shl, result to the int accumulator
-    case i64ShlToAcc = 579
+    case i64ShlToAcc = 593
     /// i64Shl, operand b from the int accumulator and result to the int accumulator
-    case i64ShlAccToAcc = 580
+    case i64ShlAccToAcc = 594
     /// i64ShrS, operand b from the int accumulator
-    case i64ShrSAcc = 581
+    case i64ShrSAcc = 595
     /// i64ShrS, result to the int accumulator
-    case i64ShrSToAcc = 582
+    case i64ShrSToAcc = 596
     /// i64ShrS, operand b from the int accumulator and result to the int accumulator
-    case i64ShrSAccToAcc = 583
+    case i64ShrSAccToAcc = 597
     /// i64ShrU, operand b from the int accumulator
-    case i64ShrUAcc = 584
+    case i64ShrUAcc = 598
     /// i64ShrU, result to the int accumulator
-    case i64ShrUToAcc = 585
+    case i64ShrUToAcc = 599
     /// i64ShrU, operand b from the int accumulator and result to the int accumulator
-    case i64ShrUAccToAcc = 586
+    case i64ShrUAccToAcc = 600
     /// f64Add, operand b from the f64 accumulator
-    case f64AddAcc = 587
+    case f64AddAcc = 601
     /// f64Add, result to the f64 accumulator
-    case f64AddToAcc = 588
+    case f64AddToAcc = 602
     /// f64Add, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64AddAccToAcc = 589
+    case f64AddAccToAcc = 603
     /// f64Sub, operand b from the f64 accumulator
-    case f64SubAcc = 590
+    case f64SubAcc = 604
     /// f64Sub, result to the f64 accumulator
-    case f64SubToAcc = 591
+    case f64SubToAcc = 605
     /// f64Sub, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SubAccToAcc = 592
+    case f64SubAccToAcc = 606
     /// f64Mul, operand b from the f64 accumulator
-    case f64MulAcc = 593
+    case f64MulAcc = 607
     /// f64Mul, result to the f64 accumulator
-    case f64MulToAcc = 594
+    case f64MulToAcc = 608
     /// f64Mul, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64MulAccToAcc = 595
+    case f64MulAccToAcc = 609
     /// f64Div, operand b from the f64 accumulator
-    case f64DivAcc = 596
+    case f64DivAcc = 610
     /// f64Div, result to the f64 accumulator
-    case f64DivToAcc = 597
+    case f64DivToAcc = 611
     /// f64Div, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64DivAccToAcc = 598
+    case f64DivAccToAcc = 612
     /// f64Sqrt, operand b from the f64 accumulator
-    case f64SqrtAcc = 599
+    case f64SqrtAcc = 613
     /// f64Sqrt, result to the f64 accumulator
-    case f64SqrtToAcc = 600
+    case f64SqrtToAcc = 614
     /// f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SqrtAccToAcc = 601
+    case f64SqrtAccToAcc = 615
     /// i32Load, operand b from the int accumulator
-    case i32LoadAcc = 602
+    case i32LoadAcc = 616
     /// i32Load, result to the int accumulator
-    case i32LoadToAcc = 603
+    case i32LoadToAcc = 617
     /// i32Load, operand b from the int accumulator and result to the int accumulator
-    case i32LoadAccToAcc = 604
+    case i32LoadAccToAcc = 618
     /// i64Load, operand b from the int accumulator
-    case i64LoadAcc = 605
+    case i64LoadAcc = 619
     /// i64Load, result to the int accumulator
-    case i64LoadToAcc = 606
+    case i64LoadToAcc = 620
     /// i64Load, operand b from the int accumulator and result to the int accumulator
-    case i64LoadAccToAcc = 607
+    case i64LoadAccToAcc = 621
     /// i32Load8S, operand b from the int accumulator
-    case i32Load8SAcc = 608
+    case i32Load8SAcc = 622
     /// i32Load8S, result to the int accumulator
-    case i32Load8SToAcc = 609
+    case i32Load8SToAcc = 623
     /// i32Load8S, operand b from the int accumulator and result to the int accumulator
-    case i32Load8SAccToAcc = 610
+    case i32Load8SAccToAcc = 624
     /// i32Load8U, operand b from the int accumulator
-    case i32Load8UAcc = 611
+    case i32Load8UAcc = 625
     /// i32Load8U, result to the int accumulator
-    case i32Load8UToAcc = 612
+    case i32Load8UToAcc = 626
     /// i32Load8U, operand b from the int accumulator and result to the int accumulator
-    case i32Load8UAccToAcc = 613
+    case i32Load8UAccToAcc = 627
     /// i32Load16S, operand b from the int accumulator
-    case i32Load16SAcc = 614
+    case i32Load16SAcc = 628
     /// i32Load16S, result to the int accumulator
-    case i32Load16SToAcc = 615
+    case i32Load16SToAcc = 629
     /// i32Load16S, operand b from the int accumulator and result to the int accumulator
-    case i32Load16SAccToAcc = 616
+    case i32Load16SAccToAcc = 630
     /// i32Load16U, operand b from the int accumulator
-    case i32Load16UAcc = 617
+    case i32Load16UAcc = 631
     /// i32Load16U, result to the int accumulator
-    case i32Load16UToAcc = 618
+    case i32Load16UToAcc = 632
     /// i32Load16U, operand b from the int accumulator and result to the int accumulator
-    case i32Load16UAccToAcc = 619
+    case i32Load16UAccToAcc = 633
     /// f64Load, operand b from the int accumulator
-    case f64LoadAcc = 620
+    case f64LoadAcc = 634
     /// f64Load, result to the f64 accumulator
-    case f64LoadToAcc = 621
+    case f64LoadToAcc = 635
     /// f64Load, operand b from the int accumulator and result to the f64 accumulator
-    case f64LoadAccToAcc = 622
+    case f64LoadAccToAcc = 636
     /// i32Store, operand c from the int accumulator
-    case i32StoreAcc = 623
+    case i32StoreAcc = 637
     /// i64Store, operand c from the int accumulator
-    case i64StoreAcc = 624
+    case i64StoreAcc = 638
     /// i32Store8, operand c from the int accumulator
-    case i32Store8Acc = 625
+    case i32Store8Acc = 639
     /// i32Store16, operand c from the int accumulator
-    case i32Store16Acc = 626
+    case i32Store16Acc = 640
     /// f64Store, operand c from the f64 accumulator
-    case f64StoreAcc = 627
+    case f64StoreAcc = 641
     /// branchI32Eqz, operand b from the int accumulator
-    case branchI32EqzAcc = 628
+    case branchI32EqzAcc = 642
     /// branchI32Nez, operand b from the int accumulator
-    case branchI32NezAcc = 629
+    case branchI32NezAcc = 643
     /// branchI32Eq, operand b from the int accumulator
-    case branchI32EqAcc = 630
+    case branchI32EqAcc = 644
     /// branchI32Ne, operand b from the int accumulator
-    case branchI32NeAcc = 631
+    case branchI32NeAcc = 645
     /// branchI32LtS, operand b from the int accumulator
-    case branchI32LtSAcc = 632
+    case branchI32LtSAcc = 646
     /// branchI32LtU, operand b from the int accumulator
-    case branchI32LtUAcc = 633
+    case branchI32LtUAcc = 647
     /// branchI32GtS, operand b from the int accumulator
-    case branchI32GtSAcc = 634
+    case branchI32GtSAcc = 648
     /// branchI32GtU, operand b from the int accumulator
-    case branchI32GtUAcc = 635
+    case branchI32GtUAcc = 649
     /// branchI32LeS, operand b from the int accumulator
-    case branchI32LeSAcc = 636
+    case branchI32LeSAcc = 650
     /// branchI32LeU, operand b from the int accumulator
-    case branchI32LeUAcc = 637
+    case branchI32LeUAcc = 651
     /// branchI32GeS, operand b from the int accumulator
-    case branchI32GeSAcc = 638
+    case branchI32GeSAcc = 652
     /// branchI32GeU, operand b from the int accumulator
-    case branchI32GeUAcc = 639
+    case branchI32GeUAcc = 653
     /// branchI64Eqz, operand b from the int accumulator
-    case branchI64EqzAcc = 640
+    case branchI64EqzAcc = 654
     /// branchI64Nez, operand b from the int accumulator
-    case branchI64NezAcc = 641
+    case branchI64NezAcc = 655
     /// branchI64Eq, operand b from the int accumulator
-    case branchI64EqAcc = 642
+    case branchI64EqAcc = 656
     /// branchI64Ne, operand b from the int accumulator
-    case branchI64NeAcc = 643
+    case branchI64NeAcc = 657
     /// branchI64LtS, operand b from the int accumulator
-    case branchI64LtSAcc = 644
+    case branchI64LtSAcc = 658
     /// branchI64LtU, operand b from the int accumulator
-    case branchI64LtUAcc = 645
+    case branchI64LtUAcc = 659
     /// branchI64GtS, operand b from the int accumulator
-    case branchI64GtSAcc = 646
+    case branchI64GtSAcc = 660
     /// branchI64GtU, operand b from the int accumulator
-    case branchI64GtUAcc = 647
+    case branchI64GtUAcc = 661
     /// branchI64LeS, operand b from the int accumulator
-    case branchI64LeSAcc = 648
+    case branchI64LeSAcc = 662
     /// branchI64LeU, operand b from the int accumulator
-    case branchI64LeUAcc = 649
+    case branchI64LeUAcc = 663
     /// branchI64GeS, operand b from the int accumulator
-    case branchI64GeSAcc = 650
+    case branchI64GeSAcc = 664
     /// branchI64GeU, operand b from the int accumulator
-    case branchI64GeUAcc = 651
+    case branchI64GeUAcc = 665
     /// branchIf, operand b from the int accumulator
-    case branchIfAcc = 652
+    case branchIfAcc = 666
     /// branchUnless, operand b from the int accumulator
-    case branchUnlessAcc = 653
+    case branchUnlessAcc = 667
+    /// i32LoadAdd, result to the int accumulator
+    case i32LoadAddToAcc = 668
+    /// i32LoadAddImm, result to the int accumulator
+    case i32LoadAddImmToAcc = 669
+    /// i64LoadAdd, result to the int accumulator
+    case i64LoadAddToAcc = 670
+    /// i64LoadAddImm, result to the int accumulator
+    case i64LoadAddImmToAcc = 671
+    /// i32Load8SAdd, result to the int accumulator
+    case i32Load8SAddToAcc = 672
+    /// i32Load8SAddImm, result to the int accumulator
+    case i32Load8SAddImmToAcc = 673
+    /// i32Load8UAdd, result to the int accumulator
+    case i32Load8UAddToAcc = 674
+    /// i32Load8UAddImm, result to the int accumulator
+    case i32Load8UAddImmToAcc = 675
+    /// i32Load16SAdd, result to the int accumulator
+    case i32Load16SAddToAcc = 676
+    /// i32Load16SAddImm, result to the int accumulator
+    case i32Load16SAddImmToAcc = 677
+    /// i32Load16UAdd, result to the int accumulator
+    case i32Load16UAddToAcc = 678
+    /// i32Load16UAddImm, result to the int accumulator
+    case i32Load16UAddImmToAcc = 679
+    /// f64LoadAdd, result to the f64 accumulator
+    case f64LoadAddToAcc = 680
+    /// f64LoadAddImm, result to the f64 accumulator
+    case f64LoadAddImmToAcc = 681
     /// i32AddImm, operand b from the int accumulator
-    case i32AddImmAcc = 654
+    case i32AddImmAcc = 682
     /// i32AddImm, result to the int accumulator
-    case i32AddImmToAcc = 655
+    case i32AddImmToAcc = 683
     /// i32AddImm, operand b from the int accumulator and result to the int accumulator
-    case i32AddImmAccToAcc = 656
+    case i32AddImmAccToAcc = 684
     /// i32SubImm, operand b from the int accumulator
-    case i32SubImmAcc = 657
+    case i32SubImmAcc = 685
     /// i32SubImm, result to the int accumulator
-    case i32SubImmToAcc = 658
+    case i32SubImmToAcc = 686
     /// i32SubImm, operand b from the int accumulator and result to the int accumulator
-    case i32SubImmAccToAcc = 659
+    case i32SubImmAccToAcc = 687
     /// i32MulImm, operand b from the int accumulator
-    case i32MulImmAcc = 660
+    case i32MulImmAcc = 688
     /// i32MulImm, result to the int accumulator
-    case i32MulImmToAcc = 661
+    case i32MulImmToAcc = 689
     /// i32MulImm, operand b from the int accumulator and result to the int accumulator
-    case i32MulImmAccToAcc = 662
+    case i32MulImmAccToAcc = 690
     /// i32AndImm, operand b from the int accumulator
-    case i32AndImmAcc = 663
+    case i32AndImmAcc = 691
     /// i32AndImm, result to the int accumulator
-    case i32AndImmToAcc = 664
+    case i32AndImmToAcc = 692
     /// i32AndImm, operand b from the int accumulator and result to the int accumulator
-    case i32AndImmAccToAcc = 665
+    case i32AndImmAccToAcc = 693
     /// i32OrImm, operand b from the int accumulator
-    case i32OrImmAcc = 666
+    case i32OrImmAcc = 694
     /// i32OrImm, result to the int accumulator
-    case i32OrImmToAcc = 667
+    case i32OrImmToAcc = 695
     /// i32OrImm, operand b from the int accumulator and result to the int accumulator
-    case i32OrImmAccToAcc = 668
+    case i32OrImmAccToAcc = 696
     /// i32XorImm, operand b from the int accumulator
-    case i32XorImmAcc = 669
+    case i32XorImmAcc = 697
     /// i32XorImm, result to the int accumulator
-    case i32XorImmToAcc = 670
+    case i32XorImmToAcc = 698
     /// i32XorImm, operand b from the int accumulator and result to the int accumulator
-    case i32XorImmAccToAcc = 671
+    case i32XorImmAccToAcc = 699
     /// i32ShlImm, operand b from the int accumulator
-    case i32ShlImmAcc = 672
+    case i32ShlImmAcc = 700
     /// i32ShlImm, result to the int accumulator
-    case i32ShlImmToAcc = 673
+    case i32ShlImmToAcc = 701
     /// i32ShlImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShlImmAccToAcc = 674
+    case i32ShlImmAccToAcc = 702
     /// i32ShrSImm, operand b from the int accumulator
-    case i32ShrSImmAcc = 675
+    case i32ShrSImmAcc = 703
     /// i32ShrSImm, result to the int accumulator
-    case i32ShrSImmToAcc = 676
+    case i32ShrSImmToAcc = 704
     /// i32ShrSImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShrSImmAccToAcc = 677
+    case i32ShrSImmAccToAcc = 705
     /// i32ShrUImm, operand b from the int accumulator
-    case i32ShrUImmAcc = 678
+    case i32ShrUImmAcc = 706
     /// i32ShrUImm, result to the int accumulator
-    case i32ShrUImmToAcc = 679
+    case i32ShrUImmToAcc = 707
     /// i32ShrUImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShrUImmAccToAcc = 680
+    case i32ShrUImmAccToAcc = 708
     /// i64AddImm, operand b from the int accumulator
-    case i64AddImmAcc = 681
+    case i64AddImmAcc = 709
     /// i64AddImm, result to the int accumulator
-    case i64AddImmToAcc = 682
+    case i64AddImmToAcc = 710
     /// i64AddImm, operand b from the int accumulator and result to the int accumulator
-    case i64AddImmAccToAcc = 683
+    case i64AddImmAccToAcc = 711
     /// i64SubImm, operand b from the int accumulator
-    case i64SubImmAcc = 684
+    case i64SubImmAcc = 712
     /// i64SubImm, result to the int accumulator
-    case i64SubImmToAcc = 685
+    case i64SubImmToAcc = 713
     /// i64SubImm, operand b from the int accumulator and result to the int accumulator
-    case i64SubImmAccToAcc = 686
+    case i64SubImmAccToAcc = 714
     /// i64MulImm, operand b from the int accumulator
-    case i64MulImmAcc = 687
+    case i64MulImmAcc = 715
     /// i64MulImm, result to the int accumulator
-    case i64MulImmToAcc = 688
+    case i64MulImmToAcc = 716
     /// i64MulImm, operand b from the int accumulator and result to the int accumulator
-    case i64MulImmAccToAcc = 689
+    case i64MulImmAccToAcc = 717
     /// i64AndImm, operand b from the int accumulator
-    case i64AndImmAcc = 690
+    case i64AndImmAcc = 718
     /// i64AndImm, result to the int accumulator
-    case i64AndImmToAcc = 691
+    case i64AndImmToAcc = 719
     /// i64AndImm, operand b from the int accumulator and result to the int accumulator
-    case i64AndImmAccToAcc = 692
+    case i64AndImmAccToAcc = 720
     /// i64OrImm, operand b from the int accumulator
-    case i64OrImmAcc = 693
+    case i64OrImmAcc = 721
     /// i64OrImm, result to the int accumulator
-    case i64OrImmToAcc = 694
+    case i64OrImmToAcc = 722
     /// i64OrImm, operand b from the int accumulator and result to the int accumulator
-    case i64OrImmAccToAcc = 695
+    case i64OrImmAccToAcc = 723
     /// i64XorImm, operand b from the int accumulator
-    case i64XorImmAcc = 696
+    case i64XorImmAcc = 724
     /// i64XorImm, result to the int accumulator
-    case i64XorImmToAcc = 697
+    case i64XorImmToAcc = 725
     /// i64XorImm, operand b from the int accumulator and result to the int accumulator
-    case i64XorImmAccToAcc = 698
+    case i64XorImmAccToAcc = 726
     /// i64ShlImm, operand b from the int accumulator
-    case i64ShlImmAcc = 699
+    case i64ShlImmAcc = 727
     /// i64ShlImm, result to the int accumulator
-    case i64ShlImmToAcc = 700
+    case i64ShlImmToAcc = 728
     /// i64ShlImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShlImmAccToAcc = 701
+    case i64ShlImmAccToAcc = 729
     /// i64ShrSImm, operand b from the int accumulator
-    case i64ShrSImmAcc = 702
+    case i64ShrSImmAcc = 730
     /// i64ShrSImm, result to the int accumulator
-    case i64ShrSImmToAcc = 703
+    case i64ShrSImmToAcc = 731
     /// i64ShrSImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShrSImmAccToAcc = 704
+    case i64ShrSImmAccToAcc = 732
     /// i64ShrUImm, operand b from the int accumulator
-    case i64ShrUImmAcc = 705
+    case i64ShrUImmAcc = 733
     /// i64ShrUImm, result to the int accumulator
-    case i64ShrUImmToAcc = 706
+    case i64ShrUImmToAcc = 734
     /// i64ShrUImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShrUImmAccToAcc = 707
+    case i64ShrUImmAccToAcc = 735
     /// branchI32EqImm, operand b from the int accumulator
-    case branchI32EqImmAcc = 708
+    case branchI32EqImmAcc = 736
     /// branchI32NeImm, operand b from the int accumulator
-    case branchI32NeImmAcc = 709
+    case branchI32NeImmAcc = 737
     /// branchI32LtSImm, operand b from the int accumulator
-    case branchI32LtSImmAcc = 710
+    case branchI32LtSImmAcc = 738
     /// branchI32LtUImm, operand b from the int accumulator
-    case branchI32LtUImmAcc = 711
+    case branchI32LtUImmAcc = 739
     /// branchI32GtSImm, operand b from the int accumulator
-    case branchI32GtSImmAcc = 712
+    case branchI32GtSImmAcc = 740
     /// branchI32GtUImm, operand b from the int accumulator
-    case branchI32GtUImmAcc = 713
+    case branchI32GtUImmAcc = 741
     /// branchI32LeSImm, operand b from the int accumulator
-    case branchI32LeSImmAcc = 714
+    case branchI32LeSImmAcc = 742
     /// branchI32LeUImm, operand b from the int accumulator
-    case branchI32LeUImmAcc = 715
+    case branchI32LeUImmAcc = 743
     /// branchI32GeSImm, operand b from the int accumulator
-    case branchI32GeSImmAcc = 716
+    case branchI32GeSImmAcc = 744
     /// branchI32GeUImm, operand b from the int accumulator
-    case branchI32GeUImmAcc = 717
+    case branchI32GeUImmAcc = 745
     /// branchI64EqImm, operand b from the int accumulator
-    case branchI64EqImmAcc = 718
+    case branchI64EqImmAcc = 746
     /// branchI64NeImm, operand b from the int accumulator
-    case branchI64NeImmAcc = 719
+    case branchI64NeImmAcc = 747
     /// branchI64LtSImm, operand b from the int accumulator
-    case branchI64LtSImmAcc = 720
+    case branchI64LtSImmAcc = 748
     /// branchI64LtUImm, operand b from the int accumulator
-    case branchI64LtUImmAcc = 721
+    case branchI64LtUImmAcc = 749
     /// branchI64GtSImm, operand b from the int accumulator
-    case branchI64GtSImmAcc = 722
+    case branchI64GtSImmAcc = 750
     /// branchI64GtUImm, operand b from the int accumulator
-    case branchI64GtUImmAcc = 723
+    case branchI64GtUImmAcc = 751
     /// branchI64LeSImm, operand b from the int accumulator
-    case branchI64LeSImmAcc = 724
+    case branchI64LeSImmAcc = 752
     /// branchI64LeUImm, operand b from the int accumulator
-    case branchI64LeUImmAcc = 725
+    case branchI64LeUImmAcc = 753
     /// branchI64GeSImm, operand b from the int accumulator
-    case branchI64GeSImmAcc = 726
+    case branchI64GeSImmAcc = 754
     /// branchI64GeUImm, operand b from the int accumulator
-    case branchI64GeUImmAcc = 727
+    case branchI64GeUImmAcc = 755
 }
 
 /// What an operation's accumulator forms are (`INTERPRETER_ACC_FAMILIES` in Tools/opgen.py).
@@ -1099,6 +1155,20 @@ struct AccumulatorForms {
         .branchI64GeU: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchI64GeUAcc, toAcc: nil, accToAcc: nil),
         .branchIf: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchIfAcc, toAcc: nil, accToAcc: nil),
         .branchUnless: AccumulatorForms(input: .int, inputField: 1, output: nil, acc: .branchUnlessAcc, toAcc: nil, accToAcc: nil),
+        .i32LoadAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32LoadAddToAcc, accToAcc: nil),
+        .i32LoadAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32LoadAddImmToAcc, accToAcc: nil),
+        .i64LoadAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i64LoadAddToAcc, accToAcc: nil),
+        .i64LoadAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i64LoadAddImmToAcc, accToAcc: nil),
+        .i32Load8SAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8SAddToAcc, accToAcc: nil),
+        .i32Load8SAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8SAddImmToAcc, accToAcc: nil),
+        .i32Load8UAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8UAddToAcc, accToAcc: nil),
+        .i32Load8UAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8UAddImmToAcc, accToAcc: nil),
+        .i32Load16SAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16SAddToAcc, accToAcc: nil),
+        .i32Load16SAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16SAddImmToAcc, accToAcc: nil),
+        .i32Load16UAdd: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16UAddToAcc, accToAcc: nil),
+        .i32Load16UAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16UAddImmToAcc, accToAcc: nil),
+        .f64LoadAdd: AccumulatorForms(input: nil, inputField: 1, output: .f64, acc: nil, toAcc: .f64LoadAddToAcc, accToAcc: nil),
+        .f64LoadAddImm: AccumulatorForms(input: nil, inputField: 1, output: .f64, acc: nil, toAcc: .f64LoadAddImmToAcc, accToAcc: nil),
         .i32AddImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AddImmAcc, toAcc: .i32AddImmToAcc, accToAcc: .i32AddImmAccToAcc),
         .i32SubImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32SubImmAcc, toAcc: .i32SubImmToAcc, accToAcc: .i32SubImmAccToAcc),
         .i32MulImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32MulImmAcc, toAcc: .i32MulImmToAcc, accToAcc: .i32MulImmAccToAcc),
@@ -1693,6 +1763,20 @@ struct OpLayout {
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImm BCIT
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImm BCIT
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImm BCI
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAcc BC
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddToAcc BC
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAccToAcc BC
@@ -1814,6 +1898,20 @@ struct OpLayout {
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeUAcc BCIT
         OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchIfAcc BIT
         OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchUnlessAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImmToAcc BCI
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAcc BC
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmToAcc BC
         OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAccToAcc BC
@@ -1890,6 +1988,18 @@ struct OpLayout {
         OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImmAcc BCIT
     ]
 }
+
+/// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the
+/// address a sum of two slots and of a slot and a constant.
+let addressAddLoads: [Op: (add: Op, addImm: Op)] = [
+    .i32Load: (.i32LoadAdd, .i32LoadAddImm),
+    .i64Load: (.i64LoadAdd, .i64LoadAddImm),
+    .i32Load8S: (.i32Load8SAdd, .i32Load8SAddImm),
+    .i32Load8U: (.i32Load8UAdd, .i32Load8UAddImm),
+    .i32Load16S: (.i32Load16SAdd, .i32Load16SAddImm),
+    .i32Load16U: (.i32Load16UAdd, .i32Load16UAddImm),
+    .f64Load: (.f64LoadAdd, .f64LoadAddImm),
+]
 
 /// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).
 let immediateForms: [Op: Op] = [
