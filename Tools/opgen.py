@@ -377,6 +377,18 @@ INTERPRETER_IMM_BASES = INTERPRETER_IMM_ARITHMETIC + INTERPRETER_IMM_COMPARISONS
 # Address-add loads: an `i32.add` whose only use is the address of the next load, fused with it
 # (`<load>Add`: address U32(slots[b] + slots[c]) + imm; `<load>AddImm`: U32(slots[b] + c) + imm,
 # c a constant). The sum wraps to 32 bits before the offset is added, as the two instructions do.
+# Increment-and-branch: `slots[a] = slots[b] + k`, then the fused compare-and-branch on the new
+# value (`branchI32<cmp>AddImm`: against slot c; `...ImmAddImm`: against the constant c), the
+# loop counter's update and test in one dispatch.
+INTERPRETER_INCREMENT_BRANCHES = [f"branchI32{c}" for c in ("Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
+
+# Shift-add: `i32.shl` by a constant whose result is only added to another value becomes
+# `i32AddShl` (slots[a] = slots[b] + (slots[c] << k)), and with a following load
+# `<load>AddShl` (address U32(slots[b] + (slots[c] << k)) + imm): indexing an array of 2^k-byte
+# elements. f64 arithmetic whose right operand was just loaded takes it from memory
+# (`f64<op>Load`: slots[a] = slots[b] op f64 at U32(slots[c]) + imm).
+INTERPRETER_F64_LOAD_OPS = ["f64Add", "f64Sub", "f64Mul", "f64Div"]
+
 INTERPRETER_ADD_LOADS = ["i32Load", "i64Load", "i32Load8S", "i32Load8U", "i32Load16S", "i32Load16U", "f64Load"]
 
 # Accumulator forms (Docs/INTERPRETER.md, "Accumulators"): when an instruction's result feeds
@@ -398,6 +410,9 @@ INTERPRETER_ACC_FAMILIES = (
        for c in ("Eqz", "Nez", "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU")]
     + [("branchIf", "int", "b", None), ("branchUnless", "int", "b", None)]
     + [(f"{n}{k}", None, "b", "f64" if n == "f64Load" else "int") for n in INTERPRETER_ADD_LOADS for k in ("Add", "AddImm")]
+    + [(f"{n}AddShl", None, "b", "f64" if n == "f64Load" else "int") for n in INTERPRETER_ADD_LOADS]
+    + [("i32AddShl", None, "b", "int")]
+    + [(f"{n}Load", "f64", "b", "f64") for n in INTERPRETER_F64_LOAD_OPS]
     + [(f"{n}Imm", "int", "b", "int") for n in INTERPRETER_IMM_ARITHMETIC]
     + [(f"{n}Imm", "int", "b", None) for n in INTERPRETER_IMM_BRANCHES]
 )
@@ -423,6 +438,17 @@ def interpreter_extra(rows):
     for base in INTERPRETER_IMM_BASES:
         shapes[base + "Imm"] = shapes[base]
         out.append((base + "Imm", shapes[base], f"{base} with the constant c in place of slot c"))
+    for n in INTERPRETER_INCREMENT_BRANCHES:
+        out.append((n + "AddImm", "BCIKT", f"slots[a] = slots[b] + k; {n} on slots[a] and slots[c]"))
+        out.append((n + "ImmAddImm", "BCIKT", f"slots[a] = slots[b] + k; {n} on slots[a] and the constant c"))
+    shapes["i32AddShl"] = "BCK"
+    out.append(("i32AddShl", "BCK", "slots[a] = slots[b] + (slots[c] << k) (i32)"))
+    for n in INTERPRETER_F64_LOAD_OPS:
+        shapes[n + "Load"] = "BCI"
+        out.append((n + "Load", "BCI", f"{n} of slots[b] and the f64 at U32(slots[c]) + imm"))
+    for n in INTERPRETER_ADD_LOADS:
+        shapes[n + "AddShl"] = "BCIK"
+        out.append((n + "AddShl", "BCIK", f"{n} from address U32(slots[b] + (slots[c] << k)) + imm"))
     for n in INTERPRETER_ADD_LOADS:
         shapes[n + "Add"] = shapes[n + "AddImm"] = "BCI"
         out.append((n + "Add", "BCI", f"{n} from address U32(slots[b] + slots[c]) + imm"))
@@ -451,7 +477,8 @@ INTERPRETER_SPECIAL_SHAPES = {
 
 INTERPRETER_LAYOUT_DOC = """An instruction is a header word, `op | a << 10` (a: the destination slot, or the callee frame's
 first slot; below 2^22), then the words its shape names, in this order: B the slot b, C the
-slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first)."""
+slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first), K a second 32-bit
+immediate (a constant operand of a fused operation)."""
 
 
 def interpreter_shape(r):
@@ -469,7 +496,8 @@ def interpreter_shape(r):
 
 def interpreter_imm_names():
     """The immediate forms and their accumulator forms: the operations whose c word is a constant."""
-    names = {base + "Imm" for base in INTERPRETER_IMM_BASES} | {n + "AddImm" for n in INTERPRETER_ADD_LOADS}
+    names = ({base + "Imm" for base in INTERPRETER_IMM_BASES} | {n + "AddImm" for n in INTERPRETER_ADD_LOADS}
+             | {n + "ImmAddImm" for n in INTERPRETER_INCREMENT_BRANCHES})
     for base, given, field, result in INTERPRETER_ACC_FAMILIES:
         if base in names:
             names.update(n for n, _, _ in interpreter_acc_variants(base, given, field, result))
@@ -477,13 +505,13 @@ def interpreter_imm_names():
 
 
 def interpreter_layouts(rows):
-    """(name, shape, length, b, c, imm, wide, target) for every operation, in raw-value order."""
+    """(name, shape, length, b, c, imm, wide, target, k) for every operation, in raw-value order."""
     out = []
     entries = [(r.case, interpreter_shape(r)) for r in rows] + [(n, sh) for n, sh, _ in interpreter_extra(rows)]
     for name, shape in entries:
         target = shape.endswith("T")
         fields = shape.rstrip("T")
-        pos, b, c, imm, wide = 1, 0, 0, 0, False
+        pos, b, c, imm, wide, k = 1, 0, 0, 0, False, 0
         for f in fields:
             if f == "B":
                 b, pos = pos, pos + 1
@@ -493,7 +521,9 @@ def interpreter_layouts(rows):
                 imm, pos = pos, pos + 1
             elif f == "L":
                 imm, wide, pos = pos, True, pos + 2
-        out.append((name, shape, pos, b, c, imm, wide, target))
+            elif f == "K":
+                k, pos = pos, pos + 1
+        out.append((name, shape, pos, b, c, imm, wide, target, k))
     return out
 
 
@@ -529,21 +559,32 @@ def interpreter_op_swift(rows):
         out.append(f"/// {line}\n")
     out.append("struct OpLayout {\n")
     out.append("    /// Words of the instruction, header included.\n    let length: UInt8\n")
-    out.append("    /// Word positions of b, c and the immediate (0: absent).\n    let b: UInt8\n    let c: UInt8\n    let imm: UInt8\n")
+    out.append("    /// Word positions of b, c, the immediate and the constant k (0: absent).\n    let b: UInt8\n    let c: UInt8\n    let imm: UInt8\n    let k: UInt8\n")
     out.append("    /// The immediate takes two words.\n    let wide: Bool\n")
     out.append("    /// The immediate is a code position (a branch target).\n    let isTarget: Bool\n")
     out.append("    /// The c word is a constant (an immediate form), not a slot.\n    let cIsConstant: Bool\n\n")
     out.append("    /// Indexed by `Op` raw value.\n    static let all: [OpLayout] = [\n")
     imm_names = interpreter_imm_names()
-    for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
-        out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}, "
+    for name, shape, length, b, c, imm, wide, target, k in interpreter_layouts(rows):
+        out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, k: {k}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}, "
                    f"cIsConstant: {'true' if name in imm_names else 'false'}),  // {name} {shape}\n")
     out.append("    ]\n}\n\n")
     out.append("/// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the\n")
     out.append("/// address a sum of two slots and of a slot and a constant.\n")
-    out.append("let addressAddLoads: [Op: (add: Op, addImm: Op)] = [\n")
+    out.append("let addressAddLoads: [Op: (add: Op, addImm: Op, addShl: Op)] = [\n")
     for n in INTERPRETER_ADD_LOADS:
-        out.append(f"    .{n}: (.{n}Add, .{n}AddImm),\n")
+        out.append(f"    .{n}: (.{n}Add, .{n}AddImm, .{n}AddShl),\n")
+    out.append("]\n\n")
+    out.append("/// Per fused compare-and-branch with increment-and-branch forms (`INTERPRETER_INCREMENT_BRANCHES` in\n")
+    out.append("/// Tools/opgen.py): the forms comparing with a slot and with a constant.\n")
+    out.append("let incrementBranches: [Op: (slot: Op, constant: Op)] = [\n")
+    for n in INTERPRETER_INCREMENT_BRANCHES:
+        out.append(f"    .{n}: (.{n}AddImm, .{n}ImmAddImm),\n")
+    out.append("]\n\n")
+    out.append("/// f64 operations with a form taking the right operand from memory (`INTERPRETER_F64_LOAD_OPS`).\n")
+    out.append("let loadOperandForms: [Op: Op] = [\n")
+    for n in INTERPRETER_F64_LOAD_OPS:
+        out.append(f"    .{n}: .{n}Load,\n")
     out.append("]\n\n")
     out.append("/// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).\n")
     out.append("let immediateForms: [Op: Op] = [\n")
@@ -571,13 +612,30 @@ def interpreter_op_c(rows):
         out.append(f" * {line}\n")
     out.append(" * Per operation: WT_LEN_x its length in words, WT_B_x, WT_C_x, WT_IMM_x the word positions of b,\n")
     out.append(" * c and the immediate (0: absent).\n */\n")
-    for name, shape, length, b, c, imm, wide, target in interpreter_layouts(rows):
+    for name, shape, length, b, c, imm, wide, target, k in interpreter_layouts(rows):
         out.append(f"#define WT_LEN_{name} {length}\n#define WT_B_{name} {b}\n#define WT_C_{name} {c}\n#define WT_IMM_{name} {imm}\n")
+        if k:
+            out.append(f"#define WT_K_{name} {k}\n")
     out.append("\n/* The immediate forms and their accumulator forms, for the handler table: X(name). */\n")
     out.append("#define WT_FOR_EACH_IMM_OP(X)")
     for name, *_ in interpreter_layouts(rows):
         if name in interpreter_imm_names():
             out.append(f" \\\n    X({name})")
+    out.append("\n")
+    out.append("\n/* The increment-and-branch operations, for the handler table: X(name). */\n")
+    out.append("#define WT_FOR_EACH_INCREMENT_BRANCH_OP(X)")
+    for n in INTERPRETER_INCREMENT_BRANCHES:
+        out.append(f" \\\n    X({n}AddImm) X({n}ImmAddImm)")
+    out.append("\n")
+    out.append("\n/* The shift-add operations and f64 operations on a loaded operand, with their accumulator forms,\n")
+    out.append(" * for the handler table: X(name). */\n")
+    out.append("#define WT_FOR_EACH_SHIFT_AND_LOAD_OPERAND_OP(X)")
+    fused = ["i32AddShl"] + [n + "AddShl" for n in INTERPRETER_ADD_LOADS] + [n + "Load" for n in INTERPRETER_F64_LOAD_OPS]
+    for base, given, field, result in INTERPRETER_ACC_FAMILIES:
+        if base in fused:
+            fused += [n for n, _, _ in interpreter_acc_variants(base, given, field, result)]
+    for n in fused:
+        out.append(f" \\\n    X({n})")
     out.append("\n")
     out.append("\n/* The address-add loads and their accumulator forms, for the handler table: X(name). */\n")
     out.append("#define WT_FOR_EACH_ADD_LOAD_OP(X)")

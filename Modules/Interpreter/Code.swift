@@ -21,6 +21,8 @@ struct Instr {
     var b: UInt32 = 0
     var c: UInt32 = 0
     var imm: UInt64 = 0
+    /// A second constant operand, for the fused operations whose layout has one.
+    var k: UInt32 = 0
 
     /// Slots `a` must stay below (22 bits of the header word).
     static let slotLimit = 1 << 22
@@ -38,6 +40,7 @@ struct Instr {
             i.imm = UInt64(ip[Int(layout.imm)])
             if layout.wide { i.imm |= UInt64(ip[Int(layout.imm) + 1]) << 32 }
         }
+        if layout.k != 0 { i.k = ip[Int(layout.k)] }
         return (i, Int(layout.length))
     }
 
@@ -58,12 +61,13 @@ struct Instr {
             let layout = OpLayout.all[Int(i.op)]
             let p = Int(starts[k])
             assert(Int(i.a) < slotLimit)
-            assert((layout.b != 0 || i.b == 0) && (layout.c != 0 || i.c == 0) && (layout.imm != 0 || i.imm == 0),
+            assert((layout.b != 0 || i.b == 0) && (layout.c != 0 || i.c == 0) && (layout.imm != 0 || i.imm == 0) && (layout.k != 0 || i.k == 0),
                    "operand outside the layout of \(Op(rawValue: i.op)!)")
             assert(layout.wide || i.imm <= UInt64(UInt32.max))
             words[p] = UInt32(i.op) | i.a << 10
             if layout.b != 0 { words[p + Int(layout.b)] = i.b }
             if layout.c != 0 { words[p + Int(layout.c)] = i.c }
+            if layout.k != 0 { words[p + Int(layout.k)] = i.k }
             if layout.imm != 0 {
                 let imm = layout.isTarget ? UInt64(starts[Int(i.imm)]) : i.imm
                 words[p + Int(layout.imm)] = UInt32(truncatingIfNeeded: imm)

@@ -193,6 +193,7 @@ extension Interpreter {
             var line = "\(String(at).leftPadded(6)): \(Op(rawValue: instr.op).map { "\($0)" } ?? "op\(instr.op)") a=s\(instr.a)"
             if layout.b != 0 { line += " b=s\(instr.b)" }
             if layout.c != 0 { line += layout.cIsConstant ? " c=#\(Int32(bitPattern: instr.c))" : " c=s\(instr.c)" }
+            if layout.k != 0 { line += " k=#\(Int32(bitPattern: instr.k))" }
             if layout.imm != 0 { line += layout.isTarget ? " -> \(instr.imm)" : " imm=\(Int64(bitPattern: instr.imm))" }
             if c.offsets.indices.contains(index) { line += "    ;; @\(c.offsets[index])" }
             out += line + "\n"

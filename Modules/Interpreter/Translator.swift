@@ -152,8 +152,10 @@ struct Translator: InstructionVisitor {
             var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !r.isAtEnd { try r.decodeInstruction(&t) }
         }
+        t.fuseShiftsAndLoadOperands()
         t.useAccumulators()
         t.fuseAddressLoads()
+        t.fuseIncrementBranches()
         let frameSize = max(t.maxSlot, t.stackBase) + 2
         // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
         // value stack anyway.
@@ -500,10 +502,67 @@ struct Translator: InstructionVisitor {
     /// Address-add loads (after `useAccumulators`): an `i32.add` that passes its sum to the next
     /// instruction, a load, through the accumulator becomes part of that load (`<load>Add`,
     /// `<load>AddImm`), one dispatch instead of two. The load keeps its own result form (slot or
-    /// accumulator) and its Wasm offset, for traps. Branch targets are renumbered for the
-    /// instructions removed; none targets a load fused this way (the accumulator pairing already
-    /// excludes labels there).
+    /// accumulator) and its Wasm offset, for traps.
     mutating func fuseAddressLoads() {
+        fusePairs { p, q in
+            guard p.op == Op.i32AddToAcc.rawValue || p.op == Op.i32AddImmToAcc.rawValue || p.op == Op.i32AddShlToAcc.rawValue,
+                  let role = Translator.accumulatorRoles[q.op], role.reads, let forms = addressAddLoads[role.base] else { return nil }
+            let base = p.op == Op.i32AddToAcc.rawValue ? forms.add : p.op == Op.i32AddImmToAcc.rawValue ? forms.addImm : forms.addShl
+            let op = role.writes ? AccumulatorForms.all[base]!.toAcc! : base
+            return (Instr(op: op.rawValue, a: q.a, b: p.b, c: p.c, imm: q.imm, k: p.k), offsetOfSecond: true)
+        }
+    }
+
+    /// Before `useAccumulators`: an `i32.shl` by a constant whose result (an operand slot, read
+    /// only by the next instruction) is added to another value becomes `i32AddShl`; an f64 load
+    /// whose result is the right operand of the next f64 add, sub, mul or div (or either operand of
+    /// add and mul) becomes that operation's `...Load` form, which traps where the load would.
+    mutating func fuseShiftsAndLoadOperands() {
+        let stackBase = UInt32(self.stackBase)
+        fusePairs { p, q in
+            guard p.a >= stackBase else { return nil }
+            if p.op == Op.i32ShlImm.rawValue, q.op == Op.i32Add.rawValue, (q.b == p.a) != (q.c == p.a) {
+                let other = q.b == p.a ? q.c : q.b
+                return (Instr(op: Op.i32AddShl.rawValue, a: q.a, b: other, c: p.b, k: p.c), offsetOfSecond: true)
+            }
+            if p.op == Op.f64Load.rawValue, let qOp = Op(rawValue: q.op), let form = loadOperandForms[qOp], (q.b == p.a) != (q.c == p.a),
+               q.c == p.a || q.op == Op.f64Add.rawValue || q.op == Op.f64Mul.rawValue {
+                let other = q.b == p.a ? q.c : q.b
+                return (Instr(op: form.rawValue, a: q.a, b: other, c: p.b, imm: p.imm), offsetOfSecond: false)
+            }
+            return nil
+        }
+    }
+
+    /// Increment-and-branch (after `useAccumulators`): `x = y + k` followed by a fused
+    /// compare-and-branch on `x` (the loop counter's update and test) becomes one operation that
+    /// writes `x` and branches. The increment's result may have gone through the accumulator, in
+    /// which case its slot is written anyway (a dead operand slot). Not when the branch's other
+    /// operand is `x` itself (the fused operation reads it before writing `x`).
+    mutating func fuseIncrementBranches() {
+        fusePairs { p, q in
+            let toAcc = p.op == Op.i32AddImmToAcc.rawValue
+            guard p.op == Op.i32AddImm.rawValue || toAcc,
+                  let role = Translator.accumulatorRoles[q.op], role.reads == toAcc, !role.writes,
+                  let fused = Translator.incrementBranchForms[role.base], toAcc || q.b == p.a else { return nil }
+            if !OpLayout.all[Int(fused.rawValue)].cIsConstant && q.c == p.a { return nil }
+            return (Instr(op: fused.rawValue, a: p.a, b: p.b, c: q.c, imm: q.imm, k: p.c), offsetOfSecond: false)
+        }
+    }
+
+    /// Fused compare-and-branch (plain or immediate form) -> its increment-and-branch form.
+    static let incrementBranchForms: [Op: Op] = {
+        var table: [Op: Op] = [:]
+        for (branch, forms) in incrementBranches {
+            table[branch] = forms.slot
+            if let imm = immediateForms[branch] { table[imm] = forms.constant }
+        }
+        return table
+    }()
+
+    /// Replaces pairs of consecutive instructions by what `fuse` makes of them (and the Wasm offset
+    /// of the first or the second), where no branch targets the second. Renumbers branch targets.
+    mutating func fusePairs(_ fuse: (Instr, Instr) -> (Instr, offsetOfSecond: Bool)?) {
         guard code.count > 1 else { return }
         let isLabel = labels()
         var fused: [Instr] = []
@@ -514,19 +573,14 @@ struct Translator: InstructionVisitor {
         var k = 0
         while k < code.count {
             newIndex[k] = fused.count
-            let p = code[k]
-            if k + 1 < code.count, !isLabel[k + 1], p.op == Op.i32AddToAcc.rawValue || p.op == Op.i32AddImmToAcc.rawValue,
-               let role = Translator.accumulatorRoles[code[k + 1].op], role.reads, let forms = addressAddLoads[role.base] {
-                let q = code[k + 1]
-                let base = p.op == Op.i32AddToAcc.rawValue ? forms.add : forms.addImm
-                let op = role.writes ? AccumulatorForms.all[base]!.toAcc! : base
-                fused.append(Instr(op: op.rawValue, a: q.a, b: p.b, c: p.c, imm: q.imm))
-                fusedOffsets.append(offsets[k + 1])
+            if k + 1 < code.count, !isLabel[k + 1], let (instr, second) = fuse(code[k], code[k + 1]) {
+                fused.append(instr)
+                fusedOffsets.append(offsets[second ? k + 1 : k])
                 newIndex[k + 1] = fused.count - 1
                 k += 2
                 continue
             }
-            fused.append(p)
+            fused.append(code[k])
             fusedOffsets.append(offsets[k])
             k += 1
         }

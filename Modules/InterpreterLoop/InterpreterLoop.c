@@ -114,6 +114,8 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
 #define WT_GENERATED_ENTRY(name) [WT_OP_##name] = &&op_##name,
         WT_FOR_EACH_IMM_OP(WT_GENERATED_ENTRY)
         WT_FOR_EACH_ADD_LOAD_OP(WT_GENERATED_ENTRY)
+        WT_FOR_EACH_INCREMENT_BRANCH_OP(WT_GENERATED_ENTRY)
+        WT_FOR_EACH_SHIFT_AND_LOAD_OPERAND_OP(WT_GENERATED_ENTRY)
 #undef WT_GENERATED_ENTRY
         [WT_OP_select] = &&op_select,
         [WT_OP_select128] = &&op_select128,
@@ -537,12 +539,40 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
 #define LOAD_ADD(name, type, result) \
     LOAD_ADD_FORM(name##Add, type, result, XC(name##Add), acc = (uint64_t)(result)) \
     LOAD_ADD_FORM(name##AddImm, type, result, KC(name##AddImm), acc = (uint64_t)(result))
+#define LOAD_ADD_SHL(name, type, result) \
+    LOAD_ADD_FORM(name##AddShl, type, result, U32(XC(name##AddShl)) << (ip[WT_K_##name##AddShl] & 31), acc = (uint64_t)(result))
+// f64 arithmetic whose right operand is the f64 at U32(slots[c]) + imm.
+#define F64_LOAD_OPERAND(name, var) \
+    uint64_t var##_ea = (uint64_t)U32(XC(name)) + IMM(name); \
+    if (__builtin_expect(var##_ea + 8 > mem_size, 0)) TRAP(WT_EXIT_OUT_OF_BOUNDS); \
+    uint64_t var##_bits; memcpy(&var##_bits, mem + var##_ea, 8); \
+    double var = f64(var##_bits);
+#define F64_LOAD_OP(name, OP) \
+    op_##name##Load: { F64_LOAD_OPERAND(name##Load, y); SET(name##Load, b64(f64(XB(name##Load)) OP y)); } \
+    op_##name##LoadToAcc: { F64_LOAD_OPERAND(name##Load, y); facc = f64(XB(name##Load)) OP y; ADVANCE(name##LoadToAcc); } \
+    op_##name##LoadAcc: { F64_LOAD_OPERAND(name##Load, y); SET(name##LoadAcc, b64(facc OP y)); } \
+    op_##name##LoadAccToAcc: { F64_LOAD_OPERAND(name##Load, y); facc = facc OP y; ADVANCE(name##LoadAccToAcc); }
 #define STORE_ACC(name, type) \
     STORE(name, type) \
     op_##name##Acc: { EA(name, sizeof(type), ea); type v = (type)acc; memcpy(mem + ea, &v, sizeof(type)); ADVANCE(name##Acc); }
 #define BRANCH1_ACC(name, cond) \
     BRANCH1(name, cond) \
     op_##name##Acc: { uint64_t x = acc; if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name##Acc); }
+// Increment-and-branch (INTERPRETER_INCREMENT_BRANCHES in Tools/opgen.py): slots[a] = slots[b] + k,
+// then the comparison of the new value with slot c (`AddImm`) or the constant c (`ImmAddImm`).
+#define INCREMENT_BRANCH(name, cond) \
+    op_##name##AddImm: { \
+        uint64_t x = (uint32_t)(U32(XB(name##AddImm)) + ip[WT_K_##name##AddImm]), y = XC(name##AddImm); \
+        sp[A] = x; \
+        if (cond) { ip = code + IMM(name##AddImm); NEXT(); } \
+        ADVANCE(name##AddImm); \
+    } \
+    op_##name##ImmAddImm: { \
+        uint64_t x = (uint32_t)(U32(XB(name##ImmAddImm)) + ip[WT_K_##name##ImmAddImm]), y = KC(name##ImmAddImm); \
+        sp[A] = x; \
+        if (cond) { ip = code + IMM(name##ImmAddImm); NEXT(); } \
+        ADVANCE(name##ImmAddImm); \
+    }
 #define BRANCH2_ACC(name, cond) \
     BRANCH2(name, cond) \
     op_##name##Acc: { uint64_t x = acc, y = XC(name); if (cond) { ip = code + IMM(name); NEXT(); } ADVANCE(name##Acc); } \
@@ -651,15 +681,25 @@ op_branchTable: {
 BRANCH1_ACC(branchI32Eqz, U32(x) == 0)
 BRANCH1_ACC(branchI32Nez, U32(x) != 0)
 BRANCH2_ACC(branchI32Eq, U32(x) == U32(y))
+INCREMENT_BRANCH(branchI32Eq, U32(x) == U32(y))
 BRANCH2_ACC(branchI32Ne, U32(x) != U32(y))
+INCREMENT_BRANCH(branchI32Ne, U32(x) != U32(y))
 BRANCH2_ACC(branchI32LtS, S32(x) < S32(y))
+INCREMENT_BRANCH(branchI32LtS, S32(x) < S32(y))
 BRANCH2_ACC(branchI32LtU, U32(x) < U32(y))
+INCREMENT_BRANCH(branchI32LtU, U32(x) < U32(y))
 BRANCH2_ACC(branchI32GtS, S32(x) > S32(y))
+INCREMENT_BRANCH(branchI32GtS, S32(x) > S32(y))
 BRANCH2_ACC(branchI32GtU, U32(x) > U32(y))
+INCREMENT_BRANCH(branchI32GtU, U32(x) > U32(y))
 BRANCH2_ACC(branchI32LeS, S32(x) <= S32(y))
+INCREMENT_BRANCH(branchI32LeS, S32(x) <= S32(y))
 BRANCH2_ACC(branchI32LeU, U32(x) <= U32(y))
+INCREMENT_BRANCH(branchI32LeU, U32(x) <= U32(y))
 BRANCH2_ACC(branchI32GeS, S32(x) >= S32(y))
+INCREMENT_BRANCH(branchI32GeS, S32(x) >= S32(y))
 BRANCH2_ACC(branchI32GeU, U32(x) >= U32(y))
+INCREMENT_BRANCH(branchI32GeU, U32(x) >= U32(y))
 BRANCH1_ACC(branchI64Eqz, x == 0)
 BRANCH1_ACC(branchI64Nez, x != 0)
 BRANCH2_ACC(branchI64Eq, x == y)
@@ -689,6 +729,13 @@ LOAD_ADD(i32Load16S, int16_t, (uint32_t)(int32_t)v)
 LOAD_ADD(i32Load16U, uint16_t, v)
 LOAD_ADD_FORM(f64LoadAdd, uint64_t, v, XC(f64LoadAdd), facc = f64(v))
 LOAD_ADD_FORM(f64LoadAddImm, uint64_t, v, KC(f64LoadAddImm), facc = f64(v))
+LOAD_ADD_SHL(i32Load, uint32_t, v)
+LOAD_ADD_SHL(i64Load, uint64_t, v)
+LOAD_ADD_SHL(i32Load8S, int8_t, (uint32_t)(int32_t)v)
+LOAD_ADD_SHL(i32Load8U, uint8_t, v)
+LOAD_ADD_SHL(i32Load16S, int16_t, (uint32_t)(int32_t)v)
+LOAD_ADD_SHL(i32Load16U, uint16_t, v)
+LOAD_ADD_FORM(f64LoadAddShl, uint64_t, v, U32(XC(f64LoadAddShl)) << (ip[WT_K_f64LoadAddShl] & 31), facc = f64(v))
 LOAD_ACC(i32Load8S, int8_t, (uint32_t)(int32_t)v)
 LOAD_ACC(i32Load8U, uint8_t, v)
 LOAD_ACC(i32Load16S, int16_t, (uint32_t)(int32_t)v)
@@ -753,6 +800,8 @@ UNARY(i32Clz, U32(x) ? (uint32_t)__builtin_clz(U32(x)) : 32u)
 UNARY(i32Ctz, U32(x) ? (uint32_t)__builtin_ctz(U32(x)) : 32u)
 UNARY(i32Popcnt, (uint32_t)__builtin_popcount(U32(x)))
 BINARY_ACC_IMM(i32Add, U32(x) + U32(y))
+op_i32AddShl: { uint64_t x = XB(i32AddShl), y = XC(i32AddShl); SET(i32AddShl, (uint32_t)(U32(x) + (U32(y) << (ip[WT_K_i32AddShl] & 31)))); }
+op_i32AddShlToAcc: { uint64_t x = XB(i32AddShl), y = XC(i32AddShl); acc = (uint32_t)(U32(x) + (U32(y) << (ip[WT_K_i32AddShl] & 31))); ADVANCE(i32AddShlToAcc); }
 BINARY_ACC_IMM(i32Sub, U32(x) - U32(y))
 BINARY_ACC_IMM(i32Mul, U32(x) * U32(y))
 op_i32DivS: {
@@ -852,6 +901,10 @@ F64_BINARY_ACC(f64Add, +)
 F64_BINARY_ACC(f64Sub, -)
 F64_BINARY_ACC(f64Mul, *)
 F64_BINARY_ACC(f64Div, /)
+F64_LOAD_OP(f64Add, +)
+F64_LOAD_OP(f64Sub, -)
+F64_LOAD_OP(f64Mul, *)
+F64_LOAD_OP(f64Div, /)
 BINARY(f64Min, b64(fmin_wasm(f64(x), f64(y))))
 BINARY(f64Max, b64(fmax_wasm(f64(x), f64(y))))
 BINARY(f64Copysign, (x & 0x7fffffffffffffffull) | (y & 0x8000000000000000ull))

@@ -538,236 +538,289 @@ enum wt_op {
     WT_OP_branchI64LeUImm = 530, /* branchI64LeU with the constant c in place of slot c */
     WT_OP_branchI64GeSImm = 531, /* branchI64GeS with the constant c in place of slot c */
     WT_OP_branchI64GeUImm = 532, /* branchI64GeU with the constant c in place of slot c */
-    WT_OP_i32LoadAdd = 533, /* i32Load from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i32LoadAddImm = 534, /* i32Load from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i64LoadAdd = 535, /* i64Load from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i64LoadAddImm = 536, /* i64Load from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i32Load8SAdd = 537, /* i32Load8S from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i32Load8SAddImm = 538, /* i32Load8S from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i32Load8UAdd = 539, /* i32Load8U from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i32Load8UAddImm = 540, /* i32Load8U from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i32Load16SAdd = 541, /* i32Load16S from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i32Load16SAddImm = 542, /* i32Load16S from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i32Load16UAdd = 543, /* i32Load16U from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_i32Load16UAddImm = 544, /* i32Load16U from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_f64LoadAdd = 545, /* f64Load from address U32(slots[b] + slots[c]) + imm */
-    WT_OP_f64LoadAddImm = 546, /* f64Load from address U32(slots[b] + c) + imm (c a constant) */
-    WT_OP_i32AddAcc = 547, /* i32Add, operand b from the int accumulator */
-    WT_OP_i32AddToAcc = 548, /* i32Add, result to the int accumulator */
-    WT_OP_i32AddAccToAcc = 549, /* i32Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32SubAcc = 550, /* i32Sub, operand b from the int accumulator */
-    WT_OP_i32SubToAcc = 551, /* i32Sub, result to the int accumulator */
-    WT_OP_i32SubAccToAcc = 552, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32MulAcc = 553, /* i32Mul, operand b from the int accumulator */
-    WT_OP_i32MulToAcc = 554, /* i32Mul, result to the int accumulator */
-    WT_OP_i32MulAccToAcc = 555, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32AndAcc = 556, /* i32And, operand b from the int accumulator */
-    WT_OP_i32AndToAcc = 557, /* i32And, result to the int accumulator */
-    WT_OP_i32AndAccToAcc = 558, /* i32And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32OrAcc = 559, /* i32Or, operand b from the int accumulator */
-    WT_OP_i32OrToAcc = 560, /* i32Or, result to the int accumulator */
-    WT_OP_i32OrAccToAcc = 561, /* i32Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32XorAcc = 562, /* i32Xor, operand b from the int accumulator */
-    WT_OP_i32XorToAcc = 563, /* i32Xor, result to the int accumulator */
-    WT_OP_i32XorAccToAcc = 564, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShlAcc = 565, /* i32Shl, operand b from the int accumulator */
-    WT_OP_i32ShlToAcc = 566, /* i32Shl, result to the int accumulator */
-    WT_OP_i32ShlAccToAcc = 567, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrSAcc = 568, /* i32ShrS, operand b from the int accumulator */
-    WT_OP_i32ShrSToAcc = 569, /* i32ShrS, result to the int accumulator */
-    WT_OP_i32ShrSAccToAcc = 570, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrUAcc = 571, /* i32ShrU, operand b from the int accumulator */
-    WT_OP_i32ShrUToAcc = 572, /* i32ShrU, result to the int accumulator */
-    WT_OP_i32ShrUAccToAcc = 573, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AddAcc = 574, /* i64Add, operand b from the int accumulator */
-    WT_OP_i64AddToAcc = 575, /* i64Add, result to the int accumulator */
-    WT_OP_i64AddAccToAcc = 576, /* i64Add, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64SubAcc = 577, /* i64Sub, operand b from the int accumulator */
-    WT_OP_i64SubToAcc = 578, /* i64Sub, result to the int accumulator */
-    WT_OP_i64SubAccToAcc = 579, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64MulAcc = 580, /* i64Mul, operand b from the int accumulator */
-    WT_OP_i64MulToAcc = 581, /* i64Mul, result to the int accumulator */
-    WT_OP_i64MulAccToAcc = 582, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AndAcc = 583, /* i64And, operand b from the int accumulator */
-    WT_OP_i64AndToAcc = 584, /* i64And, result to the int accumulator */
-    WT_OP_i64AndAccToAcc = 585, /* i64And, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64OrAcc = 586, /* i64Or, operand b from the int accumulator */
-    WT_OP_i64OrToAcc = 587, /* i64Or, result to the int accumulator */
-    WT_OP_i64OrAccToAcc = 588, /* i64Or, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64XorAcc = 589, /* i64Xor, operand b from the int accumulator */
-    WT_OP_i64XorToAcc = 590, /* i64Xor, result to the int accumulator */
-    WT_OP_i64XorAccToAcc = 591, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShlAcc = 592, /* i64Shl, operand b from the int accumulator */
-    WT_OP_i64ShlToAcc = 593, /* i64Shl, result to the int accumulator */
-    WT_OP_i64ShlAccToAcc = 594, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrSAcc = 595, /* i64ShrS, operand b from the int accumulator */
-    WT_OP_i64ShrSToAcc = 596, /* i64ShrS, result to the int accumulator */
-    WT_OP_i64ShrSAccToAcc = 597, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrUAcc = 598, /* i64ShrU, operand b from the int accumulator */
-    WT_OP_i64ShrUToAcc = 599, /* i64ShrU, result to the int accumulator */
-    WT_OP_i64ShrUAccToAcc = 600, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64AddAcc = 601, /* f64Add, operand b from the f64 accumulator */
-    WT_OP_f64AddToAcc = 602, /* f64Add, result to the f64 accumulator */
-    WT_OP_f64AddAccToAcc = 603, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SubAcc = 604, /* f64Sub, operand b from the f64 accumulator */
-    WT_OP_f64SubToAcc = 605, /* f64Sub, result to the f64 accumulator */
-    WT_OP_f64SubAccToAcc = 606, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64MulAcc = 607, /* f64Mul, operand b from the f64 accumulator */
-    WT_OP_f64MulToAcc = 608, /* f64Mul, result to the f64 accumulator */
-    WT_OP_f64MulAccToAcc = 609, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64DivAcc = 610, /* f64Div, operand b from the f64 accumulator */
-    WT_OP_f64DivToAcc = 611, /* f64Div, result to the f64 accumulator */
-    WT_OP_f64DivAccToAcc = 612, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_f64SqrtAcc = 613, /* f64Sqrt, operand b from the f64 accumulator */
-    WT_OP_f64SqrtToAcc = 614, /* f64Sqrt, result to the f64 accumulator */
-    WT_OP_f64SqrtAccToAcc = 615, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
-    WT_OP_i32LoadAcc = 616, /* i32Load, operand b from the int accumulator */
-    WT_OP_i32LoadToAcc = 617, /* i32Load, result to the int accumulator */
-    WT_OP_i32LoadAccToAcc = 618, /* i32Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64LoadAcc = 619, /* i64Load, operand b from the int accumulator */
-    WT_OP_i64LoadToAcc = 620, /* i64Load, result to the int accumulator */
-    WT_OP_i64LoadAccToAcc = 621, /* i64Load, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8SAcc = 622, /* i32Load8S, operand b from the int accumulator */
-    WT_OP_i32Load8SToAcc = 623, /* i32Load8S, result to the int accumulator */
-    WT_OP_i32Load8SAccToAcc = 624, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load8UAcc = 625, /* i32Load8U, operand b from the int accumulator */
-    WT_OP_i32Load8UToAcc = 626, /* i32Load8U, result to the int accumulator */
-    WT_OP_i32Load8UAccToAcc = 627, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16SAcc = 628, /* i32Load16S, operand b from the int accumulator */
-    WT_OP_i32Load16SToAcc = 629, /* i32Load16S, result to the int accumulator */
-    WT_OP_i32Load16SAccToAcc = 630, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32Load16UAcc = 631, /* i32Load16U, operand b from the int accumulator */
-    WT_OP_i32Load16UToAcc = 632, /* i32Load16U, result to the int accumulator */
-    WT_OP_i32Load16UAccToAcc = 633, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_f64LoadAcc = 634, /* f64Load, operand b from the int accumulator */
-    WT_OP_f64LoadToAcc = 635, /* f64Load, result to the f64 accumulator */
-    WT_OP_f64LoadAccToAcc = 636, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
-    WT_OP_i32StoreAcc = 637, /* i32Store, operand c from the int accumulator */
-    WT_OP_i64StoreAcc = 638, /* i64Store, operand c from the int accumulator */
-    WT_OP_i32Store8Acc = 639, /* i32Store8, operand c from the int accumulator */
-    WT_OP_i32Store16Acc = 640, /* i32Store16, operand c from the int accumulator */
-    WT_OP_f64StoreAcc = 641, /* f64Store, operand c from the f64 accumulator */
-    WT_OP_branchI32EqzAcc = 642, /* branchI32Eqz, operand b from the int accumulator */
-    WT_OP_branchI32NezAcc = 643, /* branchI32Nez, operand b from the int accumulator */
-    WT_OP_branchI32EqAcc = 644, /* branchI32Eq, operand b from the int accumulator */
-    WT_OP_branchI32NeAcc = 645, /* branchI32Ne, operand b from the int accumulator */
-    WT_OP_branchI32LtSAcc = 646, /* branchI32LtS, operand b from the int accumulator */
-    WT_OP_branchI32LtUAcc = 647, /* branchI32LtU, operand b from the int accumulator */
-    WT_OP_branchI32GtSAcc = 648, /* branchI32GtS, operand b from the int accumulator */
-    WT_OP_branchI32GtUAcc = 649, /* branchI32GtU, operand b from the int accumulator */
-    WT_OP_branchI32LeSAcc = 650, /* branchI32LeS, operand b from the int accumulator */
-    WT_OP_branchI32LeUAcc = 651, /* branchI32LeU, operand b from the int accumulator */
-    WT_OP_branchI32GeSAcc = 652, /* branchI32GeS, operand b from the int accumulator */
-    WT_OP_branchI32GeUAcc = 653, /* branchI32GeU, operand b from the int accumulator */
-    WT_OP_branchI64EqzAcc = 654, /* branchI64Eqz, operand b from the int accumulator */
-    WT_OP_branchI64NezAcc = 655, /* branchI64Nez, operand b from the int accumulator */
-    WT_OP_branchI64EqAcc = 656, /* branchI64Eq, operand b from the int accumulator */
-    WT_OP_branchI64NeAcc = 657, /* branchI64Ne, operand b from the int accumulator */
-    WT_OP_branchI64LtSAcc = 658, /* branchI64LtS, operand b from the int accumulator */
-    WT_OP_branchI64LtUAcc = 659, /* branchI64LtU, operand b from the int accumulator */
-    WT_OP_branchI64GtSAcc = 660, /* branchI64GtS, operand b from the int accumulator */
-    WT_OP_branchI64GtUAcc = 661, /* branchI64GtU, operand b from the int accumulator */
-    WT_OP_branchI64LeSAcc = 662, /* branchI64LeS, operand b from the int accumulator */
-    WT_OP_branchI64LeUAcc = 663, /* branchI64LeU, operand b from the int accumulator */
-    WT_OP_branchI64GeSAcc = 664, /* branchI64GeS, operand b from the int accumulator */
-    WT_OP_branchI64GeUAcc = 665, /* branchI64GeU, operand b from the int accumulator */
-    WT_OP_branchIfAcc = 666, /* branchIf, operand b from the int accumulator */
-    WT_OP_branchUnlessAcc = 667, /* branchUnless, operand b from the int accumulator */
-    WT_OP_i32LoadAddToAcc = 668, /* i32LoadAdd, result to the int accumulator */
-    WT_OP_i32LoadAddImmToAcc = 669, /* i32LoadAddImm, result to the int accumulator */
-    WT_OP_i64LoadAddToAcc = 670, /* i64LoadAdd, result to the int accumulator */
-    WT_OP_i64LoadAddImmToAcc = 671, /* i64LoadAddImm, result to the int accumulator */
-    WT_OP_i32Load8SAddToAcc = 672, /* i32Load8SAdd, result to the int accumulator */
-    WT_OP_i32Load8SAddImmToAcc = 673, /* i32Load8SAddImm, result to the int accumulator */
-    WT_OP_i32Load8UAddToAcc = 674, /* i32Load8UAdd, result to the int accumulator */
-    WT_OP_i32Load8UAddImmToAcc = 675, /* i32Load8UAddImm, result to the int accumulator */
-    WT_OP_i32Load16SAddToAcc = 676, /* i32Load16SAdd, result to the int accumulator */
-    WT_OP_i32Load16SAddImmToAcc = 677, /* i32Load16SAddImm, result to the int accumulator */
-    WT_OP_i32Load16UAddToAcc = 678, /* i32Load16UAdd, result to the int accumulator */
-    WT_OP_i32Load16UAddImmToAcc = 679, /* i32Load16UAddImm, result to the int accumulator */
-    WT_OP_f64LoadAddToAcc = 680, /* f64LoadAdd, result to the f64 accumulator */
-    WT_OP_f64LoadAddImmToAcc = 681, /* f64LoadAddImm, result to the f64 accumulator */
-    WT_OP_i32AddImmAcc = 682, /* i32AddImm, operand b from the int accumulator */
-    WT_OP_i32AddImmToAcc = 683, /* i32AddImm, result to the int accumulator */
-    WT_OP_i32AddImmAccToAcc = 684, /* i32AddImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32SubImmAcc = 685, /* i32SubImm, operand b from the int accumulator */
-    WT_OP_i32SubImmToAcc = 686, /* i32SubImm, result to the int accumulator */
-    WT_OP_i32SubImmAccToAcc = 687, /* i32SubImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32MulImmAcc = 688, /* i32MulImm, operand b from the int accumulator */
-    WT_OP_i32MulImmToAcc = 689, /* i32MulImm, result to the int accumulator */
-    WT_OP_i32MulImmAccToAcc = 690, /* i32MulImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32AndImmAcc = 691, /* i32AndImm, operand b from the int accumulator */
-    WT_OP_i32AndImmToAcc = 692, /* i32AndImm, result to the int accumulator */
-    WT_OP_i32AndImmAccToAcc = 693, /* i32AndImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32OrImmAcc = 694, /* i32OrImm, operand b from the int accumulator */
-    WT_OP_i32OrImmToAcc = 695, /* i32OrImm, result to the int accumulator */
-    WT_OP_i32OrImmAccToAcc = 696, /* i32OrImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32XorImmAcc = 697, /* i32XorImm, operand b from the int accumulator */
-    WT_OP_i32XorImmToAcc = 698, /* i32XorImm, result to the int accumulator */
-    WT_OP_i32XorImmAccToAcc = 699, /* i32XorImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShlImmAcc = 700, /* i32ShlImm, operand b from the int accumulator */
-    WT_OP_i32ShlImmToAcc = 701, /* i32ShlImm, result to the int accumulator */
-    WT_OP_i32ShlImmAccToAcc = 702, /* i32ShlImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrSImmAcc = 703, /* i32ShrSImm, operand b from the int accumulator */
-    WT_OP_i32ShrSImmToAcc = 704, /* i32ShrSImm, result to the int accumulator */
-    WT_OP_i32ShrSImmAccToAcc = 705, /* i32ShrSImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i32ShrUImmAcc = 706, /* i32ShrUImm, operand b from the int accumulator */
-    WT_OP_i32ShrUImmToAcc = 707, /* i32ShrUImm, result to the int accumulator */
-    WT_OP_i32ShrUImmAccToAcc = 708, /* i32ShrUImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AddImmAcc = 709, /* i64AddImm, operand b from the int accumulator */
-    WT_OP_i64AddImmToAcc = 710, /* i64AddImm, result to the int accumulator */
-    WT_OP_i64AddImmAccToAcc = 711, /* i64AddImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64SubImmAcc = 712, /* i64SubImm, operand b from the int accumulator */
-    WT_OP_i64SubImmToAcc = 713, /* i64SubImm, result to the int accumulator */
-    WT_OP_i64SubImmAccToAcc = 714, /* i64SubImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64MulImmAcc = 715, /* i64MulImm, operand b from the int accumulator */
-    WT_OP_i64MulImmToAcc = 716, /* i64MulImm, result to the int accumulator */
-    WT_OP_i64MulImmAccToAcc = 717, /* i64MulImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64AndImmAcc = 718, /* i64AndImm, operand b from the int accumulator */
-    WT_OP_i64AndImmToAcc = 719, /* i64AndImm, result to the int accumulator */
-    WT_OP_i64AndImmAccToAcc = 720, /* i64AndImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64OrImmAcc = 721, /* i64OrImm, operand b from the int accumulator */
-    WT_OP_i64OrImmToAcc = 722, /* i64OrImm, result to the int accumulator */
-    WT_OP_i64OrImmAccToAcc = 723, /* i64OrImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64XorImmAcc = 724, /* i64XorImm, operand b from the int accumulator */
-    WT_OP_i64XorImmToAcc = 725, /* i64XorImm, result to the int accumulator */
-    WT_OP_i64XorImmAccToAcc = 726, /* i64XorImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShlImmAcc = 727, /* i64ShlImm, operand b from the int accumulator */
-    WT_OP_i64ShlImmToAcc = 728, /* i64ShlImm, result to the int accumulator */
-    WT_OP_i64ShlImmAccToAcc = 729, /* i64ShlImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrSImmAcc = 730, /* i64ShrSImm, operand b from the int accumulator */
-    WT_OP_i64ShrSImmToAcc = 731, /* i64ShrSImm, result to the int accumulator */
-    WT_OP_i64ShrSImmAccToAcc = 732, /* i64ShrSImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_i64ShrUImmAcc = 733, /* i64ShrUImm, operand b from the int accumulator */
-    WT_OP_i64ShrUImmToAcc = 734, /* i64ShrUImm, result to the int accumulator */
-    WT_OP_i64ShrUImmAccToAcc = 735, /* i64ShrUImm, operand b from the int accumulator and result to the int accumulator */
-    WT_OP_branchI32EqImmAcc = 736, /* branchI32EqImm, operand b from the int accumulator */
-    WT_OP_branchI32NeImmAcc = 737, /* branchI32NeImm, operand b from the int accumulator */
-    WT_OP_branchI32LtSImmAcc = 738, /* branchI32LtSImm, operand b from the int accumulator */
-    WT_OP_branchI32LtUImmAcc = 739, /* branchI32LtUImm, operand b from the int accumulator */
-    WT_OP_branchI32GtSImmAcc = 740, /* branchI32GtSImm, operand b from the int accumulator */
-    WT_OP_branchI32GtUImmAcc = 741, /* branchI32GtUImm, operand b from the int accumulator */
-    WT_OP_branchI32LeSImmAcc = 742, /* branchI32LeSImm, operand b from the int accumulator */
-    WT_OP_branchI32LeUImmAcc = 743, /* branchI32LeUImm, operand b from the int accumulator */
-    WT_OP_branchI32GeSImmAcc = 744, /* branchI32GeSImm, operand b from the int accumulator */
-    WT_OP_branchI32GeUImmAcc = 745, /* branchI32GeUImm, operand b from the int accumulator */
-    WT_OP_branchI64EqImmAcc = 746, /* branchI64EqImm, operand b from the int accumulator */
-    WT_OP_branchI64NeImmAcc = 747, /* branchI64NeImm, operand b from the int accumulator */
-    WT_OP_branchI64LtSImmAcc = 748, /* branchI64LtSImm, operand b from the int accumulator */
-    WT_OP_branchI64LtUImmAcc = 749, /* branchI64LtUImm, operand b from the int accumulator */
-    WT_OP_branchI64GtSImmAcc = 750, /* branchI64GtSImm, operand b from the int accumulator */
-    WT_OP_branchI64GtUImmAcc = 751, /* branchI64GtUImm, operand b from the int accumulator */
-    WT_OP_branchI64LeSImmAcc = 752, /* branchI64LeSImm, operand b from the int accumulator */
-    WT_OP_branchI64LeUImmAcc = 753, /* branchI64LeUImm, operand b from the int accumulator */
-    WT_OP_branchI64GeSImmAcc = 754, /* branchI64GeSImm, operand b from the int accumulator */
-    WT_OP_branchI64GeUImmAcc = 755, /* branchI64GeUImm, operand b from the int accumulator */
-    WT_OP_COUNT = 756
+    WT_OP_branchI32EqAddImm = 533, /* slots[a] = slots[b] + k; branchI32Eq on slots[a] and slots[c] */
+    WT_OP_branchI32EqImmAddImm = 534, /* slots[a] = slots[b] + k; branchI32Eq on slots[a] and the constant c */
+    WT_OP_branchI32NeAddImm = 535, /* slots[a] = slots[b] + k; branchI32Ne on slots[a] and slots[c] */
+    WT_OP_branchI32NeImmAddImm = 536, /* slots[a] = slots[b] + k; branchI32Ne on slots[a] and the constant c */
+    WT_OP_branchI32LtSAddImm = 537, /* slots[a] = slots[b] + k; branchI32LtS on slots[a] and slots[c] */
+    WT_OP_branchI32LtSImmAddImm = 538, /* slots[a] = slots[b] + k; branchI32LtS on slots[a] and the constant c */
+    WT_OP_branchI32LtUAddImm = 539, /* slots[a] = slots[b] + k; branchI32LtU on slots[a] and slots[c] */
+    WT_OP_branchI32LtUImmAddImm = 540, /* slots[a] = slots[b] + k; branchI32LtU on slots[a] and the constant c */
+    WT_OP_branchI32GtSAddImm = 541, /* slots[a] = slots[b] + k; branchI32GtS on slots[a] and slots[c] */
+    WT_OP_branchI32GtSImmAddImm = 542, /* slots[a] = slots[b] + k; branchI32GtS on slots[a] and the constant c */
+    WT_OP_branchI32GtUAddImm = 543, /* slots[a] = slots[b] + k; branchI32GtU on slots[a] and slots[c] */
+    WT_OP_branchI32GtUImmAddImm = 544, /* slots[a] = slots[b] + k; branchI32GtU on slots[a] and the constant c */
+    WT_OP_branchI32LeSAddImm = 545, /* slots[a] = slots[b] + k; branchI32LeS on slots[a] and slots[c] */
+    WT_OP_branchI32LeSImmAddImm = 546, /* slots[a] = slots[b] + k; branchI32LeS on slots[a] and the constant c */
+    WT_OP_branchI32LeUAddImm = 547, /* slots[a] = slots[b] + k; branchI32LeU on slots[a] and slots[c] */
+    WT_OP_branchI32LeUImmAddImm = 548, /* slots[a] = slots[b] + k; branchI32LeU on slots[a] and the constant c */
+    WT_OP_branchI32GeSAddImm = 549, /* slots[a] = slots[b] + k; branchI32GeS on slots[a] and slots[c] */
+    WT_OP_branchI32GeSImmAddImm = 550, /* slots[a] = slots[b] + k; branchI32GeS on slots[a] and the constant c */
+    WT_OP_branchI32GeUAddImm = 551, /* slots[a] = slots[b] + k; branchI32GeU on slots[a] and slots[c] */
+    WT_OP_branchI32GeUImmAddImm = 552, /* slots[a] = slots[b] + k; branchI32GeU on slots[a] and the constant c */
+    WT_OP_i32AddShl = 553, /* slots[a] = slots[b] + (slots[c] << k) (i32) */
+    WT_OP_f64AddLoad = 554, /* f64Add of slots[b] and the f64 at U32(slots[c]) + imm */
+    WT_OP_f64SubLoad = 555, /* f64Sub of slots[b] and the f64 at U32(slots[c]) + imm */
+    WT_OP_f64MulLoad = 556, /* f64Mul of slots[b] and the f64 at U32(slots[c]) + imm */
+    WT_OP_f64DivLoad = 557, /* f64Div of slots[b] and the f64 at U32(slots[c]) + imm */
+    WT_OP_i32LoadAddShl = 558, /* i32Load from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i64LoadAddShl = 559, /* i64Load from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i32Load8SAddShl = 560, /* i32Load8S from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i32Load8UAddShl = 561, /* i32Load8U from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i32Load16SAddShl = 562, /* i32Load16S from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i32Load16UAddShl = 563, /* i32Load16U from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_f64LoadAddShl = 564, /* f64Load from address U32(slots[b] + (slots[c] << k)) + imm */
+    WT_OP_i32LoadAdd = 565, /* i32Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32LoadAddImm = 566, /* i32Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i64LoadAdd = 567, /* i64Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i64LoadAddImm = 568, /* i64Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load8SAdd = 569, /* i32Load8S from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load8SAddImm = 570, /* i32Load8S from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load8UAdd = 571, /* i32Load8U from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load8UAddImm = 572, /* i32Load8U from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load16SAdd = 573, /* i32Load16S from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load16SAddImm = 574, /* i32Load16S from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32Load16UAdd = 575, /* i32Load16U from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_i32Load16UAddImm = 576, /* i32Load16U from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_f64LoadAdd = 577, /* f64Load from address U32(slots[b] + slots[c]) + imm */
+    WT_OP_f64LoadAddImm = 578, /* f64Load from address U32(slots[b] + c) + imm (c a constant) */
+    WT_OP_i32AddAcc = 579, /* i32Add, operand b from the int accumulator */
+    WT_OP_i32AddToAcc = 580, /* i32Add, result to the int accumulator */
+    WT_OP_i32AddAccToAcc = 581, /* i32Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubAcc = 582, /* i32Sub, operand b from the int accumulator */
+    WT_OP_i32SubToAcc = 583, /* i32Sub, result to the int accumulator */
+    WT_OP_i32SubAccToAcc = 584, /* i32Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulAcc = 585, /* i32Mul, operand b from the int accumulator */
+    WT_OP_i32MulToAcc = 586, /* i32Mul, result to the int accumulator */
+    WT_OP_i32MulAccToAcc = 587, /* i32Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndAcc = 588, /* i32And, operand b from the int accumulator */
+    WT_OP_i32AndToAcc = 589, /* i32And, result to the int accumulator */
+    WT_OP_i32AndAccToAcc = 590, /* i32And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrAcc = 591, /* i32Or, operand b from the int accumulator */
+    WT_OP_i32OrToAcc = 592, /* i32Or, result to the int accumulator */
+    WT_OP_i32OrAccToAcc = 593, /* i32Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorAcc = 594, /* i32Xor, operand b from the int accumulator */
+    WT_OP_i32XorToAcc = 595, /* i32Xor, result to the int accumulator */
+    WT_OP_i32XorAccToAcc = 596, /* i32Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlAcc = 597, /* i32Shl, operand b from the int accumulator */
+    WT_OP_i32ShlToAcc = 598, /* i32Shl, result to the int accumulator */
+    WT_OP_i32ShlAccToAcc = 599, /* i32Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSAcc = 600, /* i32ShrS, operand b from the int accumulator */
+    WT_OP_i32ShrSToAcc = 601, /* i32ShrS, result to the int accumulator */
+    WT_OP_i32ShrSAccToAcc = 602, /* i32ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUAcc = 603, /* i32ShrU, operand b from the int accumulator */
+    WT_OP_i32ShrUToAcc = 604, /* i32ShrU, result to the int accumulator */
+    WT_OP_i32ShrUAccToAcc = 605, /* i32ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddAcc = 606, /* i64Add, operand b from the int accumulator */
+    WT_OP_i64AddToAcc = 607, /* i64Add, result to the int accumulator */
+    WT_OP_i64AddAccToAcc = 608, /* i64Add, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubAcc = 609, /* i64Sub, operand b from the int accumulator */
+    WT_OP_i64SubToAcc = 610, /* i64Sub, result to the int accumulator */
+    WT_OP_i64SubAccToAcc = 611, /* i64Sub, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulAcc = 612, /* i64Mul, operand b from the int accumulator */
+    WT_OP_i64MulToAcc = 613, /* i64Mul, result to the int accumulator */
+    WT_OP_i64MulAccToAcc = 614, /* i64Mul, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndAcc = 615, /* i64And, operand b from the int accumulator */
+    WT_OP_i64AndToAcc = 616, /* i64And, result to the int accumulator */
+    WT_OP_i64AndAccToAcc = 617, /* i64And, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrAcc = 618, /* i64Or, operand b from the int accumulator */
+    WT_OP_i64OrToAcc = 619, /* i64Or, result to the int accumulator */
+    WT_OP_i64OrAccToAcc = 620, /* i64Or, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorAcc = 621, /* i64Xor, operand b from the int accumulator */
+    WT_OP_i64XorToAcc = 622, /* i64Xor, result to the int accumulator */
+    WT_OP_i64XorAccToAcc = 623, /* i64Xor, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlAcc = 624, /* i64Shl, operand b from the int accumulator */
+    WT_OP_i64ShlToAcc = 625, /* i64Shl, result to the int accumulator */
+    WT_OP_i64ShlAccToAcc = 626, /* i64Shl, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSAcc = 627, /* i64ShrS, operand b from the int accumulator */
+    WT_OP_i64ShrSToAcc = 628, /* i64ShrS, result to the int accumulator */
+    WT_OP_i64ShrSAccToAcc = 629, /* i64ShrS, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUAcc = 630, /* i64ShrU, operand b from the int accumulator */
+    WT_OP_i64ShrUToAcc = 631, /* i64ShrU, result to the int accumulator */
+    WT_OP_i64ShrUAccToAcc = 632, /* i64ShrU, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64AddAcc = 633, /* f64Add, operand b from the f64 accumulator */
+    WT_OP_f64AddToAcc = 634, /* f64Add, result to the f64 accumulator */
+    WT_OP_f64AddAccToAcc = 635, /* f64Add, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SubAcc = 636, /* f64Sub, operand b from the f64 accumulator */
+    WT_OP_f64SubToAcc = 637, /* f64Sub, result to the f64 accumulator */
+    WT_OP_f64SubAccToAcc = 638, /* f64Sub, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64MulAcc = 639, /* f64Mul, operand b from the f64 accumulator */
+    WT_OP_f64MulToAcc = 640, /* f64Mul, result to the f64 accumulator */
+    WT_OP_f64MulAccToAcc = 641, /* f64Mul, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64DivAcc = 642, /* f64Div, operand b from the f64 accumulator */
+    WT_OP_f64DivToAcc = 643, /* f64Div, result to the f64 accumulator */
+    WT_OP_f64DivAccToAcc = 644, /* f64Div, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SqrtAcc = 645, /* f64Sqrt, operand b from the f64 accumulator */
+    WT_OP_f64SqrtToAcc = 646, /* f64Sqrt, result to the f64 accumulator */
+    WT_OP_f64SqrtAccToAcc = 647, /* f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_i32LoadAcc = 648, /* i32Load, operand b from the int accumulator */
+    WT_OP_i32LoadToAcc = 649, /* i32Load, result to the int accumulator */
+    WT_OP_i32LoadAccToAcc = 650, /* i32Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64LoadAcc = 651, /* i64Load, operand b from the int accumulator */
+    WT_OP_i64LoadToAcc = 652, /* i64Load, result to the int accumulator */
+    WT_OP_i64LoadAccToAcc = 653, /* i64Load, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8SAcc = 654, /* i32Load8S, operand b from the int accumulator */
+    WT_OP_i32Load8SToAcc = 655, /* i32Load8S, result to the int accumulator */
+    WT_OP_i32Load8SAccToAcc = 656, /* i32Load8S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load8UAcc = 657, /* i32Load8U, operand b from the int accumulator */
+    WT_OP_i32Load8UToAcc = 658, /* i32Load8U, result to the int accumulator */
+    WT_OP_i32Load8UAccToAcc = 659, /* i32Load8U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16SAcc = 660, /* i32Load16S, operand b from the int accumulator */
+    WT_OP_i32Load16SToAcc = 661, /* i32Load16S, result to the int accumulator */
+    WT_OP_i32Load16SAccToAcc = 662, /* i32Load16S, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32Load16UAcc = 663, /* i32Load16U, operand b from the int accumulator */
+    WT_OP_i32Load16UToAcc = 664, /* i32Load16U, result to the int accumulator */
+    WT_OP_i32Load16UAccToAcc = 665, /* i32Load16U, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_f64LoadAcc = 666, /* f64Load, operand b from the int accumulator */
+    WT_OP_f64LoadToAcc = 667, /* f64Load, result to the f64 accumulator */
+    WT_OP_f64LoadAccToAcc = 668, /* f64Load, operand b from the int accumulator and result to the f64 accumulator */
+    WT_OP_i32StoreAcc = 669, /* i32Store, operand c from the int accumulator */
+    WT_OP_i64StoreAcc = 670, /* i64Store, operand c from the int accumulator */
+    WT_OP_i32Store8Acc = 671, /* i32Store8, operand c from the int accumulator */
+    WT_OP_i32Store16Acc = 672, /* i32Store16, operand c from the int accumulator */
+    WT_OP_f64StoreAcc = 673, /* f64Store, operand c from the f64 accumulator */
+    WT_OP_branchI32EqzAcc = 674, /* branchI32Eqz, operand b from the int accumulator */
+    WT_OP_branchI32NezAcc = 675, /* branchI32Nez, operand b from the int accumulator */
+    WT_OP_branchI32EqAcc = 676, /* branchI32Eq, operand b from the int accumulator */
+    WT_OP_branchI32NeAcc = 677, /* branchI32Ne, operand b from the int accumulator */
+    WT_OP_branchI32LtSAcc = 678, /* branchI32LtS, operand b from the int accumulator */
+    WT_OP_branchI32LtUAcc = 679, /* branchI32LtU, operand b from the int accumulator */
+    WT_OP_branchI32GtSAcc = 680, /* branchI32GtS, operand b from the int accumulator */
+    WT_OP_branchI32GtUAcc = 681, /* branchI32GtU, operand b from the int accumulator */
+    WT_OP_branchI32LeSAcc = 682, /* branchI32LeS, operand b from the int accumulator */
+    WT_OP_branchI32LeUAcc = 683, /* branchI32LeU, operand b from the int accumulator */
+    WT_OP_branchI32GeSAcc = 684, /* branchI32GeS, operand b from the int accumulator */
+    WT_OP_branchI32GeUAcc = 685, /* branchI32GeU, operand b from the int accumulator */
+    WT_OP_branchI64EqzAcc = 686, /* branchI64Eqz, operand b from the int accumulator */
+    WT_OP_branchI64NezAcc = 687, /* branchI64Nez, operand b from the int accumulator */
+    WT_OP_branchI64EqAcc = 688, /* branchI64Eq, operand b from the int accumulator */
+    WT_OP_branchI64NeAcc = 689, /* branchI64Ne, operand b from the int accumulator */
+    WT_OP_branchI64LtSAcc = 690, /* branchI64LtS, operand b from the int accumulator */
+    WT_OP_branchI64LtUAcc = 691, /* branchI64LtU, operand b from the int accumulator */
+    WT_OP_branchI64GtSAcc = 692, /* branchI64GtS, operand b from the int accumulator */
+    WT_OP_branchI64GtUAcc = 693, /* branchI64GtU, operand b from the int accumulator */
+    WT_OP_branchI64LeSAcc = 694, /* branchI64LeS, operand b from the int accumulator */
+    WT_OP_branchI64LeUAcc = 695, /* branchI64LeU, operand b from the int accumulator */
+    WT_OP_branchI64GeSAcc = 696, /* branchI64GeS, operand b from the int accumulator */
+    WT_OP_branchI64GeUAcc = 697, /* branchI64GeU, operand b from the int accumulator */
+    WT_OP_branchIfAcc = 698, /* branchIf, operand b from the int accumulator */
+    WT_OP_branchUnlessAcc = 699, /* branchUnless, operand b from the int accumulator */
+    WT_OP_i32LoadAddToAcc = 700, /* i32LoadAdd, result to the int accumulator */
+    WT_OP_i32LoadAddImmToAcc = 701, /* i32LoadAddImm, result to the int accumulator */
+    WT_OP_i64LoadAddToAcc = 702, /* i64LoadAdd, result to the int accumulator */
+    WT_OP_i64LoadAddImmToAcc = 703, /* i64LoadAddImm, result to the int accumulator */
+    WT_OP_i32Load8SAddToAcc = 704, /* i32Load8SAdd, result to the int accumulator */
+    WT_OP_i32Load8SAddImmToAcc = 705, /* i32Load8SAddImm, result to the int accumulator */
+    WT_OP_i32Load8UAddToAcc = 706, /* i32Load8UAdd, result to the int accumulator */
+    WT_OP_i32Load8UAddImmToAcc = 707, /* i32Load8UAddImm, result to the int accumulator */
+    WT_OP_i32Load16SAddToAcc = 708, /* i32Load16SAdd, result to the int accumulator */
+    WT_OP_i32Load16SAddImmToAcc = 709, /* i32Load16SAddImm, result to the int accumulator */
+    WT_OP_i32Load16UAddToAcc = 710, /* i32Load16UAdd, result to the int accumulator */
+    WT_OP_i32Load16UAddImmToAcc = 711, /* i32Load16UAddImm, result to the int accumulator */
+    WT_OP_f64LoadAddToAcc = 712, /* f64LoadAdd, result to the f64 accumulator */
+    WT_OP_f64LoadAddImmToAcc = 713, /* f64LoadAddImm, result to the f64 accumulator */
+    WT_OP_i32LoadAddShlToAcc = 714, /* i32LoadAddShl, result to the int accumulator */
+    WT_OP_i64LoadAddShlToAcc = 715, /* i64LoadAddShl, result to the int accumulator */
+    WT_OP_i32Load8SAddShlToAcc = 716, /* i32Load8SAddShl, result to the int accumulator */
+    WT_OP_i32Load8UAddShlToAcc = 717, /* i32Load8UAddShl, result to the int accumulator */
+    WT_OP_i32Load16SAddShlToAcc = 718, /* i32Load16SAddShl, result to the int accumulator */
+    WT_OP_i32Load16UAddShlToAcc = 719, /* i32Load16UAddShl, result to the int accumulator */
+    WT_OP_f64LoadAddShlToAcc = 720, /* f64LoadAddShl, result to the f64 accumulator */
+    WT_OP_i32AddShlToAcc = 721, /* i32AddShl, result to the int accumulator */
+    WT_OP_f64AddLoadAcc = 722, /* f64AddLoad, operand b from the f64 accumulator */
+    WT_OP_f64AddLoadToAcc = 723, /* f64AddLoad, result to the f64 accumulator */
+    WT_OP_f64AddLoadAccToAcc = 724, /* f64AddLoad, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64SubLoadAcc = 725, /* f64SubLoad, operand b from the f64 accumulator */
+    WT_OP_f64SubLoadToAcc = 726, /* f64SubLoad, result to the f64 accumulator */
+    WT_OP_f64SubLoadAccToAcc = 727, /* f64SubLoad, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64MulLoadAcc = 728, /* f64MulLoad, operand b from the f64 accumulator */
+    WT_OP_f64MulLoadToAcc = 729, /* f64MulLoad, result to the f64 accumulator */
+    WT_OP_f64MulLoadAccToAcc = 730, /* f64MulLoad, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_f64DivLoadAcc = 731, /* f64DivLoad, operand b from the f64 accumulator */
+    WT_OP_f64DivLoadToAcc = 732, /* f64DivLoad, result to the f64 accumulator */
+    WT_OP_f64DivLoadAccToAcc = 733, /* f64DivLoad, operand b from the f64 accumulator and result to the f64 accumulator */
+    WT_OP_i32AddImmAcc = 734, /* i32AddImm, operand b from the int accumulator */
+    WT_OP_i32AddImmToAcc = 735, /* i32AddImm, result to the int accumulator */
+    WT_OP_i32AddImmAccToAcc = 736, /* i32AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32SubImmAcc = 737, /* i32SubImm, operand b from the int accumulator */
+    WT_OP_i32SubImmToAcc = 738, /* i32SubImm, result to the int accumulator */
+    WT_OP_i32SubImmAccToAcc = 739, /* i32SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32MulImmAcc = 740, /* i32MulImm, operand b from the int accumulator */
+    WT_OP_i32MulImmToAcc = 741, /* i32MulImm, result to the int accumulator */
+    WT_OP_i32MulImmAccToAcc = 742, /* i32MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32AndImmAcc = 743, /* i32AndImm, operand b from the int accumulator */
+    WT_OP_i32AndImmToAcc = 744, /* i32AndImm, result to the int accumulator */
+    WT_OP_i32AndImmAccToAcc = 745, /* i32AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32OrImmAcc = 746, /* i32OrImm, operand b from the int accumulator */
+    WT_OP_i32OrImmToAcc = 747, /* i32OrImm, result to the int accumulator */
+    WT_OP_i32OrImmAccToAcc = 748, /* i32OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32XorImmAcc = 749, /* i32XorImm, operand b from the int accumulator */
+    WT_OP_i32XorImmToAcc = 750, /* i32XorImm, result to the int accumulator */
+    WT_OP_i32XorImmAccToAcc = 751, /* i32XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShlImmAcc = 752, /* i32ShlImm, operand b from the int accumulator */
+    WT_OP_i32ShlImmToAcc = 753, /* i32ShlImm, result to the int accumulator */
+    WT_OP_i32ShlImmAccToAcc = 754, /* i32ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrSImmAcc = 755, /* i32ShrSImm, operand b from the int accumulator */
+    WT_OP_i32ShrSImmToAcc = 756, /* i32ShrSImm, result to the int accumulator */
+    WT_OP_i32ShrSImmAccToAcc = 757, /* i32ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i32ShrUImmAcc = 758, /* i32ShrUImm, operand b from the int accumulator */
+    WT_OP_i32ShrUImmToAcc = 759, /* i32ShrUImm, result to the int accumulator */
+    WT_OP_i32ShrUImmAccToAcc = 760, /* i32ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AddImmAcc = 761, /* i64AddImm, operand b from the int accumulator */
+    WT_OP_i64AddImmToAcc = 762, /* i64AddImm, result to the int accumulator */
+    WT_OP_i64AddImmAccToAcc = 763, /* i64AddImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64SubImmAcc = 764, /* i64SubImm, operand b from the int accumulator */
+    WT_OP_i64SubImmToAcc = 765, /* i64SubImm, result to the int accumulator */
+    WT_OP_i64SubImmAccToAcc = 766, /* i64SubImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64MulImmAcc = 767, /* i64MulImm, operand b from the int accumulator */
+    WT_OP_i64MulImmToAcc = 768, /* i64MulImm, result to the int accumulator */
+    WT_OP_i64MulImmAccToAcc = 769, /* i64MulImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64AndImmAcc = 770, /* i64AndImm, operand b from the int accumulator */
+    WT_OP_i64AndImmToAcc = 771, /* i64AndImm, result to the int accumulator */
+    WT_OP_i64AndImmAccToAcc = 772, /* i64AndImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64OrImmAcc = 773, /* i64OrImm, operand b from the int accumulator */
+    WT_OP_i64OrImmToAcc = 774, /* i64OrImm, result to the int accumulator */
+    WT_OP_i64OrImmAccToAcc = 775, /* i64OrImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64XorImmAcc = 776, /* i64XorImm, operand b from the int accumulator */
+    WT_OP_i64XorImmToAcc = 777, /* i64XorImm, result to the int accumulator */
+    WT_OP_i64XorImmAccToAcc = 778, /* i64XorImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShlImmAcc = 779, /* i64ShlImm, operand b from the int accumulator */
+    WT_OP_i64ShlImmToAcc = 780, /* i64ShlImm, result to the int accumulator */
+    WT_OP_i64ShlImmAccToAcc = 781, /* i64ShlImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrSImmAcc = 782, /* i64ShrSImm, operand b from the int accumulator */
+    WT_OP_i64ShrSImmToAcc = 783, /* i64ShrSImm, result to the int accumulator */
+    WT_OP_i64ShrSImmAccToAcc = 784, /* i64ShrSImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_i64ShrUImmAcc = 785, /* i64ShrUImm, operand b from the int accumulator */
+    WT_OP_i64ShrUImmToAcc = 786, /* i64ShrUImm, result to the int accumulator */
+    WT_OP_i64ShrUImmAccToAcc = 787, /* i64ShrUImm, operand b from the int accumulator and result to the int accumulator */
+    WT_OP_branchI32EqImmAcc = 788, /* branchI32EqImm, operand b from the int accumulator */
+    WT_OP_branchI32NeImmAcc = 789, /* branchI32NeImm, operand b from the int accumulator */
+    WT_OP_branchI32LtSImmAcc = 790, /* branchI32LtSImm, operand b from the int accumulator */
+    WT_OP_branchI32LtUImmAcc = 791, /* branchI32LtUImm, operand b from the int accumulator */
+    WT_OP_branchI32GtSImmAcc = 792, /* branchI32GtSImm, operand b from the int accumulator */
+    WT_OP_branchI32GtUImmAcc = 793, /* branchI32GtUImm, operand b from the int accumulator */
+    WT_OP_branchI32LeSImmAcc = 794, /* branchI32LeSImm, operand b from the int accumulator */
+    WT_OP_branchI32LeUImmAcc = 795, /* branchI32LeUImm, operand b from the int accumulator */
+    WT_OP_branchI32GeSImmAcc = 796, /* branchI32GeSImm, operand b from the int accumulator */
+    WT_OP_branchI32GeUImmAcc = 797, /* branchI32GeUImm, operand b from the int accumulator */
+    WT_OP_branchI64EqImmAcc = 798, /* branchI64EqImm, operand b from the int accumulator */
+    WT_OP_branchI64NeImmAcc = 799, /* branchI64NeImm, operand b from the int accumulator */
+    WT_OP_branchI64LtSImmAcc = 800, /* branchI64LtSImm, operand b from the int accumulator */
+    WT_OP_branchI64LtUImmAcc = 801, /* branchI64LtUImm, operand b from the int accumulator */
+    WT_OP_branchI64GtSImmAcc = 802, /* branchI64GtSImm, operand b from the int accumulator */
+    WT_OP_branchI64GtUImmAcc = 803, /* branchI64GtUImm, operand b from the int accumulator */
+    WT_OP_branchI64LeSImmAcc = 804, /* branchI64LeSImm, operand b from the int accumulator */
+    WT_OP_branchI64LeUImmAcc = 805, /* branchI64LeUImm, operand b from the int accumulator */
+    WT_OP_branchI64GeSImmAcc = 806, /* branchI64GeSImm, operand b from the int accumulator */
+    WT_OP_branchI64GeUImmAcc = 807, /* branchI64GeUImm, operand b from the int accumulator */
+    WT_OP_COUNT = 808
 };
 
 /*
  * An instruction is a header word, `op | a << 10` (a: the destination slot, or the callee frame's
  * first slot; below 2^22), then the words its shape names, in this order: B the slot b, C the
- * slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first).
+ * slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first), K a second 32-bit
+ * immediate (a constant operand of a fused operation).
  * Per operation: WT_LEN_x its length in words, WT_B_x, WT_C_x, WT_IMM_x the word positions of b,
  * c and the immediate (0: absent).
  */
@@ -2903,6 +2956,162 @@ enum wt_op {
 #define WT_B_branchI64GeUImm 1
 #define WT_C_branchI64GeUImm 2
 #define WT_IMM_branchI64GeUImm 3
+#define WT_LEN_branchI32EqAddImm 5
+#define WT_B_branchI32EqAddImm 1
+#define WT_C_branchI32EqAddImm 2
+#define WT_IMM_branchI32EqAddImm 3
+#define WT_K_branchI32EqAddImm 4
+#define WT_LEN_branchI32EqImmAddImm 5
+#define WT_B_branchI32EqImmAddImm 1
+#define WT_C_branchI32EqImmAddImm 2
+#define WT_IMM_branchI32EqImmAddImm 3
+#define WT_K_branchI32EqImmAddImm 4
+#define WT_LEN_branchI32NeAddImm 5
+#define WT_B_branchI32NeAddImm 1
+#define WT_C_branchI32NeAddImm 2
+#define WT_IMM_branchI32NeAddImm 3
+#define WT_K_branchI32NeAddImm 4
+#define WT_LEN_branchI32NeImmAddImm 5
+#define WT_B_branchI32NeImmAddImm 1
+#define WT_C_branchI32NeImmAddImm 2
+#define WT_IMM_branchI32NeImmAddImm 3
+#define WT_K_branchI32NeImmAddImm 4
+#define WT_LEN_branchI32LtSAddImm 5
+#define WT_B_branchI32LtSAddImm 1
+#define WT_C_branchI32LtSAddImm 2
+#define WT_IMM_branchI32LtSAddImm 3
+#define WT_K_branchI32LtSAddImm 4
+#define WT_LEN_branchI32LtSImmAddImm 5
+#define WT_B_branchI32LtSImmAddImm 1
+#define WT_C_branchI32LtSImmAddImm 2
+#define WT_IMM_branchI32LtSImmAddImm 3
+#define WT_K_branchI32LtSImmAddImm 4
+#define WT_LEN_branchI32LtUAddImm 5
+#define WT_B_branchI32LtUAddImm 1
+#define WT_C_branchI32LtUAddImm 2
+#define WT_IMM_branchI32LtUAddImm 3
+#define WT_K_branchI32LtUAddImm 4
+#define WT_LEN_branchI32LtUImmAddImm 5
+#define WT_B_branchI32LtUImmAddImm 1
+#define WT_C_branchI32LtUImmAddImm 2
+#define WT_IMM_branchI32LtUImmAddImm 3
+#define WT_K_branchI32LtUImmAddImm 4
+#define WT_LEN_branchI32GtSAddImm 5
+#define WT_B_branchI32GtSAddImm 1
+#define WT_C_branchI32GtSAddImm 2
+#define WT_IMM_branchI32GtSAddImm 3
+#define WT_K_branchI32GtSAddImm 4
+#define WT_LEN_branchI32GtSImmAddImm 5
+#define WT_B_branchI32GtSImmAddImm 1
+#define WT_C_branchI32GtSImmAddImm 2
+#define WT_IMM_branchI32GtSImmAddImm 3
+#define WT_K_branchI32GtSImmAddImm 4
+#define WT_LEN_branchI32GtUAddImm 5
+#define WT_B_branchI32GtUAddImm 1
+#define WT_C_branchI32GtUAddImm 2
+#define WT_IMM_branchI32GtUAddImm 3
+#define WT_K_branchI32GtUAddImm 4
+#define WT_LEN_branchI32GtUImmAddImm 5
+#define WT_B_branchI32GtUImmAddImm 1
+#define WT_C_branchI32GtUImmAddImm 2
+#define WT_IMM_branchI32GtUImmAddImm 3
+#define WT_K_branchI32GtUImmAddImm 4
+#define WT_LEN_branchI32LeSAddImm 5
+#define WT_B_branchI32LeSAddImm 1
+#define WT_C_branchI32LeSAddImm 2
+#define WT_IMM_branchI32LeSAddImm 3
+#define WT_K_branchI32LeSAddImm 4
+#define WT_LEN_branchI32LeSImmAddImm 5
+#define WT_B_branchI32LeSImmAddImm 1
+#define WT_C_branchI32LeSImmAddImm 2
+#define WT_IMM_branchI32LeSImmAddImm 3
+#define WT_K_branchI32LeSImmAddImm 4
+#define WT_LEN_branchI32LeUAddImm 5
+#define WT_B_branchI32LeUAddImm 1
+#define WT_C_branchI32LeUAddImm 2
+#define WT_IMM_branchI32LeUAddImm 3
+#define WT_K_branchI32LeUAddImm 4
+#define WT_LEN_branchI32LeUImmAddImm 5
+#define WT_B_branchI32LeUImmAddImm 1
+#define WT_C_branchI32LeUImmAddImm 2
+#define WT_IMM_branchI32LeUImmAddImm 3
+#define WT_K_branchI32LeUImmAddImm 4
+#define WT_LEN_branchI32GeSAddImm 5
+#define WT_B_branchI32GeSAddImm 1
+#define WT_C_branchI32GeSAddImm 2
+#define WT_IMM_branchI32GeSAddImm 3
+#define WT_K_branchI32GeSAddImm 4
+#define WT_LEN_branchI32GeSImmAddImm 5
+#define WT_B_branchI32GeSImmAddImm 1
+#define WT_C_branchI32GeSImmAddImm 2
+#define WT_IMM_branchI32GeSImmAddImm 3
+#define WT_K_branchI32GeSImmAddImm 4
+#define WT_LEN_branchI32GeUAddImm 5
+#define WT_B_branchI32GeUAddImm 1
+#define WT_C_branchI32GeUAddImm 2
+#define WT_IMM_branchI32GeUAddImm 3
+#define WT_K_branchI32GeUAddImm 4
+#define WT_LEN_branchI32GeUImmAddImm 5
+#define WT_B_branchI32GeUImmAddImm 1
+#define WT_C_branchI32GeUImmAddImm 2
+#define WT_IMM_branchI32GeUImmAddImm 3
+#define WT_K_branchI32GeUImmAddImm 4
+#define WT_LEN_i32AddShl 4
+#define WT_B_i32AddShl 1
+#define WT_C_i32AddShl 2
+#define WT_IMM_i32AddShl 0
+#define WT_K_i32AddShl 3
+#define WT_LEN_f64AddLoad 4
+#define WT_B_f64AddLoad 1
+#define WT_C_f64AddLoad 2
+#define WT_IMM_f64AddLoad 3
+#define WT_LEN_f64SubLoad 4
+#define WT_B_f64SubLoad 1
+#define WT_C_f64SubLoad 2
+#define WT_IMM_f64SubLoad 3
+#define WT_LEN_f64MulLoad 4
+#define WT_B_f64MulLoad 1
+#define WT_C_f64MulLoad 2
+#define WT_IMM_f64MulLoad 3
+#define WT_LEN_f64DivLoad 4
+#define WT_B_f64DivLoad 1
+#define WT_C_f64DivLoad 2
+#define WT_IMM_f64DivLoad 3
+#define WT_LEN_i32LoadAddShl 5
+#define WT_B_i32LoadAddShl 1
+#define WT_C_i32LoadAddShl 2
+#define WT_IMM_i32LoadAddShl 3
+#define WT_K_i32LoadAddShl 4
+#define WT_LEN_i64LoadAddShl 5
+#define WT_B_i64LoadAddShl 1
+#define WT_C_i64LoadAddShl 2
+#define WT_IMM_i64LoadAddShl 3
+#define WT_K_i64LoadAddShl 4
+#define WT_LEN_i32Load8SAddShl 5
+#define WT_B_i32Load8SAddShl 1
+#define WT_C_i32Load8SAddShl 2
+#define WT_IMM_i32Load8SAddShl 3
+#define WT_K_i32Load8SAddShl 4
+#define WT_LEN_i32Load8UAddShl 5
+#define WT_B_i32Load8UAddShl 1
+#define WT_C_i32Load8UAddShl 2
+#define WT_IMM_i32Load8UAddShl 3
+#define WT_K_i32Load8UAddShl 4
+#define WT_LEN_i32Load16SAddShl 5
+#define WT_B_i32Load16SAddShl 1
+#define WT_C_i32Load16SAddShl 2
+#define WT_IMM_i32Load16SAddShl 3
+#define WT_K_i32Load16SAddShl 4
+#define WT_LEN_i32Load16UAddShl 5
+#define WT_B_i32Load16UAddShl 1
+#define WT_C_i32Load16UAddShl 2
+#define WT_IMM_i32Load16UAddShl 3
+#define WT_K_i32Load16UAddShl 4
+#define WT_LEN_f64LoadAddShl 5
+#define WT_B_f64LoadAddShl 1
+#define WT_C_f64LoadAddShl 2
+#define WT_IMM_f64LoadAddShl 3
+#define WT_K_f64LoadAddShl 4
 #define WT_LEN_i32LoadAdd 4
 #define WT_B_i32LoadAdd 1
 #define WT_C_i32LoadAdd 2
@@ -3499,6 +3708,94 @@ enum wt_op {
 #define WT_B_f64LoadAddImmToAcc 1
 #define WT_C_f64LoadAddImmToAcc 2
 #define WT_IMM_f64LoadAddImmToAcc 3
+#define WT_LEN_i32LoadAddShlToAcc 5
+#define WT_B_i32LoadAddShlToAcc 1
+#define WT_C_i32LoadAddShlToAcc 2
+#define WT_IMM_i32LoadAddShlToAcc 3
+#define WT_K_i32LoadAddShlToAcc 4
+#define WT_LEN_i64LoadAddShlToAcc 5
+#define WT_B_i64LoadAddShlToAcc 1
+#define WT_C_i64LoadAddShlToAcc 2
+#define WT_IMM_i64LoadAddShlToAcc 3
+#define WT_K_i64LoadAddShlToAcc 4
+#define WT_LEN_i32Load8SAddShlToAcc 5
+#define WT_B_i32Load8SAddShlToAcc 1
+#define WT_C_i32Load8SAddShlToAcc 2
+#define WT_IMM_i32Load8SAddShlToAcc 3
+#define WT_K_i32Load8SAddShlToAcc 4
+#define WT_LEN_i32Load8UAddShlToAcc 5
+#define WT_B_i32Load8UAddShlToAcc 1
+#define WT_C_i32Load8UAddShlToAcc 2
+#define WT_IMM_i32Load8UAddShlToAcc 3
+#define WT_K_i32Load8UAddShlToAcc 4
+#define WT_LEN_i32Load16SAddShlToAcc 5
+#define WT_B_i32Load16SAddShlToAcc 1
+#define WT_C_i32Load16SAddShlToAcc 2
+#define WT_IMM_i32Load16SAddShlToAcc 3
+#define WT_K_i32Load16SAddShlToAcc 4
+#define WT_LEN_i32Load16UAddShlToAcc 5
+#define WT_B_i32Load16UAddShlToAcc 1
+#define WT_C_i32Load16UAddShlToAcc 2
+#define WT_IMM_i32Load16UAddShlToAcc 3
+#define WT_K_i32Load16UAddShlToAcc 4
+#define WT_LEN_f64LoadAddShlToAcc 5
+#define WT_B_f64LoadAddShlToAcc 1
+#define WT_C_f64LoadAddShlToAcc 2
+#define WT_IMM_f64LoadAddShlToAcc 3
+#define WT_K_f64LoadAddShlToAcc 4
+#define WT_LEN_i32AddShlToAcc 4
+#define WT_B_i32AddShlToAcc 1
+#define WT_C_i32AddShlToAcc 2
+#define WT_IMM_i32AddShlToAcc 0
+#define WT_K_i32AddShlToAcc 3
+#define WT_LEN_f64AddLoadAcc 4
+#define WT_B_f64AddLoadAcc 1
+#define WT_C_f64AddLoadAcc 2
+#define WT_IMM_f64AddLoadAcc 3
+#define WT_LEN_f64AddLoadToAcc 4
+#define WT_B_f64AddLoadToAcc 1
+#define WT_C_f64AddLoadToAcc 2
+#define WT_IMM_f64AddLoadToAcc 3
+#define WT_LEN_f64AddLoadAccToAcc 4
+#define WT_B_f64AddLoadAccToAcc 1
+#define WT_C_f64AddLoadAccToAcc 2
+#define WT_IMM_f64AddLoadAccToAcc 3
+#define WT_LEN_f64SubLoadAcc 4
+#define WT_B_f64SubLoadAcc 1
+#define WT_C_f64SubLoadAcc 2
+#define WT_IMM_f64SubLoadAcc 3
+#define WT_LEN_f64SubLoadToAcc 4
+#define WT_B_f64SubLoadToAcc 1
+#define WT_C_f64SubLoadToAcc 2
+#define WT_IMM_f64SubLoadToAcc 3
+#define WT_LEN_f64SubLoadAccToAcc 4
+#define WT_B_f64SubLoadAccToAcc 1
+#define WT_C_f64SubLoadAccToAcc 2
+#define WT_IMM_f64SubLoadAccToAcc 3
+#define WT_LEN_f64MulLoadAcc 4
+#define WT_B_f64MulLoadAcc 1
+#define WT_C_f64MulLoadAcc 2
+#define WT_IMM_f64MulLoadAcc 3
+#define WT_LEN_f64MulLoadToAcc 4
+#define WT_B_f64MulLoadToAcc 1
+#define WT_C_f64MulLoadToAcc 2
+#define WT_IMM_f64MulLoadToAcc 3
+#define WT_LEN_f64MulLoadAccToAcc 4
+#define WT_B_f64MulLoadAccToAcc 1
+#define WT_C_f64MulLoadAccToAcc 2
+#define WT_IMM_f64MulLoadAccToAcc 3
+#define WT_LEN_f64DivLoadAcc 4
+#define WT_B_f64DivLoadAcc 1
+#define WT_C_f64DivLoadAcc 2
+#define WT_IMM_f64DivLoadAcc 3
+#define WT_LEN_f64DivLoadToAcc 4
+#define WT_B_f64DivLoadToAcc 1
+#define WT_C_f64DivLoadToAcc 2
+#define WT_IMM_f64DivLoadToAcc 3
+#define WT_LEN_f64DivLoadAccToAcc 4
+#define WT_B_f64DivLoadAccToAcc 1
+#define WT_C_f64DivLoadAccToAcc 2
+#define WT_IMM_f64DivLoadAccToAcc 3
 #define WT_LEN_i32AddImmAcc 3
 #define WT_B_i32AddImmAcc 1
 #define WT_C_i32AddImmAcc 2
@@ -3856,6 +4153,16 @@ enum wt_op {
     X(branchI64LeUImm) \
     X(branchI64GeSImm) \
     X(branchI64GeUImm) \
+    X(branchI32EqImmAddImm) \
+    X(branchI32NeImmAddImm) \
+    X(branchI32LtSImmAddImm) \
+    X(branchI32LtUImmAddImm) \
+    X(branchI32GtSImmAddImm) \
+    X(branchI32GtUImmAddImm) \
+    X(branchI32LeSImmAddImm) \
+    X(branchI32LeUImmAddImm) \
+    X(branchI32GeSImmAddImm) \
+    X(branchI32GeUImmAddImm) \
     X(i32LoadAddImm) \
     X(i64LoadAddImm) \
     X(i32Load8SAddImm) \
@@ -3944,6 +4251,55 @@ enum wt_op {
     X(branchI64LeUImmAcc) \
     X(branchI64GeSImmAcc) \
     X(branchI64GeUImmAcc)
+
+/* The increment-and-branch operations, for the handler table: X(name). */
+#define WT_FOR_EACH_INCREMENT_BRANCH_OP(X) \
+    X(branchI32EqAddImm) X(branchI32EqImmAddImm) \
+    X(branchI32NeAddImm) X(branchI32NeImmAddImm) \
+    X(branchI32LtSAddImm) X(branchI32LtSImmAddImm) \
+    X(branchI32LtUAddImm) X(branchI32LtUImmAddImm) \
+    X(branchI32GtSAddImm) X(branchI32GtSImmAddImm) \
+    X(branchI32GtUAddImm) X(branchI32GtUImmAddImm) \
+    X(branchI32LeSAddImm) X(branchI32LeSImmAddImm) \
+    X(branchI32LeUAddImm) X(branchI32LeUImmAddImm) \
+    X(branchI32GeSAddImm) X(branchI32GeSImmAddImm) \
+    X(branchI32GeUAddImm) X(branchI32GeUImmAddImm)
+
+/* The shift-add operations and f64 operations on a loaded operand, with their accumulator forms,
+ * for the handler table: X(name). */
+#define WT_FOR_EACH_SHIFT_AND_LOAD_OPERAND_OP(X) \
+    X(i32AddShl) \
+    X(i32LoadAddShl) \
+    X(i64LoadAddShl) \
+    X(i32Load8SAddShl) \
+    X(i32Load8UAddShl) \
+    X(i32Load16SAddShl) \
+    X(i32Load16UAddShl) \
+    X(f64LoadAddShl) \
+    X(f64AddLoad) \
+    X(f64SubLoad) \
+    X(f64MulLoad) \
+    X(f64DivLoad) \
+    X(i32LoadAddShlToAcc) \
+    X(i64LoadAddShlToAcc) \
+    X(i32Load8SAddShlToAcc) \
+    X(i32Load8UAddShlToAcc) \
+    X(i32Load16SAddShlToAcc) \
+    X(i32Load16UAddShlToAcc) \
+    X(f64LoadAddShlToAcc) \
+    X(i32AddShlToAcc) \
+    X(f64AddLoadAcc) \
+    X(f64AddLoadToAcc) \
+    X(f64AddLoadAccToAcc) \
+    X(f64SubLoadAcc) \
+    X(f64SubLoadToAcc) \
+    X(f64SubLoadAccToAcc) \
+    X(f64MulLoadAcc) \
+    X(f64MulLoadToAcc) \
+    X(f64MulLoadAccToAcc) \
+    X(f64DivLoadAcc) \
+    X(f64DivLoadToAcc) \
+    X(f64DivLoadAccToAcc)
 
 /* The address-add loads and their accumulator forms, for the handler table: X(name). */
 #define WT_FOR_EACH_ADD_LOAD_OP(X) \

@@ -632,452 +632,556 @@ enum Op: UInt16 {
     case branchI64GeSImm = 531
     /// branchI64GeU with the constant c in place of slot c
     case branchI64GeUImm = 532
+    /// slots[a] = slots[b] + k; branchI32Eq on slots[a] and slots[c]
+    case branchI32EqAddImm = 533
+    /// slots[a] = slots[b] + k; branchI32Eq on slots[a] and the constant c
+    case branchI32EqImmAddImm = 534
+    /// slots[a] = slots[b] + k; branchI32Ne on slots[a] and slots[c]
+    case branchI32NeAddImm = 535
+    /// slots[a] = slots[b] + k; branchI32Ne on slots[a] and the constant c
+    case branchI32NeImmAddImm = 536
+    /// slots[a] = slots[b] + k; branchI32LtS on slots[a] and slots[c]
+    case branchI32LtSAddImm = 537
+    /// slots[a] = slots[b] + k; branchI32LtS on slots[a] and the constant c
+    case branchI32LtSImmAddImm = 538
+    /// slots[a] = slots[b] + k; branchI32LtU on slots[a] and slots[c]
+    case branchI32LtUAddImm = 539
+    /// slots[a] = slots[b] + k; branchI32LtU on slots[a] and the constant c
+    case branchI32LtUImmAddImm = 540
+    /// slots[a] = slots[b] + k; branchI32GtS on slots[a] and slots[c]
+    case branchI32GtSAddImm = 541
+    /// slots[a] = slots[b] + k; branchI32GtS on slots[a] and the constant c
+    case branchI32GtSImmAddImm = 542
+    /// slots[a] = slots[b] + k; branchI32GtU on slots[a] and slots[c]
+    case branchI32GtUAddImm = 543
+    /// slots[a] = slots[b] + k; branchI32GtU on slots[a] and the constant c
+    case branchI32GtUImmAddImm = 544
+    /// slots[a] = slots[b] + k; branchI32LeS on slots[a] and slots[c]
+    case branchI32LeSAddImm = 545
+    /// slots[a] = slots[b] + k; branchI32LeS on slots[a] and the constant c
+    case branchI32LeSImmAddImm = 546
+    /// slots[a] = slots[b] + k; branchI32LeU on slots[a] and slots[c]
+    case branchI32LeUAddImm = 547
+    /// slots[a] = slots[b] + k; branchI32LeU on slots[a] and the constant c
+    case branchI32LeUImmAddImm = 548
+    /// slots[a] = slots[b] + k; branchI32GeS on slots[a] and slots[c]
+    case branchI32GeSAddImm = 549
+    /// slots[a] = slots[b] + k; branchI32GeS on slots[a] and the constant c
+    case branchI32GeSImmAddImm = 550
+    /// slots[a] = slots[b] + k; branchI32GeU on slots[a] and slots[c]
+    case branchI32GeUAddImm = 551
+    /// slots[a] = slots[b] + k; branchI32GeU on slots[a] and the constant c
+    case branchI32GeUImmAddImm = 552
+    /// slots[a] = slots[b] + (slots[c] << k) (i32)
+    case i32AddShl = 553
+    /// f64Add of slots[b] and the f64 at U32(slots[c]) + imm
+    case f64AddLoad = 554
+    /// f64Sub of slots[b] and the f64 at U32(slots[c]) + imm
+    case f64SubLoad = 555
+    /// f64Mul of slots[b] and the f64 at U32(slots[c]) + imm
+    case f64MulLoad = 556
+    /// f64Div of slots[b] and the f64 at U32(slots[c]) + imm
+    case f64DivLoad = 557
+    /// i32Load from address U32(slots[b] + (slots[c] << k)) + imm
+    case i32LoadAddShl = 558
+    /// i64Load from address U32(slots[b] + (slots[c] << k)) + imm
+    case i64LoadAddShl = 559
+    /// i32Load8S from address U32(slots[b] + (slots[c] << k)) + imm
+    case i32Load8SAddShl = 560
+    /// i32Load8U from address U32(slots[b] + (slots[c] << k)) + imm
+    case i32Load8UAddShl = 561
+    /// i32Load16S from address U32(slots[b] + (slots[c] << k)) + imm
+    case i32Load16SAddShl = 562
+    /// i32Load16U from address U32(slots[b] + (slots[c] << k)) + imm
+    case i32Load16UAddShl = 563
+    /// f64Load from address U32(slots[b] + (slots[c] << k)) + imm
+    case f64LoadAddShl = 564
     /// i32Load from address U32(slots[b] + slots[c]) + imm
-    case i32LoadAdd = 533
+    case i32LoadAdd = 565
     /// i32Load from address U32(slots[b] + c) + imm (c a constant)
-    case i32LoadAddImm = 534
+    case i32LoadAddImm = 566
     /// i64Load from address U32(slots[b] + slots[c]) + imm
-    case i64LoadAdd = 535
+    case i64LoadAdd = 567
     /// i64Load from address U32(slots[b] + c) + imm (c a constant)
-    case i64LoadAddImm = 536
+    case i64LoadAddImm = 568
     /// i32Load8S from address U32(slots[b] + slots[c]) + imm
-    case i32Load8SAdd = 537
+    case i32Load8SAdd = 569
     /// i32Load8S from address U32(slots[b] + c) + imm (c a constant)
-    case i32Load8SAddImm = 538
+    case i32Load8SAddImm = 570
     /// i32Load8U from address U32(slots[b] + slots[c]) + imm
-    case i32Load8UAdd = 539
+    case i32Load8UAdd = 571
     /// i32Load8U from address U32(slots[b] + c) + imm (c a constant)
-    case i32Load8UAddImm = 540
+    case i32Load8UAddImm = 572
     /// i32Load16S from address U32(slots[b] + slots[c]) + imm
-    case i32Load16SAdd = 541
+    case i32Load16SAdd = 573
     /// i32Load16S from address U32(slots[b] + c) + imm (c a constant)
-    case i32Load16SAddImm = 542
+    case i32Load16SAddImm = 574
     /// i32Load16U from address U32(slots[b] + slots[c]) + imm
-    case i32Load16UAdd = 543
+    case i32Load16UAdd = 575
     /// i32Load16U from address U32(slots[b] + c) + imm (c a constant)
-    case i32Load16UAddImm = 544
+    case i32Load16UAddImm = 576
     /// f64Load from address U32(slots[b] + slots[c]) + imm
-    case f64LoadAdd = 545
+    case f64LoadAdd = 577
     /// f64Load from address U32(slots[b] + c) + imm (c a constant)
-    case f64LoadAddImm = 546
+    case f64LoadAddImm = 578
     /// i32Add, operand b from the int accumulator
-    case i32AddAcc = 547
+    case i32AddAcc = 579
     /// i32Add, result to the int accumulator
-    case i32AddToAcc = 548
+    case i32AddToAcc = 580
     /// i32Add, operand b from the int accumulator and result to the int accumulator
-    case i32AddAccToAcc = 549
+    case i32AddAccToAcc = 581
     /// i32Sub, operand b from the int accumulator
-    case i32SubAcc = 550
+    case i32SubAcc = 582
     /// i32Sub, result to the int accumulator
-    case i32SubToAcc = 551
+    case i32SubToAcc = 583
     /// i32Sub, operand b from the int accumulator and result to the int accumulator
-    case i32SubAccToAcc = 552
+    case i32SubAccToAcc = 584
     /// i32Mul, operand b from the int accumulator
-    case i32MulAcc = 553
+    case i32MulAcc = 585
     /// i32Mul, result to the int accumulator
-    case i32MulToAcc = 554
+    case i32MulToAcc = 586
     /// i32Mul, operand b from the int accumulator and result to the int accumulator
-    case i32MulAccToAcc = 555
+    case i32MulAccToAcc = 587
     /// i32And, operand b from the int accumulator
-    case i32AndAcc = 556
+    case i32AndAcc = 588
     /// i32And, result to the int accumulator
-    case i32AndToAcc = 557
+    case i32AndToAcc = 589
     /// i32And, operand b from the int accumulator and result to the int accumulator
-    case i32AndAccToAcc = 558
+    case i32AndAccToAcc = 590
     /// i32Or, operand b from the int accumulator
-    case i32OrAcc = 559
+    case i32OrAcc = 591
     /// i32Or, result to the int accumulator
-    case i32OrToAcc = 560
+    case i32OrToAcc = 592
     /// i32Or, operand b from the int accumulator and result to the int accumulator
-    case i32OrAccToAcc = 561
+    case i32OrAccToAcc = 593
     /// i32Xor, operand b from the int accumulator
-    case i32XorAcc = 562
+    case i32XorAcc = 594
     /// i32Xor, result to the int accumulator
-    case i32XorToAcc = 563
+    case i32XorToAcc = 595
     /// i32Xor, operand b from the int accumulator and result to the int accumulator
-    case i32XorAccToAcc = 564
+    case i32XorAccToAcc = 596
     /// i32Shl, operand b from the int accumulator
-    case i32ShlAcc = 565
+    case i32ShlAcc = 597
     /// i32Shl, result to the int accumulator
-    case i32ShlToAcc = 566
+    case i32ShlToAcc = 598
     /// i32Shl, operand b from the int accumulator and result to the int accumulator
-    case i32ShlAccToAcc = 567
+    case i32ShlAccToAcc = 599
     /// i32ShrS, operand b from the int accumulator
-    case i32ShrSAcc = 568
+    case i32ShrSAcc = 600
     /// i32ShrS, result to the int accumulator
-    case i32ShrSToAcc = 569
+    case i32ShrSToAcc = 601
     /// i32ShrS, operand b from the int accumulator and result to the int accumulator
-    case i32ShrSAccToAcc = 570
+    case i32ShrSAccToAcc = 602
     /// i32ShrU, operand b from the int accumulator
-    case i32ShrUAcc = 571
+    case i32ShrUAcc = 603
     /// i32ShrU, result to the int accumulator
-    case i32ShrUToAcc = 572
+    case i32ShrUToAcc = 604
     /// i32ShrU, operand b from the int accumulator and result to the int accumulator
-    case i32ShrUAccToAcc = 573
+    case i32ShrUAccToAcc = 605
     /// i64Add, operand b from the int accumulator
-    case i64AddAcc = 574
+    case i64AddAcc = 606
     /// i64Add, result to the int accumulator
-    case i64AddToAcc = 575
+    case i64AddToAcc = 607
     /// i64Add, operand b from the int accumulator and result to the int accumulator
-    case i64AddAccToAcc = 576
+    case i64AddAccToAcc = 608
     /// i64Sub, operand b from the int accumulator
-    case i64SubAcc = 577
+    case i64SubAcc = 609
     /// i64Sub, result to the int accumulator
-    case i64SubToAcc = 578
+    case i64SubToAcc = 610
     /// i64Sub, operand b from the int accumulator and result to the int accumulator
-    case i64SubAccToAcc = 579
+    case i64SubAccToAcc = 611
     /// i64Mul, operand b from the int accumulator
-    case i64MulAcc = 580
+    case i64MulAcc = 612
     /// i64Mul, result to the int accumulator
-    case i64MulToAcc = 581
+    case i64MulToAcc = 613
     /// i64Mul, operand b from the int accumulator and result to the int accumulator
-    case i64MulAccToAcc = 582
+    case i64MulAccToAcc = 614
     /// i64And, operand b from the int accumulator
-    case i64AndAcc = 583
+    case i64AndAcc = 615
     /// i64And, result to the int accumulator
-    case i64AndToAcc = 584
+    case i64AndToAcc = 616
     /// i64And, operand b from the int accumulator and result to the int accumulator
-    case i64AndAccToAcc = 585
+    case i64AndAccToAcc = 617
     /// i64Or, operand b from the int accumulator
-    case i64OrAcc = 586
+    case i64OrAcc = 618
     /// i64Or, result to the int accumulator
-    case i64OrToAcc = 587
+    case i64OrToAcc = 619
     /// i64Or, operand b from the int accumulator and result to the int accumulator
-    case i64OrAccToAcc = 588
+    case i64OrAccToAcc = 620
     /// i64Xor, operand b from the int accumulator
-    case i64XorAcc = 589
+    case i64XorAcc = 621
     /// i64Xor, result to the int accumulator
-    case i64XorToAcc = 590
+    case i64XorToAcc = 622
     /// i64Xor, operand b from the int accumulator and result to the int accumulator
-    case i64XorAccToAcc = 591
+    case i64XorAccToAcc = 623
     /// i64Shl, operand b from the int accumulator
-    case i64ShlAcc = 592
+    case i64ShlAcc = 624
     /// i64Shl, result to the int accumulator
-    case i64ShlToAcc = 593
+    case i64ShlToAcc = 625
     /// i64Shl, operand b from the int accumulator and result to the int accumulator
-    case i64ShlAccToAcc = 594
+    case i64ShlAccToAcc = 626
     /// i64ShrS, operand b from the int accumulator
-    case i64ShrSAcc = 595
+    case i64ShrSAcc = 627
     /// i64ShrS, result to the int accumulator
-    case i64ShrSToAcc = 596
+    case i64ShrSToAcc = 628
     /// i64ShrS, operand b from the int accumulator and result to the int accumulator
-    case i64ShrSAccToAcc = 597
+    case i64ShrSAccToAcc = 629
     /// i64ShrU, operand b from the int accumulator
-    case i64ShrUAcc = 598
+    case i64ShrUAcc = 630
     /// i64ShrU, result to the int accumulator
-    case i64ShrUToAcc = 599
+    case i64ShrUToAcc = 631
     /// i64ShrU, operand b from the int accumulator and result to the int accumulator
-    case i64ShrUAccToAcc = 600
+    case i64ShrUAccToAcc = 632
     /// f64Add, operand b from the f64 accumulator
-    case f64AddAcc = 601
+    case f64AddAcc = 633
     /// f64Add, result to the f64 accumulator
-    case f64AddToAcc = 602
+    case f64AddToAcc = 634
     /// f64Add, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64AddAccToAcc = 603
+    case f64AddAccToAcc = 635
     /// f64Sub, operand b from the f64 accumulator
-    case f64SubAcc = 604
+    case f64SubAcc = 636
     /// f64Sub, result to the f64 accumulator
-    case f64SubToAcc = 605
+    case f64SubToAcc = 637
     /// f64Sub, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SubAccToAcc = 606
+    case f64SubAccToAcc = 638
     /// f64Mul, operand b from the f64 accumulator
-    case f64MulAcc = 607
+    case f64MulAcc = 639
     /// f64Mul, result to the f64 accumulator
-    case f64MulToAcc = 608
+    case f64MulToAcc = 640
     /// f64Mul, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64MulAccToAcc = 609
+    case f64MulAccToAcc = 641
     /// f64Div, operand b from the f64 accumulator
-    case f64DivAcc = 610
+    case f64DivAcc = 642
     /// f64Div, result to the f64 accumulator
-    case f64DivToAcc = 611
+    case f64DivToAcc = 643
     /// f64Div, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64DivAccToAcc = 612
+    case f64DivAccToAcc = 644
     /// f64Sqrt, operand b from the f64 accumulator
-    case f64SqrtAcc = 613
+    case f64SqrtAcc = 645
     /// f64Sqrt, result to the f64 accumulator
-    case f64SqrtToAcc = 614
+    case f64SqrtToAcc = 646
     /// f64Sqrt, operand b from the f64 accumulator and result to the f64 accumulator
-    case f64SqrtAccToAcc = 615
+    case f64SqrtAccToAcc = 647
     /// i32Load, operand b from the int accumulator
-    case i32LoadAcc = 616
+    case i32LoadAcc = 648
     /// i32Load, result to the int accumulator
-    case i32LoadToAcc = 617
+    case i32LoadToAcc = 649
     /// i32Load, operand b from the int accumulator and result to the int accumulator
-    case i32LoadAccToAcc = 618
+    case i32LoadAccToAcc = 650
     /// i64Load, operand b from the int accumulator
-    case i64LoadAcc = 619
+    case i64LoadAcc = 651
     /// i64Load, result to the int accumulator
-    case i64LoadToAcc = 620
+    case i64LoadToAcc = 652
     /// i64Load, operand b from the int accumulator and result to the int accumulator
-    case i64LoadAccToAcc = 621
+    case i64LoadAccToAcc = 653
     /// i32Load8S, operand b from the int accumulator
-    case i32Load8SAcc = 622
+    case i32Load8SAcc = 654
     /// i32Load8S, result to the int accumulator
-    case i32Load8SToAcc = 623
+    case i32Load8SToAcc = 655
     /// i32Load8S, operand b from the int accumulator and result to the int accumulator
-    case i32Load8SAccToAcc = 624
+    case i32Load8SAccToAcc = 656
     /// i32Load8U, operand b from the int accumulator
-    case i32Load8UAcc = 625
+    case i32Load8UAcc = 657
     /// i32Load8U, result to the int accumulator
-    case i32Load8UToAcc = 626
+    case i32Load8UToAcc = 658
     /// i32Load8U, operand b from the int accumulator and result to the int accumulator
-    case i32Load8UAccToAcc = 627
+    case i32Load8UAccToAcc = 659
     /// i32Load16S, operand b from the int accumulator
-    case i32Load16SAcc = 628
+    case i32Load16SAcc = 660
     /// i32Load16S, result to the int accumulator
-    case i32Load16SToAcc = 629
+    case i32Load16SToAcc = 661
     /// i32Load16S, operand b from the int accumulator and result to the int accumulator
-    case i32Load16SAccToAcc = 630
+    case i32Load16SAccToAcc = 662
     /// i32Load16U, operand b from the int accumulator
-    case i32Load16UAcc = 631
+    case i32Load16UAcc = 663
     /// i32Load16U, result to the int accumulator
-    case i32Load16UToAcc = 632
+    case i32Load16UToAcc = 664
     /// i32Load16U, operand b from the int accumulator and result to the int accumulator
-    case i32Load16UAccToAcc = 633
+    case i32Load16UAccToAcc = 665
     /// f64Load, operand b from the int accumulator
-    case f64LoadAcc = 634
+    case f64LoadAcc = 666
     /// f64Load, result to the f64 accumulator
-    case f64LoadToAcc = 635
+    case f64LoadToAcc = 667
     /// f64Load, operand b from the int accumulator and result to the f64 accumulator
-    case f64LoadAccToAcc = 636
+    case f64LoadAccToAcc = 668
     /// i32Store, operand c from the int accumulator
-    case i32StoreAcc = 637
+    case i32StoreAcc = 669
     /// i64Store, operand c from the int accumulator
-    case i64StoreAcc = 638
+    case i64StoreAcc = 670
     /// i32Store8, operand c from the int accumulator
-    case i32Store8Acc = 639
+    case i32Store8Acc = 671
     /// i32Store16, operand c from the int accumulator
-    case i32Store16Acc = 640
+    case i32Store16Acc = 672
     /// f64Store, operand c from the f64 accumulator
-    case f64StoreAcc = 641
+    case f64StoreAcc = 673
     /// branchI32Eqz, operand b from the int accumulator
-    case branchI32EqzAcc = 642
+    case branchI32EqzAcc = 674
     /// branchI32Nez, operand b from the int accumulator
-    case branchI32NezAcc = 643
+    case branchI32NezAcc = 675
     /// branchI32Eq, operand b from the int accumulator
-    case branchI32EqAcc = 644
+    case branchI32EqAcc = 676
     /// branchI32Ne, operand b from the int accumulator
-    case branchI32NeAcc = 645
+    case branchI32NeAcc = 677
     /// branchI32LtS, operand b from the int accumulator
-    case branchI32LtSAcc = 646
+    case branchI32LtSAcc = 678
     /// branchI32LtU, operand b from the int accumulator
-    case branchI32LtUAcc = 647
+    case branchI32LtUAcc = 679
     /// branchI32GtS, operand b from the int accumulator
-    case branchI32GtSAcc = 648
+    case branchI32GtSAcc = 680
     /// branchI32GtU, operand b from the int accumulator
-    case branchI32GtUAcc = 649
+    case branchI32GtUAcc = 681
     /// branchI32LeS, operand b from the int accumulator
-    case branchI32LeSAcc = 650
+    case branchI32LeSAcc = 682
     /// branchI32LeU, operand b from the int accumulator
-    case branchI32LeUAcc = 651
+    case branchI32LeUAcc = 683
     /// branchI32GeS, operand b from the int accumulator
-    case branchI32GeSAcc = 652
+    case branchI32GeSAcc = 684
     /// branchI32GeU, operand b from the int accumulator
-    case branchI32GeUAcc = 653
+    case branchI32GeUAcc = 685
     /// branchI64Eqz, operand b from the int accumulator
-    case branchI64EqzAcc = 654
+    case branchI64EqzAcc = 686
     /// branchI64Nez, operand b from the int accumulator
-    case branchI64NezAcc = 655
+    case branchI64NezAcc = 687
     /// branchI64Eq, operand b from the int accumulator
-    case branchI64EqAcc = 656
+    case branchI64EqAcc = 688
     /// branchI64Ne, operand b from the int accumulator
-    case branchI64NeAcc = 657
+    case branchI64NeAcc = 689
     /// branchI64LtS, operand b from the int accumulator
-    case branchI64LtSAcc = 658
+    case branchI64LtSAcc = 690
     /// branchI64LtU, operand b from the int accumulator
-    case branchI64LtUAcc = 659
+    case branchI64LtUAcc = 691
     /// branchI64GtS, operand b from the int accumulator
-    case branchI64GtSAcc = 660
+    case branchI64GtSAcc = 692
     /// branchI64GtU, operand b from the int accumulator
-    case branchI64GtUAcc = 661
+    case branchI64GtUAcc = 693
     /// branchI64LeS, operand b from the int accumulator
-    case branchI64LeSAcc = 662
+    case branchI64LeSAcc = 694
     /// branchI64LeU, operand b from the int accumulator
-    case branchI64LeUAcc = 663
+    case branchI64LeUAcc = 695
     /// branchI64GeS, operand b from the int accumulator
-    case branchI64GeSAcc = 664
+    case branchI64GeSAcc = 696
     /// branchI64GeU, operand b from the int accumulator
-    case branchI64GeUAcc = 665
+    case branchI64GeUAcc = 697
     /// branchIf, operand b from the int accumulator
-    case branchIfAcc = 666
+    case branchIfAcc = 698
     /// branchUnless, operand b from the int accumulator
-    case branchUnlessAcc = 667
+    case branchUnlessAcc = 699
     /// i32LoadAdd, result to the int accumulator
-    case i32LoadAddToAcc = 668
+    case i32LoadAddToAcc = 700
     /// i32LoadAddImm, result to the int accumulator
-    case i32LoadAddImmToAcc = 669
+    case i32LoadAddImmToAcc = 701
     /// i64LoadAdd, result to the int accumulator
-    case i64LoadAddToAcc = 670
+    case i64LoadAddToAcc = 702
     /// i64LoadAddImm, result to the int accumulator
-    case i64LoadAddImmToAcc = 671
+    case i64LoadAddImmToAcc = 703
     /// i32Load8SAdd, result to the int accumulator
-    case i32Load8SAddToAcc = 672
+    case i32Load8SAddToAcc = 704
     /// i32Load8SAddImm, result to the int accumulator
-    case i32Load8SAddImmToAcc = 673
+    case i32Load8SAddImmToAcc = 705
     /// i32Load8UAdd, result to the int accumulator
-    case i32Load8UAddToAcc = 674
+    case i32Load8UAddToAcc = 706
     /// i32Load8UAddImm, result to the int accumulator
-    case i32Load8UAddImmToAcc = 675
+    case i32Load8UAddImmToAcc = 707
     /// i32Load16SAdd, result to the int accumulator
-    case i32Load16SAddToAcc = 676
+    case i32Load16SAddToAcc = 708
     /// i32Load16SAddImm, result to the int accumulator
-    case i32Load16SAddImmToAcc = 677
+    case i32Load16SAddImmToAcc = 709
     /// i32Load16UAdd, result to the int accumulator
-    case i32Load16UAddToAcc = 678
+    case i32Load16UAddToAcc = 710
     /// i32Load16UAddImm, result to the int accumulator
-    case i32Load16UAddImmToAcc = 679
+    case i32Load16UAddImmToAcc = 711
     /// f64LoadAdd, result to the f64 accumulator
-    case f64LoadAddToAcc = 680
+    case f64LoadAddToAcc = 712
     /// f64LoadAddImm, result to the f64 accumulator
-    case f64LoadAddImmToAcc = 681
+    case f64LoadAddImmToAcc = 713
+    /// i32LoadAddShl, result to the int accumulator
+    case i32LoadAddShlToAcc = 714
+    /// i64LoadAddShl, result to the int accumulator
+    case i64LoadAddShlToAcc = 715
+    /// i32Load8SAddShl, result to the int accumulator
+    case i32Load8SAddShlToAcc = 716
+    /// i32Load8UAddShl, result to the int accumulator
+    case i32Load8UAddShlToAcc = 717
+    /// i32Load16SAddShl, result to the int accumulator
+    case i32Load16SAddShlToAcc = 718
+    /// i32Load16UAddShl, result to the int accumulator
+    case i32Load16UAddShlToAcc = 719
+    /// f64LoadAddShl, result to the f64 accumulator
+    case f64LoadAddShlToAcc = 720
+    /// i32AddShl, result to the int accumulator
+    case i32AddShlToAcc = 721
+    /// f64AddLoad, operand b from the f64 accumulator
+    case f64AddLoadAcc = 722
+    /// f64AddLoad, result to the f64 accumulator
+    case f64AddLoadToAcc = 723
+    /// f64AddLoad, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64AddLoadAccToAcc = 724
+    /// f64SubLoad, operand b from the f64 accumulator
+    case f64SubLoadAcc = 725
+    /// f64SubLoad, result to the f64 accumulator
+    case f64SubLoadToAcc = 726
+    /// f64SubLoad, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64SubLoadAccToAcc = 727
+    /// f64MulLoad, operand b from the f64 accumulator
+    case f64MulLoadAcc = 728
+    /// f64MulLoad, result to the f64 accumulator
+    case f64MulLoadToAcc = 729
+    /// f64MulLoad, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64MulLoadAccToAcc = 730
+    /// f64DivLoad, operand b from the f64 accumulator
+    case f64DivLoadAcc = 731
+    /// f64DivLoad, result to the f64 accumulator
+    case f64DivLoadToAcc = 732
+    /// f64DivLoad, operand b from the f64 accumulator and result to the f64 accumulator
+    case f64DivLoadAccToAcc = 733
     /// i32AddImm, operand b from the int accumulator
-    case i32AddImmAcc = 682
+    case i32AddImmAcc = 734
     /// i32AddImm, result to the int accumulator
-    case i32AddImmToAcc = 683
+    case i32AddImmToAcc = 735
     /// i32AddImm, operand b from the int accumulator and result to the int accumulator
-    case i32AddImmAccToAcc = 684
+    case i32AddImmAccToAcc = 736
     /// i32SubImm, operand b from the int accumulator
-    case i32SubImmAcc = 685
+    case i32SubImmAcc = 737
     /// i32SubImm, result to the int accumulator
-    case i32SubImmToAcc = 686
+    case i32SubImmToAcc = 738
     /// i32SubImm, operand b from the int accumulator and result to the int accumulator
-    case i32SubImmAccToAcc = 687
+    case i32SubImmAccToAcc = 739
     /// i32MulImm, operand b from the int accumulator
-    case i32MulImmAcc = 688
+    case i32MulImmAcc = 740
     /// i32MulImm, result to the int accumulator
-    case i32MulImmToAcc = 689
+    case i32MulImmToAcc = 741
     /// i32MulImm, operand b from the int accumulator and result to the int accumulator
-    case i32MulImmAccToAcc = 690
+    case i32MulImmAccToAcc = 742
     /// i32AndImm, operand b from the int accumulator
-    case i32AndImmAcc = 691
+    case i32AndImmAcc = 743
     /// i32AndImm, result to the int accumulator
-    case i32AndImmToAcc = 692
+    case i32AndImmToAcc = 744
     /// i32AndImm, operand b from the int accumulator and result to the int accumulator
-    case i32AndImmAccToAcc = 693
+    case i32AndImmAccToAcc = 745
     /// i32OrImm, operand b from the int accumulator
-    case i32OrImmAcc = 694
+    case i32OrImmAcc = 746
     /// i32OrImm, result to the int accumulator
-    case i32OrImmToAcc = 695
+    case i32OrImmToAcc = 747
     /// i32OrImm, operand b from the int accumulator and result to the int accumulator
-    case i32OrImmAccToAcc = 696
+    case i32OrImmAccToAcc = 748
     /// i32XorImm, operand b from the int accumulator
-    case i32XorImmAcc = 697
+    case i32XorImmAcc = 749
     /// i32XorImm, result to the int accumulator
-    case i32XorImmToAcc = 698
+    case i32XorImmToAcc = 750
     /// i32XorImm, operand b from the int accumulator and result to the int accumulator
-    case i32XorImmAccToAcc = 699
+    case i32XorImmAccToAcc = 751
     /// i32ShlImm, operand b from the int accumulator
-    case i32ShlImmAcc = 700
+    case i32ShlImmAcc = 752
     /// i32ShlImm, result to the int accumulator
-    case i32ShlImmToAcc = 701
+    case i32ShlImmToAcc = 753
     /// i32ShlImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShlImmAccToAcc = 702
+    case i32ShlImmAccToAcc = 754
     /// i32ShrSImm, operand b from the int accumulator
-    case i32ShrSImmAcc = 703
+    case i32ShrSImmAcc = 755
     /// i32ShrSImm, result to the int accumulator
-    case i32ShrSImmToAcc = 704
+    case i32ShrSImmToAcc = 756
     /// i32ShrSImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShrSImmAccToAcc = 705
+    case i32ShrSImmAccToAcc = 757
     /// i32ShrUImm, operand b from the int accumulator
-    case i32ShrUImmAcc = 706
+    case i32ShrUImmAcc = 758
     /// i32ShrUImm, result to the int accumulator
-    case i32ShrUImmToAcc = 707
+    case i32ShrUImmToAcc = 759
     /// i32ShrUImm, operand b from the int accumulator and result to the int accumulator
-    case i32ShrUImmAccToAcc = 708
+    case i32ShrUImmAccToAcc = 760
     /// i64AddImm, operand b from the int accumulator
-    case i64AddImmAcc = 709
+    case i64AddImmAcc = 761
     /// i64AddImm, result to the int accumulator
-    case i64AddImmToAcc = 710
+    case i64AddImmToAcc = 762
     /// i64AddImm, operand b from the int accumulator and result to the int accumulator
-    case i64AddImmAccToAcc = 711
+    case i64AddImmAccToAcc = 763
     /// i64SubImm, operand b from the int accumulator
-    case i64SubImmAcc = 712
+    case i64SubImmAcc = 764
     /// i64SubImm, result to the int accumulator
-    case i64SubImmToAcc = 713
+    case i64SubImmToAcc = 765
     /// i64SubImm, operand b from the int accumulator and result to the int accumulator
-    case i64SubImmAccToAcc = 714
+    case i64SubImmAccToAcc = 766
     /// i64MulImm, operand b from the int accumulator
-    case i64MulImmAcc = 715
+    case i64MulImmAcc = 767
     /// i64MulImm, result to the int accumulator
-    case i64MulImmToAcc = 716
+    case i64MulImmToAcc = 768
     /// i64MulImm, operand b from the int accumulator and result to the int accumulator
-    case i64MulImmAccToAcc = 717
+    case i64MulImmAccToAcc = 769
     /// i64AndImm, operand b from the int accumulator
-    case i64AndImmAcc = 718
+    case i64AndImmAcc = 770
     /// i64AndImm, result to the int accumulator
-    case i64AndImmToAcc = 719
+    case i64AndImmToAcc = 771
     /// i64AndImm, operand b from the int accumulator and result to the int accumulator
-    case i64AndImmAccToAcc = 720
+    case i64AndImmAccToAcc = 772
     /// i64OrImm, operand b from the int accumulator
-    case i64OrImmAcc = 721
+    case i64OrImmAcc = 773
     /// i64OrImm, result to the int accumulator
-    case i64OrImmToAcc = 722
+    case i64OrImmToAcc = 774
     /// i64OrImm, operand b from the int accumulator and result to the int accumulator
-    case i64OrImmAccToAcc = 723
+    case i64OrImmAccToAcc = 775
     /// i64XorImm, operand b from the int accumulator
-    case i64XorImmAcc = 724
+    case i64XorImmAcc = 776
     /// i64XorImm, result to the int accumulator
-    case i64XorImmToAcc = 725
+    case i64XorImmToAcc = 777
     /// i64XorImm, operand b from the int accumulator and result to the int accumulator
-    case i64XorImmAccToAcc = 726
+    case i64XorImmAccToAcc = 778
     /// i64ShlImm, operand b from the int accumulator
-    case i64ShlImmAcc = 727
+    case i64ShlImmAcc = 779
     /// i64ShlImm, result to the int accumulator
-    case i64ShlImmToAcc = 728
+    case i64ShlImmToAcc = 780
     /// i64ShlImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShlImmAccToAcc = 729
+    case i64ShlImmAccToAcc = 781
     /// i64ShrSImm, operand b from the int accumulator
-    case i64ShrSImmAcc = 730
+    case i64ShrSImmAcc = 782
     /// i64ShrSImm, result to the int accumulator
-    case i64ShrSImmToAcc = 731
+    case i64ShrSImmToAcc = 783
     /// i64ShrSImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShrSImmAccToAcc = 732
+    case i64ShrSImmAccToAcc = 784
     /// i64ShrUImm, operand b from the int accumulator
-    case i64ShrUImmAcc = 733
+    case i64ShrUImmAcc = 785
     /// i64ShrUImm, result to the int accumulator
-    case i64ShrUImmToAcc = 734
+    case i64ShrUImmToAcc = 786
     /// i64ShrUImm, operand b from the int accumulator and result to the int accumulator
-    case i64ShrUImmAccToAcc = 735
+    case i64ShrUImmAccToAcc = 787
     /// branchI32EqImm, operand b from the int accumulator
-    case branchI32EqImmAcc = 736
+    case branchI32EqImmAcc = 788
     /// branchI32NeImm, operand b from the int accumulator
-    case branchI32NeImmAcc = 737
+    case branchI32NeImmAcc = 789
     /// branchI32LtSImm, operand b from the int accumulator
-    case branchI32LtSImmAcc = 738
+    case branchI32LtSImmAcc = 790
     /// branchI32LtUImm, operand b from the int accumulator
-    case branchI32LtUImmAcc = 739
+    case branchI32LtUImmAcc = 791
     /// branchI32GtSImm, operand b from the int accumulator
-    case branchI32GtSImmAcc = 740
+    case branchI32GtSImmAcc = 792
     /// branchI32GtUImm, operand b from the int accumulator
-    case branchI32GtUImmAcc = 741
+    case branchI32GtUImmAcc = 793
     /// branchI32LeSImm, operand b from the int accumulator
-    case branchI32LeSImmAcc = 742
+    case branchI32LeSImmAcc = 794
     /// branchI32LeUImm, operand b from the int accumulator
-    case branchI32LeUImmAcc = 743
+    case branchI32LeUImmAcc = 795
     /// branchI32GeSImm, operand b from the int accumulator
-    case branchI32GeSImmAcc = 744
+    case branchI32GeSImmAcc = 796
     /// branchI32GeUImm, operand b from the int accumulator
-    case branchI32GeUImmAcc = 745
+    case branchI32GeUImmAcc = 797
     /// branchI64EqImm, operand b from the int accumulator
-    case branchI64EqImmAcc = 746
+    case branchI64EqImmAcc = 798
     /// branchI64NeImm, operand b from the int accumulator
-    case branchI64NeImmAcc = 747
+    case branchI64NeImmAcc = 799
     /// branchI64LtSImm, operand b from the int accumulator
-    case branchI64LtSImmAcc = 748
+    case branchI64LtSImmAcc = 800
     /// branchI64LtUImm, operand b from the int accumulator
-    case branchI64LtUImmAcc = 749
+    case branchI64LtUImmAcc = 801
     /// branchI64GtSImm, operand b from the int accumulator
-    case branchI64GtSImmAcc = 750
+    case branchI64GtSImmAcc = 802
     /// branchI64GtUImm, operand b from the int accumulator
-    case branchI64GtUImmAcc = 751
+    case branchI64GtUImmAcc = 803
     /// branchI64LeSImm, operand b from the int accumulator
-    case branchI64LeSImmAcc = 752
+    case branchI64LeSImmAcc = 804
     /// branchI64LeUImm, operand b from the int accumulator
-    case branchI64LeUImmAcc = 753
+    case branchI64LeUImmAcc = 805
     /// branchI64GeSImm, operand b from the int accumulator
-    case branchI64GeSImmAcc = 754
+    case branchI64GeSImmAcc = 806
     /// branchI64GeUImm, operand b from the int accumulator
-    case branchI64GeUImmAcc = 755
+    case branchI64GeUImmAcc = 807
 }
 
 /// What an operation's accumulator forms are (`INTERPRETER_ACC_FAMILIES` in Tools/opgen.py).
@@ -1169,6 +1273,18 @@ struct AccumulatorForms {
         .i32Load16UAddImm: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16UAddImmToAcc, accToAcc: nil),
         .f64LoadAdd: AccumulatorForms(input: nil, inputField: 1, output: .f64, acc: nil, toAcc: .f64LoadAddToAcc, accToAcc: nil),
         .f64LoadAddImm: AccumulatorForms(input: nil, inputField: 1, output: .f64, acc: nil, toAcc: .f64LoadAddImmToAcc, accToAcc: nil),
+        .i32LoadAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32LoadAddShlToAcc, accToAcc: nil),
+        .i64LoadAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i64LoadAddShlToAcc, accToAcc: nil),
+        .i32Load8SAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8SAddShlToAcc, accToAcc: nil),
+        .i32Load8UAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load8UAddShlToAcc, accToAcc: nil),
+        .i32Load16SAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16SAddShlToAcc, accToAcc: nil),
+        .i32Load16UAddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32Load16UAddShlToAcc, accToAcc: nil),
+        .f64LoadAddShl: AccumulatorForms(input: nil, inputField: 1, output: .f64, acc: nil, toAcc: .f64LoadAddShlToAcc, accToAcc: nil),
+        .i32AddShl: AccumulatorForms(input: nil, inputField: 1, output: .int, acc: nil, toAcc: .i32AddShlToAcc, accToAcc: nil),
+        .f64AddLoad: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64AddLoadAcc, toAcc: .f64AddLoadToAcc, accToAcc: .f64AddLoadAccToAcc),
+        .f64SubLoad: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64SubLoadAcc, toAcc: .f64SubLoadToAcc, accToAcc: .f64SubLoadAccToAcc),
+        .f64MulLoad: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64MulLoadAcc, toAcc: .f64MulLoadToAcc, accToAcc: .f64MulLoadAccToAcc),
+        .f64DivLoad: AccumulatorForms(input: .f64, inputField: 1, output: .f64, acc: .f64DivLoadAcc, toAcc: .f64DivLoadToAcc, accToAcc: .f64DivLoadAccToAcc),
         .i32AddImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32AddImmAcc, toAcc: .i32AddImmToAcc, accToAcc: .i32AddImmAccToAcc),
         .i32SubImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32SubImmAcc, toAcc: .i32SubImmToAcc, accToAcc: .i32SubImmAccToAcc),
         .i32MulImm: AccumulatorForms(input: .int, inputField: 1, output: .int, acc: .i32MulImmAcc, toAcc: .i32MulImmToAcc, accToAcc: .i32MulImmAccToAcc),
@@ -1213,14 +1329,16 @@ struct AccumulatorForms {
 /// Where an operation's operands sit in the encoded code.
 /// An instruction is a header word, `op | a << 10` (a: the destination slot, or the callee frame's
 /// first slot; below 2^22), then the words its shape names, in this order: B the slot b, C the
-/// slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first).
+/// slot c, I a 32-bit immediate, L a 64-bit immediate (two words, low first), K a second 32-bit
+/// immediate (a constant operand of a fused operation).
 struct OpLayout {
     /// Words of the instruction, header included.
     let length: UInt8
-    /// Word positions of b, c and the immediate (0: absent).
+    /// Word positions of b, c, the immediate and the constant k (0: absent).
     let b: UInt8
     let c: UInt8
     let imm: UInt8
+    let k: UInt8
     /// The immediate takes two words.
     let wide: Bool
     /// The immediate is a code position (a branch target).
@@ -1230,775 +1348,850 @@ struct OpLayout {
 
     /// Indexed by `Op` raw value.
     static let all: [OpLayout] = [
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // unreachable 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // nop 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // block 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // loop 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // if 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // else 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // end 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // br 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // brIf 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // brTable 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // return 
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // call I
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // callIndirect BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // drop 
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // select BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // typedSelect 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localGet 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localSet 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // localTee 
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // globalGet I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // globalSet BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableGet BI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableSet I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f32Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load16S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load16U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load32S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64Load32U BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f32Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64Store BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store8 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store16 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store8 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store16 BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64Store32 BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memorySize 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryGrow B
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Const 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Const 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eqz B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eqz B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ge BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ge BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Clz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ctz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Popcnt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Xor BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotr BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Clz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ctz B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Popcnt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Xor BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotr BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Nearest B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Copysign BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Nearest B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Copysign BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32WrapI64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32DemoteF64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64PromoteF32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ReinterpretF32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ReinterpretF64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ReinterpretI32 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ReinterpretI64 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend32S B
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // refNull 
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // refIsNull B
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // refFunc I
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64U B
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // memoryInit I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // dataDrop I
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryCopy 
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryFill 
-        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableInit CI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // elemDrop I
-        OpLayout(length: 3, b: 0, c: 1, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // tableCopy CI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableGrow I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableSize I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // tableFill I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2S BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2U BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load8Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load16Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Splat BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Splat BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // v128Store BCI
-        OpLayout(length: 1, b: 0, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Const 
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shuffle BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Swizzle BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Splat B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Splat B
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneS BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneU BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i8x16ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneS BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneU BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i16x8ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32x4ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64x2ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f32x4ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f32x4ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64x2ExtractLane BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64x2ReplaceLane BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ge BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Lt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Gt BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Le BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ge BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Not B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128And BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Andnot BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Or BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Xor BC
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // v128Bitselect BCI
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // v128AnyTrue B
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load8Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load16Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load32Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Load64Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store8Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store16Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store32Lane BCL
-        OpLayout(length: 5, b: 1, c: 2, imm: 3, wide: true, isTarget: false, cIsConstant: false),  // v128Store64Lane BCL
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Zero BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Zero BI
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4DemoteF64x2Zero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2PromoteLowF32x4 B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Popcnt B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Bitmask B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Floor B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Trunc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Nearest B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ceil B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Floor B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Trunc B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AvgrU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Neg B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Q15mulrSatS BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Bitmask B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatU BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Nearest B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AvgrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Bitmask B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4DotI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2AllTrue B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Bitmask B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4U B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Shl BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrU BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Eq BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Ne BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GtS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GeS BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4S BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4U BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4U BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmin BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmax BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Abs B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Neg B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sqrt B
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Add BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sub BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Mul BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Div BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Min BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Max BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmin BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmax BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2SZero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2UZero B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4S B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4U B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // copy B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // copy128 B
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // select128 BCI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // globalGet128 I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // globalSet128 BI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // const32 I
-        OpLayout(length: 3, b: 0, c: 0, imm: 1, wide: true, isTarget: false, cIsConstant: false),  // const64 L
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: true, cIsConstant: false),  // jump IT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchIf BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchUnless BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // branchTable BCI
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // trap I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // countEntry I
-        OpLayout(length: 2, b: 0, c: 0, imm: 1, wide: false, isTarget: false, cIsConstant: false),  // loopHint I
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eqz BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32Nez BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eq BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32Ne BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeU BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eqz BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64Nez BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eq BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64Ne BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeU BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeS BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeU BCIT
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32EqImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32NeImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64EqImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64NeImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeUImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeSImm BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeUImm BC
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImm BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImm BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAdd BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImm BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAccToAcc BC
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAcc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtToAcc B
-        OpLayout(length: 2, b: 1, c: 0, imm: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAccToAcc B
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAccToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadToAcc BI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAccToAcc BI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32StoreAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64StoreAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store8Acc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Store16Acc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64StoreAcc BCI
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqzAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI32NezAcc BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32NeAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeUAcc BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqzAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchI64NezAcc BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64NeAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeUAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeSAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeUAcc BCIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchIfAcc BIT
-        OpLayout(length: 3, b: 1, c: 0, imm: 2, wide: false, isTarget: true, cIsConstant: false),  // branchUnlessAcc BIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImmToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAddToAcc BCI
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImmToAcc BCI
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAccToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmToAcc BC
-        OpLayout(length: 3, b: 1, c: 2, imm: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAccToAcc BC
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImmAcc BCIT
-        OpLayout(length: 4, b: 1, c: 2, imm: 3, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImmAcc BCIT
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // unreachable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // nop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // block 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // loop 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // if 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // else 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // end 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // br 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // brIf 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // brTable 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // return 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // call I
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // callIndirect BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // drop 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // select BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // typedSelect 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // localGet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // localSet 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // localTee 
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // globalGet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // globalSet BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableGet BI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableSet I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load16S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load16U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load32S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Load32U BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Store BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Store8 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Store16 BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Store32 BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // memorySize 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryGrow B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Const 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Const 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32GeU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eqz B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Clz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Ctz B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Popcnt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64DivU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64RemU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Xor BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Rotr BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Nearest B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64Copysign BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32WrapI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ExtendI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32DemoteF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ConvertI64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64PromoteF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ReinterpretF32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ReinterpretF64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32ReinterpretI32 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64ReinterpretI64 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64Extend32S B
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // refNull 
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // refIsNull B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // refFunc I
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32TruncSatF64U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF32U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64TruncSatF64U B
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryInit I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // dataDrop I
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryCopy 
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // memoryFill 
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableInit CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // elemDrop I
+        OpLayout(length: 3, b: 0, c: 1, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableCopy CI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableGrow I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableSize I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // tableFill I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load8x8U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load16x4U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2S BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load32x2U BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load8Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load16Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Splat BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Splat BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Store BCI
+        OpLayout(length: 1, b: 0, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Const 
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shuffle BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Swizzle BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Splat B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Splat B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneS BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtractLaneU BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ExtractLane BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ReplaceLane BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GtU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4LeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4GeU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ge BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Lt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Gt BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Le BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ge BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Not B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128And BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Andnot BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Or BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Xor BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Bitselect BCI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128AnyTrue B
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Load8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Load16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Load32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Load64Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Store8Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Store16Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Store32Lane BCL
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 0, wide: true, isTarget: false, cIsConstant: false),  // v128Store64Lane BCL
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load32Zero BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // v128Load64Zero BI
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4DemoteF64x2Zero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2PromoteLowF32x4 B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Popcnt B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16NarrowI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Floor B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Trunc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Ceil B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Floor B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16MaxU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Trunc B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i8x16AvgrU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtaddPairwiseI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtaddPairwiseI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Neg B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Q15mulrSatS BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Bitmask B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8NarrowI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendLowI8x16U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtendHighI8x16U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AddSatU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8SubSatU BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Nearest B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8AvgrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulLowI8x16U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i16x8ExtmulHighI8x16U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendLowI16x8U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtendHighI16x8U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MinU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4MaxU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4DotI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulLowI16x8U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4ExtmulHighI16x8U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2AllTrue B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Bitmask B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtendHighI32x4U B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Shl BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ShrU BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Eq BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2Ne BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GtS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2LeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2GeS BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4S BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulLowI32x4U BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64x2ExtmulHighI32x4U BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Abs B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Neg B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sqrt B
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Add BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Sub BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Mul BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Div BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Min BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Max BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmin BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2Pmax BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f32x4ConvertI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2SZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32x4TruncSatF64x2UZero B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4S B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64x2ConvertLowI32x4U B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // copy B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // copy128 B
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // select128 BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // globalGet128 I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // globalSet128 BI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // const32 I
+        OpLayout(length: 3, b: 0, c: 0, imm: 1, k: 0, wide: true, isTarget: false, cIsConstant: false),  // const64 L
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: true, cIsConstant: false),  // jump IT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchIf BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchUnless BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // branchTable BCI
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // trap I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // countEntry I
+        OpLayout(length: 2, b: 0, c: 0, imm: 1, k: 0, wide: false, isTarget: false, cIsConstant: false),  // loopHint I
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeU BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eqz BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64Nez BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64Eq BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64Ne BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeU BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeS BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeU BCIT
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32EqImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32NeImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32GeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64EqImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64NeImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GtUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LeUImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeSImm BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64GeUImm BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImm BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImm BCIT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32NeAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtSAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtUAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtSAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtUAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeSAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeUAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeSAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImmAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeUAddImm BCIKT
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImmAddImm BCIKT
+        OpLayout(length: 4, b: 1, c: 2, imm: 0, k: 3, wide: false, isTarget: false, cIsConstant: false),  // i32AddShl BCK
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddLoad BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubLoad BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulLoad BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivLoad BCI
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAddShl BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAddShl BCIK
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImm BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAdd BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImm BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64AndAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64OrAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64XorAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShlAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrSAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64ShrUAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivAccToAcc BC
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtToAcc B
+        OpLayout(length: 2, b: 1, c: 0, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SqrtAccToAcc B
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAccToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64LoadToAcc BI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAccToAcc BI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64StoreAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Store8Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Store16Acc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64StoreAcc BCI
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI32GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqzAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64NezAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64EqAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64NeAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GtUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64LeUAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeSAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchI64GeUAcc BCIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchIfAcc BIT
+        OpLayout(length: 3, b: 1, c: 0, imm: 2, k: 0, wide: false, isTarget: true, cIsConstant: false),  // branchUnlessAcc BIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32LoadAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64LoadAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load8SAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load8UAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load16SAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32Load16UAddImmToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAddToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: true),  // f64LoadAddImmToAcc BCI
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32LoadAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i64LoadAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load8SAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load8UAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load16SAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // i32Load16UAddShlToAcc BCIK
+        OpLayout(length: 5, b: 1, c: 2, imm: 3, k: 4, wide: false, isTarget: false, cIsConstant: false),  // f64LoadAddShlToAcc BCIK
+        OpLayout(length: 4, b: 1, c: 2, imm: 0, k: 3, wide: false, isTarget: false, cIsConstant: false),  // i32AddShlToAcc BCK
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddLoadAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddLoadToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64AddLoadAccToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubLoadAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubLoadToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64SubLoadAccToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulLoadAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulLoadToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64MulLoadAccToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivLoadAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivLoadToAcc BCI
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: false, cIsConstant: false),  // f64DivLoadAccToAcc BCI
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AddImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32SubImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32MulImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32AndImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32OrImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32XorImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShlImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrSImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i32ShrUImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AddImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64SubImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64MulImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64AndImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64OrImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64XorImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShlImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrSImmAccToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmToAcc BC
+        OpLayout(length: 3, b: 1, c: 2, imm: 0, k: 0, wide: false, isTarget: false, cIsConstant: true),  // i64ShrUImmAccToAcc BC
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32EqImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32NeImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32LeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI32GeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64EqImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64NeImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GtUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64LeUImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeSImmAcc BCIT
+        OpLayout(length: 4, b: 1, c: 2, imm: 3, k: 0, wide: false, isTarget: true, cIsConstant: true),  // branchI64GeUImmAcc BCIT
     ]
 }
 
 /// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the
 /// address a sum of two slots and of a slot and a constant.
-let addressAddLoads: [Op: (add: Op, addImm: Op)] = [
-    .i32Load: (.i32LoadAdd, .i32LoadAddImm),
-    .i64Load: (.i64LoadAdd, .i64LoadAddImm),
-    .i32Load8S: (.i32Load8SAdd, .i32Load8SAddImm),
-    .i32Load8U: (.i32Load8UAdd, .i32Load8UAddImm),
-    .i32Load16S: (.i32Load16SAdd, .i32Load16SAddImm),
-    .i32Load16U: (.i32Load16UAdd, .i32Load16UAddImm),
-    .f64Load: (.f64LoadAdd, .f64LoadAddImm),
+let addressAddLoads: [Op: (add: Op, addImm: Op, addShl: Op)] = [
+    .i32Load: (.i32LoadAdd, .i32LoadAddImm, .i32LoadAddShl),
+    .i64Load: (.i64LoadAdd, .i64LoadAddImm, .i64LoadAddShl),
+    .i32Load8S: (.i32Load8SAdd, .i32Load8SAddImm, .i32Load8SAddShl),
+    .i32Load8U: (.i32Load8UAdd, .i32Load8UAddImm, .i32Load8UAddShl),
+    .i32Load16S: (.i32Load16SAdd, .i32Load16SAddImm, .i32Load16SAddShl),
+    .i32Load16U: (.i32Load16UAdd, .i32Load16UAddImm, .i32Load16UAddShl),
+    .f64Load: (.f64LoadAdd, .f64LoadAddImm, .f64LoadAddShl),
+]
+
+/// Per fused compare-and-branch with increment-and-branch forms (`INTERPRETER_INCREMENT_BRANCHES` in
+/// Tools/opgen.py): the forms comparing with a slot and with a constant.
+let incrementBranches: [Op: (slot: Op, constant: Op)] = [
+    .branchI32Eq: (.branchI32EqAddImm, .branchI32EqImmAddImm),
+    .branchI32Ne: (.branchI32NeAddImm, .branchI32NeImmAddImm),
+    .branchI32LtS: (.branchI32LtSAddImm, .branchI32LtSImmAddImm),
+    .branchI32LtU: (.branchI32LtUAddImm, .branchI32LtUImmAddImm),
+    .branchI32GtS: (.branchI32GtSAddImm, .branchI32GtSImmAddImm),
+    .branchI32GtU: (.branchI32GtUAddImm, .branchI32GtUImmAddImm),
+    .branchI32LeS: (.branchI32LeSAddImm, .branchI32LeSImmAddImm),
+    .branchI32LeU: (.branchI32LeUAddImm, .branchI32LeUImmAddImm),
+    .branchI32GeS: (.branchI32GeSAddImm, .branchI32GeSImmAddImm),
+    .branchI32GeU: (.branchI32GeUAddImm, .branchI32GeUImmAddImm),
+]
+
+/// f64 operations with a form taking the right operand from memory (`INTERPRETER_F64_LOAD_OPS`).
+let loadOperandForms: [Op: Op] = [
+    .f64Add: .f64AddLoad,
+    .f64Sub: .f64SubLoad,
+    .f64Mul: .f64MulLoad,
+    .f64Div: .f64DivLoad,
 ]
 
 /// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).

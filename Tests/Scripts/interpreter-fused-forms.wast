@@ -1,0 +1,90 @@
+;; The interpreter's immediate and fused forms (Docs/INTERPRETER.md, "Immediates and fused
+;; operations") keep the semantics of the instructions they replace: constants of every width
+;; and sign as immediates, address sums that wrap to 32 bits before the offset is added, traps at
+;; the load with the load's offset, shift counts masked, the loaded f64 operand on either side,
+;; and a loop counter compared with its own new value. Every tier runs this script.
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+  (data (i32.const 64) "\00\00\00\00\00\00\f8\3f\00\00\00\00\00\00\00\c0")
+
+  ;; Immediates: i32 constants of any value, i64 constants inside and outside 32 signed bits.
+  (func (export "add_imm") (param i32) (result i32) (i32.add (local.get 0) (i32.const -2147483648)))
+  (func (export "sub_imm") (param i32) (result i32) (i32.sub (local.get 0) (i32.const 0x7fffffff)))
+  (func (export "shl_imm") (param i32) (result i32) (i32.shl (local.get 0) (i32.const 33)))
+  (func (export "i64_add_small") (param i64) (result i64) (i64.add (local.get 0) (i64.const -5)))
+  (func (export "i64_add_big") (param i64) (result i64) (i64.add (local.get 0) (i64.const 0x80000000)))
+  (func (export "i64_and_big") (param i64) (result i64) (i64.and (local.get 0) (i64.const 0xffffffff00000000)))
+  (func (export "i64_ltu_imm") (param i64) (result i32) (i64.lt_u (local.get 0) (i64.const -1)))
+  (func (export "i32_lts_branch") (param i32) (result i32)
+    (block $b (br_if $b (i32.lt_s (local.get 0) (i32.const -3))) (return (i32.const 0)))
+    (i32.const 1))
+  ;; Constants written to locals and to call arguments (const32, const64).
+  (func $pair (param i64 f64) (result i64) (i64.add (local.get 0) (i64.trunc_f64_s (local.get 1))))
+  (func (export "consts") (result i64) (local i64)
+    (local.set 0 (i64.const 0x123456789))
+    (i64.add (local.get 0) (call $pair (i64.const -1) (f64.const 2.5))))
+
+  ;; Address-add loads: the 32-bit sum wraps before the offset is added.
+  (func (export "load_add") (param i32 i32) (result i32) (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1))))
+  (func (export "load_add_imm") (param i32) (result i32) (i32.load16_s offset=2 (i32.add (local.get 0) (i32.const 8))))
+  (func (export "load_add_far") (param i32) (result i32) (i32.load offset=65532 (i32.add (local.get 0) (i32.const 16))))
+  ;; Shift-add: an index scaled by the element size, masked shift counts.
+  (func (export "load_index") (param i32 i32) (result i64) (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+  (func (export "load_index_f64") (param i32) (result f64) (f64.load (i32.add (i32.const 64) (i32.shl (local.get 0) (i32.const 35)))))
+  (func (export "add_shl") (param i32 i32) (result i32) (i32.add (i32.shl (local.get 1) (i32.const 4)) (local.get 0)))
+  ;; f64 arithmetic on a loaded operand, on the right and (add, mul) on the left.
+  (func (export "sub_load") (param f64 i32) (result f64) (f64.sub (local.get 0) (f64.load offset=64 (local.get 1))))
+  (func (export "div_load") (param f64 i32) (result f64) (f64.div (local.get 0) (f64.load offset=64 (local.get 1))))
+  (func (export "load_mul") (param f64 i32) (result f64) (f64.mul (f64.load offset=64 (local.get 1)) (local.get 0)))
+  ;; Loop counters: increment and compare, with a slot, with a constant, and with itself.
+  (func (export "count_to") (param i32) (result i32) (local i32)
+    (loop $l (br_if $l (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (local.get 0))))
+    (local.get 1))
+  (func (export "count_down") (result i32) (local i32 i32)
+    (local.set 0 (i32.const 10))
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.gt_u (local.tee 0 (i32.add (local.get 0) (i32.const -1))) (i32.const 3))))
+    (i32.add (i32.mul (local.get 0) (i32.const 100)) (local.get 1)))
+  (func (export "self_compare") (param i32) (result i32)
+    (block $b
+      (br_if $b (i32.eq (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (local.get 0)))
+      (return (i32.const -1)))
+    (local.get 0))
+)
+(assert_return (invoke "add_imm" (i32.const 5)) (i32.const -2147483643))
+(assert_return (invoke "sub_imm" (i32.const -1)) (i32.const -2147483648))
+(assert_return (invoke "shl_imm" (i32.const 3)) (i32.const 6))
+(assert_return (invoke "i64_add_small" (i64.const 3)) (i64.const -2))
+(assert_return (invoke "i64_add_big" (i64.const 1)) (i64.const 0x80000001))
+(assert_return (invoke "i64_and_big" (i64.const -1)) (i64.const 0xffffffff00000000))
+(assert_return (invoke "i64_ltu_imm" (i64.const 5)) (i32.const 1))
+(assert_return (invoke "i64_ltu_imm" (i64.const -1)) (i32.const 0))
+(assert_return (invoke "i32_lts_branch" (i32.const -4)) (i32.const 1))
+(assert_return (invoke "i32_lts_branch" (i32.const -3)) (i32.const 0))
+(assert_return (invoke "consts") (i64.const 0x12345678a))
+
+(assert_return (invoke "load_add" (i32.const 2) (i32.const 3)) (i32.const 7))
+(assert_return (invoke "load_add" (i32.const -1) (i32.const 1)) (i32.const 2))
+(assert_return (invoke "load_add" (i32.const 0xfffffff0) (i32.const 0x14)) (i32.const 6))
+(assert_trap (invoke "load_add" (i32.const 65535) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load_add_imm" (i32.const 0)) (i32.const 0x0c0b))
+(assert_return (invoke "load_add_imm" (i32.const -8)) (i32.const 0x0403))
+(assert_trap (invoke "load_add_imm" (i32.const 65526)) "out of bounds memory access")
+(assert_return (invoke "load_add_far" (i32.const -16)) (i32.const 0))
+(assert_trap (invoke "load_add_far" (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "load_index" (i32.const 0) (i32.const 1)) (i64.const 0x100f0e0d0c0b0a09))
+(assert_return (invoke "load_index" (i32.const 8) (i32.const 0x20000000)) (i64.const 0x100f0e0d0c0b0a09))
+(assert_trap (invoke "load_index" (i32.const 0) (i32.const 8192)) "out of bounds memory access")
+(assert_return (invoke "load_index_f64" (i32.const 1)) (f64.const -2))
+(assert_return (invoke "add_shl" (i32.const 1) (i32.const 0x10000001)) (i32.const 17))
+(assert_return (invoke "sub_load" (f64.const 1) (i32.const 0)) (f64.const -0.5))
+(assert_return (invoke "sub_load" (f64.const 1) (i32.const 8)) (f64.const 3))
+(assert_trap (invoke "sub_load" (f64.const 1) (i32.const 65530)) "out of bounds memory access")
+(assert_return (invoke "div_load" (f64.const 3) (i32.const 0)) (f64.const 2))
+(assert_return (invoke "div_load" (f64.const nan) (i32.const 0)) (f64.const nan:canonical))
+(assert_return (invoke "load_mul" (f64.const -2) (i32.const 0)) (f64.const -3))
+(assert_return (invoke "count_to" (i32.const 1000)) (i32.const 1000))
+(assert_return (invoke "count_down") (i32.const 307))
+(assert_return (invoke "self_compare" (i32.const 4)) (i32.const 5))
