@@ -86,9 +86,11 @@ final class CompiledFunction: InstalledCode {
     let count: Int
     /// Slots of the frame: parameters, locals, then the operand stack.
     let frameSize: Int
-    /// Slots of the parameters, and of parameters plus declared locals (a v128 takes two).
+    /// Slots of the parameters, and of parameters plus declared locals (a v128 takes two); the
+    /// declared locals zeroed on entry are the slots from `parameterSlots` to `zeroSlotEnd`.
     let parameterSlots: Int
     let localSlots: Int
+    let zeroSlotEnd: Int
     let resultTypes: [ValueType]
     let parameterTypes: [ValueType]
     /// `br_table` targets, as word positions.
@@ -120,7 +122,8 @@ final class CompiledFunction: InstalledCode {
         Unmanaged<CompiledFunction>.fromOpaque(d.pointee.owner).takeUnretainedValue()
     }
 
-    init(code: [Instr], frameSize: Int, type: FunctionType, functionIndex: Int, parameterSlots: Int, localSlots: Int, constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
+    init(code: [Instr], frameSize: Int, type: FunctionType, functionIndex: Int, parameterSlots: Int, zeroSlotEnd: Int, localSlots: Int,
+         constants: [UInt64], branchTargets: [Int], offsets: [Int]) {
         var targets = branchTargets
         let (words, starts) = Instr.encode(code, branchTargets: &targets)
         self.constants = .allocate(capacity: max(constants.count, 1))
@@ -133,6 +136,7 @@ final class CompiledFunction: InstalledCode {
         self.frameSize = frameSize
         self.parameterSlots = parameterSlots
         self.localSlots = localSlots
+        self.zeroSlotEnd = zeroSlotEnd
         self.resultTypes = type.results
         self.parameterTypes = type.parameters
         self.branchTargetCount = targets.count
@@ -143,7 +147,7 @@ final class CompiledFunction: InstalledCode {
         descriptor.initialize(to: wt_function(
             code: UnsafePointer(self.code), branch_targets: UnsafePointer(self.branchTargets),
             constants: self.constants, constant_count: UInt32(constants.count), parameter_slots: UInt32(parameterSlots),
-            local_slots: UInt32(localSlots), frame_size: UInt32(frameSize), native: 0, function_index: Int64(functionIndex), owner: nil))
+            zero_end: UInt32(zeroSlotEnd), local_slots: UInt32(localSlots), frame_size: UInt32(frameSize), native: 0, function_index: Int64(functionIndex), owner: nil))
         descriptor.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -182,7 +186,7 @@ final class CompiledFunction: InstalledCode {
     @inline(__always)
     func enter(_ frame: UnsafeMutablePointer<UInt64>) {
         var k = parameterSlots
-        while k < localSlots {
+        while k < zeroSlotEnd {
             frame[k] = 0
             k &+= 1
         }

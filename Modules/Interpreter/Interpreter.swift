@@ -181,7 +181,8 @@ extension Interpreter {
     /// For people working on the translator (`wasm-tier compile --emit interp`).
     public static func listing(_ module: ValidatedModule, definedIndex i: Int) throws -> String {
         let c = try Translator.translate(module, definedIndex: i)
-        var out = ";; frame \(c.frameSize) slots: parameters 0..<\(c.parameterSlots), locals ..<\(c.localSlots), constants ..<\(c.localSlots + c.constantCount)\n"
+        var out = ";; frame \(c.frameSize) slots: parameters 0..<\(c.parameterSlots), zeroed ..<\(c.zeroSlotEnd), locals ..<\(c.localSlots), "
+            + "constants ..<\(c.localSlots + c.constantCount)\n"
         for k in 0..<c.constantCount {
             out += ";;   s\(c.localSlots + k) = 0x\(String(c.constants[k], radix: 16))\n"
         }

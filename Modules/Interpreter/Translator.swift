@@ -40,10 +40,13 @@ struct Translator: InstructionVisitor {
     let types: [FunctionType]
     let globalTypes: [GlobalType]
     let localTypes: [ValueType]
-    /// The first slot of each local; parameters first, so arguments arrive where the caller put them.
+    /// The first slot of each local; parameters first, so arguments arrive where the caller put them,
+    /// then the declared locals that must start at zero, then the others (`Survey`).
     let localSlots: [UInt32]
     let localSlotCount: Int
     let parameterSlotCount: Int
+    /// One past the last slot zeroed on entry (parameters end where zeroing starts).
+    let zeroSlotEnd: Int
     var code: [Instr] = []
     var offsets: [Int] = []
     var branchTargets: [Int] = []
@@ -79,32 +82,72 @@ struct Translator: InstructionVisitor {
     var constantCapacity = 0
     var stackBase = 0
 
-    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType]) {
+    /// `needsZero[x]`: whether declared local `x` (index among all locals) can be read before the
+    /// function writes it, so it must be zeroed on entry (see `Survey`).
+    init(module: ValidatedModule, type: FunctionType, localTypes: [ValueType], needsZero: [Bool]) {
         self.module = module.module
         self.types = module.module.types
         self.globalTypes = module.globalTypes
         self.localTypes = localTypes
         var at: UInt32 = 0
-        var localSlots = [UInt32]()
-        localSlots.reserveCapacity(localTypes.count)
-        var parameterSlots = 0
-        for (k, t) in localTypes.enumerated() {
-            if k == type.parameters.count { parameterSlots = Int(at) }
-            localSlots.append(at)
-            at += UInt32(Value.slots(of: t))
+        var localSlots = [UInt32](repeating: 0, count: localTypes.count)
+        let p = type.parameters.count
+        for k in 0..<p {
+            localSlots[k] = at
+            at += UInt32(Value.slots(of: localTypes[k]))
         }
-        if type.parameters.count == localTypes.count { parameterSlots = Int(at) }
+        self.parameterSlotCount = Int(at)
+        for k in p..<localTypes.count where needsZero[k] {
+            localSlots[k] = at
+            at += UInt32(Value.slots(of: localTypes[k]))
+        }
+        self.zeroSlotEnd = Int(at)
+        for k in p..<localTypes.count where !needsZero[k] {
+            localSlots[k] = at
+            at += UInt32(Value.slots(of: localTypes[k]))
+        }
         self.localSlots = localSlots
         self.localSlotCount = Int(at)
-        self.parameterSlotCount = parameterSlots
         self.stackBase = Int(at)
     }
 
-
-    /// Counts the slots the distinct constants of a body could need, before translation, so the
-    /// operand stack can start above them.
-    struct ConstantCollector: PartialInstructionVisitor {
+    /// What translation needs to know of a body before it starts: how many slots its distinct
+    /// constants could need (the operand stack starts above them), and which declared locals must
+    /// be zeroed on entry. A local need not be when the function writes it before any read on
+    /// the straight-line code from the entry, before the first branch, `if`, `else`, return or
+    /// `unreachable` (up to there, code runs in the order it is written, and a written local stays
+    /// written); every local that code does not write is zeroed.
+    struct Survey: PartialInstructionVisitor {
         var slotCount = 0
+        let parameterCount: Int
+        var written: [Bool]
+        var readFirst: [Bool]
+        var straight = true
+
+        init(parameterCount: Int, localCount: Int) {
+            self.parameterCount = parameterCount
+            written = [Bool](repeating: false, count: localCount)
+            readFirst = [Bool](repeating: false, count: localCount)
+        }
+
+        /// Per local: whether it must be zeroed on entry (parameters never are).
+        var needsZero: [Bool] {
+            written.indices.map { $0 >= parameterCount && (!written[$0] || readFirst[$0]) }
+        }
+
+        mutating func visitLocalGet(localIndex: UInt32) {
+            if !written[Int(localIndex)] { readFirst[Int(localIndex)] = true }
+        }
+        mutating func visitLocalSet(localIndex: UInt32) { if straight { written[Int(localIndex)] = true } }
+        mutating func visitLocalTee(localIndex: UInt32) { if straight { written[Int(localIndex)] = true } }
+        mutating func visitBr(relativeDepth: UInt32) { straight = false }
+        mutating func visitBrIf(relativeDepth: UInt32) { straight = false }
+        mutating func visitBrTable(table: BrTable) { straight = false }
+        mutating func visitIf(blockType: BlockType) { straight = false }
+        mutating func visitElse() { straight = false }
+        mutating func visitReturn() { straight = false }
+        mutating func visitUnreachable() { straight = false }
+
         var seen: Set<UInt64> = []
         var seenVectors: Set<V128> = []
         mutating func add(_ bits: UInt64) {
@@ -133,18 +176,18 @@ struct Translator: InstructionVisitor {
         let m = module.module
         let info = module.functions[i]
         let type = m.types[Int(info.typeIndex)]
-        var t = Translator(module: module, type: type, localTypes: info.localTypes)
+        let body = m.functionBodies[i]
+        var survey = Survey(parameterCount: type.parameters.count, localCount: info.localTypes.count)
+        try m.bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+            while !r.isAtEnd { try r.decodeInstruction(&survey) }
+        }
+        var t = Translator(module: module, type: type, localTypes: info.localTypes, needsZero: survey.needsZero)
         t.resultTypes = type.results
         t.counting = counting
         t.frames.append(Frame(kind: .function, height: 0, parameterTypes: [], resultTypes: type.results))
-        let body = m.functionBodies[i]
-        var collector = ConstantCollector()
-        try m.bytes.withUnsafeBytes { raw in
-            var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
-            while !r.isAtEnd { try r.decodeInstruction(&collector) }
-        }
-        t.constantCapacity = collector.slotCount
-        t.stackBase = t.localSlotCount + collector.slotCount
+        t.constantCapacity = survey.slotCount
+        t.stackBase = t.localSlotCount + survey.slotCount
         t.slots = [UInt32(t.stackBase)]
         t.maxSlot = t.stackBase
         if let counting { t.emit(.countEntry, imm: UInt64(UInt32(clamping: counting.entry))) }
@@ -163,7 +206,8 @@ struct Translator: InstructionVisitor {
             throw Trap(.callStackExhausted, detail: "function \(m.importedFunctionCount + i) needs \(frameSize) slots")
         }
         return CompiledFunction(code: t.code, frameSize: frameSize, type: type,
-                                functionIndex: m.importedFunctionCount + i, parameterSlots: t.parameterSlotCount, localSlots: t.localSlotCount, constants: t.constants,
+                                functionIndex: m.importedFunctionCount + i, parameterSlots: t.parameterSlotCount, zeroSlotEnd: t.zeroSlotEnd,
+                                localSlots: t.localSlotCount, constants: t.constants,
                                 branchTargets: t.branchTargets, offsets: t.offsets)
     }
 

@@ -619,7 +619,7 @@ call: {
     frames_top->return_ip = return_ip;
     frames_top->base = sp;
     frames_top++;
-    for (uint32_t k = callee->parameter_slots; k < callee->local_slots; k++) base[k] = 0;
+    for (uint32_t k = callee->parameter_slots; k < callee->zero_end; k++) base[k] = 0;
     for (uint32_t k = 0; k < callee->constant_count; k++) base[callee->local_slots + k] = callee->constants[k];
     sp = base;
     function = callee;

@@ -11,7 +11,7 @@ import X86_64Backend
 /// on the compiler.
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what the optimizing tier makes of a module's functions.",
+        abstract: "Show what the optimizing tier (or the interpreter) makes of a module's functions.",
         discussion: """
             Prints, per function, the stages asked for with --emit (comma-separated):
               interp     the interpreter's translated code

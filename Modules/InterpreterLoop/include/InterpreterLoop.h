@@ -16,9 +16,10 @@ typedef struct wt_function {
     /// Written into the slots after the locals on entry.
     const uint64_t *constants;
     uint32_t constant_count;
-    /// Slots of the parameters; of parameters and declared locals (zeroed on entry); of the
-    /// whole frame.
-    uint32_t parameter_slots, local_slots, frame_size;
+    /// Slots of the parameters; one past the declared locals zeroed on entry (from
+    /// `parameter_slots`, the ones that may be read before written); of parameters and all
+    /// declared locals (the constants follow); of the whole frame.
+    uint32_t parameter_slots, zero_end, local_slots, frame_size;
     /// Nonzero once the function has machine code: calls to it go through Swift.
     uint32_t native;
     /// The function's index in its module.
