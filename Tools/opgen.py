@@ -569,28 +569,26 @@ def interpreter_op_swift(rows):
         out.append(f"        OpLayout(length: {length}, b: {b}, c: {c}, imm: {imm}, k: {k}, wide: {'true' if wide else 'false'}, isTarget: {'true' if target else 'false'}, "
                    f"cIsConstant: {'true' if name in imm_names else 'false'}),  // {name} {shape}\n")
     out.append("    ]\n}\n\n")
-    out.append("/// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the\n")
-    out.append("/// address a sum of two slots and of a slot and a constant.\n")
-    out.append("let addressAddLoads: [Op: (add: Op, addImm: Op, addShl: Op)] = [\n")
-    for n in INTERPRETER_ADD_LOADS:
-        out.append(f"    .{n}: (.{n}Add, .{n}AddImm, .{n}AddShl),\n")
-    out.append("]\n\n")
-    out.append("/// Per fused compare-and-branch with increment-and-branch forms (`INTERPRETER_INCREMENT_BRANCHES` in\n")
-    out.append("/// Tools/opgen.py): the forms comparing with a slot and with a constant.\n")
-    out.append("let incrementBranches: [Op: (slot: Op, constant: Op)] = [\n")
-    for n in INTERPRETER_INCREMENT_BRANCHES:
-        out.append(f"    .{n}: (.{n}AddImm, .{n}ImmAddImm),\n")
-    out.append("]\n\n")
-    out.append("/// f64 operations with a form taking the right operand from memory (`INTERPRETER_F64_LOAD_OPS`).\n")
-    out.append("let loadOperandForms: [Op: Op] = [\n")
-    for n in INTERPRETER_F64_LOAD_OPS:
-        out.append(f"    .{n}: .{n}Load,\n")
-    out.append("]\n\n")
-    out.append("/// The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).\n")
-    out.append("let immediateForms: [Op: Op] = [\n")
-    for base in INTERPRETER_IMM_BASES:
-        out.append(f"    .{base}: .{base}Imm,\n")
-    out.append("]\n")
+    tables = [
+        ("Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the\n"
+         "address a sum of two slots, of a slot and a constant, and of a slot and a shifted slot.",
+         "addressAddLoads: [Op: (add: Op, addImm: Op, addShl: Op)]",
+         [(n, f"(.{n}Add, .{n}AddImm, .{n}AddShl)") for n in INTERPRETER_ADD_LOADS]),
+        ("Per fused compare-and-branch with increment-and-branch forms (`INTERPRETER_INCREMENT_BRANCHES` in\n"
+         "Tools/opgen.py): the forms comparing with a slot and with a constant.",
+         "incrementBranches: [Op: (slot: Op, constant: Op)]",
+         [(n, f"(.{n}AddImm, .{n}ImmAddImm)") for n in INTERPRETER_INCREMENT_BRANCHES]),
+        ("f64 operations with a form taking the right operand from memory (`INTERPRETER_F64_LOAD_OPS`).",
+         "loadOperandForms: [Op: Op]", [(n, f".{n}Load") for n in INTERPRETER_F64_LOAD_OPS]),
+        ("The immediate form of each operation that has one (`INTERPRETER_IMM_BASES` in Tools/opgen.py).",
+         "immediateForms: [Op: Op]", [(n, f".{n}Imm") for n in INTERPRETER_IMM_BASES]),
+    ]
+    for k, (doc, decl, entries) in enumerate(tables):
+        out.append("\n" if k else "")
+        out.extend(f"/// {line}\n" for line in doc.split("\n"))
+        out.append(f"let {decl} = [\n")
+        out.extend(f"    .{key}: {value},\n" for key, value in entries)
+        out.append("]\n")
     return "".join(out)
 
 

@@ -2160,7 +2160,7 @@ struct OpLayout {
 }
 
 /// Per load with address-add forms (`INTERPRETER_ADD_LOADS` in Tools/opgen.py): the forms with the
-/// address a sum of two slots and of a slot and a constant.
+/// address a sum of two slots, of a slot and a constant, and of a slot and a shifted slot.
 let addressAddLoads: [Op: (add: Op, addImm: Op, addShl: Op)] = [
     .i32Load: (.i32LoadAdd, .i32LoadAddImm, .i32LoadAddShl),
     .i64Load: (.i64LoadAdd, .i64LoadAddImm, .i64LoadAddShl),
