@@ -365,8 +365,15 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func emitReturn() {
-        materializeAll()
         let n = resultTypes.count
+        if n == 1, let bits = pendingConstant(height - 1) {
+            // A constant result is written where the caller expects it (the other operands are
+            // dropped by the return).
+            emitConstant(to: 0, bits)
+            emit(.return)
+            return
+        }
+        materializeAll()
         if n == 1, deferred[height - 1] == -1, lastProducer == code.count - 1, lastProducer >= 0,
            code[lastProducer].a == slot(height - 1), labelAt != code.count {
             // The instruction that computed the result writes it where the caller expects it.

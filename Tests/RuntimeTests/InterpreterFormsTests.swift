@@ -2,6 +2,7 @@
 import Testing
 import TextFormat
 import Validator
+import WasmCore
 
 /// The generated internal forms (accumulator, immediate and fused operations) exist only to run
 /// in the C loop: a form it has no handler for would fall back to the Swift half, which does not
@@ -24,6 +25,13 @@ import Validator
     @Test func everyGeneratedFormRunsInC() {
         let missing = InterpreterFormsTests.generatedForms().filter { !Machine.runsInC[Int($0.rawValue)] }
         #expect(missing.isEmpty, "no C handler: \(missing)")
+    }
+
+    /// The translator converts a Wasm opcode to an operation by raw value.
+    @Test func everyOpcodeIsTheOperationOfTheSameNumber() {
+        for opcode in WasmCore.Opcode.allCases {
+            #expect(Op(rawValue: opcode.rawValue).map { String(describing: $0) } == String(describing: opcode), "\(opcode)")
+        }
     }
 
     @Test func immediateFormsKeepTheLayout() {
