@@ -197,8 +197,7 @@ struct Translator: InstructionVisitor {
         }
         t.fuseShiftsAndLoadOperands()
         t.useAccumulators()
-        t.fuseAddressLoads()
-        t.fuseIncrementBranches()
+        t.fusePairs { p, q in Translator.addressAddLoad(p, q) ?? Translator.incrementBranch(p, q) }
         let frameSize = max(t.maxSlot, t.stackBase) + 2
         // Slot numbers are 22 bits in the encoded code; such a frame (32 MiB) would not fit the
         // value stack anyway.
@@ -410,7 +409,9 @@ struct Translator: InstructionVisitor {
         let n = Int(signature.parameterCount)
         var i = Instr(op: opcode.rawValue, imm: imm)
         if n == 2, let form = immediateForms[unsafeBitCast(opcode.rawValue, to: Op.self)],
-           let k = pendingConstant(height - 1), Translator.fitsImmediate(k, of: opcode) {
+           let k = pendingConstant(height - 1), signature.p1 != .i64 || Int64(bitPattern: k) == Int64(Int32(truncatingIfNeeded: k)) {
+            // The handler sign-extends the 32-bit constant: exact for i32 operands, and for i64
+            // ones in [-2^31, 2^31) (the others keep a slot).
             // The right operand is a constant: it goes in the instruction, not a slot.
             i.op = form.rawValue
             i.b = source(height - 2)
@@ -431,17 +432,6 @@ struct Translator: InstructionVisitor {
     }
 
     mutating func visitNumeric(_ opcode: Opcode, signature: OperandSignature) { operation(opcode, signature) }
-
-    /// Whether constant `bits` can be the immediate of `opcode`'s immediate form: the handler
-    /// sign-extends 32 bits, which loses nothing for i32 operations and fits i64 constants in
-    /// [-2^31, 2^31).
-    static func fitsImmediate(_ bits: UInt64, of opcode: Opcode) -> Bool {
-        if opcode.rawValue >= Opcode.i64Eqz.rawValue && opcode.rawValue <= Opcode.i64GeU.rawValue
-            || opcode.rawValue >= Opcode.i64Clz.rawValue && opcode.rawValue <= Opcode.i64Rotr.rawValue {
-            return Int64(bitPattern: bits) == Int64(Int32(truncatingIfNeeded: bits))
-        }
-        return true
-    }
 
     /// Loads and stores: address `b`, stored value `c`, the offset in `imm`.
     mutating func visitMemory(_ opcode: Opcode, signature: OperandSignature, memarg: MemArg) {
@@ -550,18 +540,17 @@ struct Translator: InstructionVisitor {
         return isLabel
     }
 
-    /// Address-add loads (after `useAccumulators`): an `i32.add` that passes its sum to the next
-    /// instruction, a load, through the accumulator becomes part of that load (`<load>Add`,
-    /// `<load>AddImm`), one dispatch instead of two. The load keeps its own result form (slot or
+    /// Address-add loads (after `useAccumulators`, in one `fusePairs` pass with
+    /// `incrementBranch`): an `i32.add` that passes its sum to the next instruction, a load,
+    /// through the accumulator becomes part of that load (`<load>Add`, `<load>AddImm`,
+    /// `<load>AddShl`), one dispatch instead of two. The load keeps its own result form (slot or
     /// accumulator) and its Wasm offset, for traps.
-    mutating func fuseAddressLoads() {
-        fusePairs { p, q in
-            guard p.op == Op.i32AddToAcc.rawValue || p.op == Op.i32AddImmToAcc.rawValue || p.op == Op.i32AddShlToAcc.rawValue,
-                  let role = Translator.accumulatorRoles[q.op], role.reads, let forms = addressAddLoads[role.base] else { return nil }
-            let base = p.op == Op.i32AddToAcc.rawValue ? forms.add : p.op == Op.i32AddImmToAcc.rawValue ? forms.addImm : forms.addShl
-            let op = role.writes ? AccumulatorForms.all[base]!.toAcc! : base
-            return (Instr(op: op.rawValue, a: q.a, b: p.b, c: p.c, imm: q.imm, k: p.k), offsetOfSecond: true)
-        }
+    static func addressAddLoad(_ p: Instr, _ q: Instr) -> (Instr, offsetOfSecond: Bool)? {
+        guard p.op == Op.i32AddToAcc.rawValue || p.op == Op.i32AddImmToAcc.rawValue || p.op == Op.i32AddShlToAcc.rawValue,
+              let role = Translator.accumulatorRoles[q.op], role.reads, let forms = addressAddLoads[role.base] else { return nil }
+        let base = p.op == Op.i32AddToAcc.rawValue ? forms.add : p.op == Op.i32AddImmToAcc.rawValue ? forms.addImm : forms.addShl
+        let op = role.writes ? AccumulatorForms.all[base]!.toAcc! : base
+        return (Instr(op: op.rawValue, a: q.a, b: p.b, c: p.c, imm: q.imm, k: p.k), offsetOfSecond: true)
     }
 
     /// Before `useAccumulators`: an `i32.shl` by a constant whose result (an operand slot, read
@@ -590,15 +579,13 @@ struct Translator: InstructionVisitor {
     /// writes `x` and branches. The increment's result may have gone through the accumulator, in
     /// which case its slot is written anyway (a dead operand slot). Not when the branch's other
     /// operand is `x` itself (the fused operation reads it before writing `x`).
-    mutating func fuseIncrementBranches() {
-        fusePairs { p, q in
-            let toAcc = p.op == Op.i32AddImmToAcc.rawValue
-            guard p.op == Op.i32AddImm.rawValue || toAcc,
-                  let role = Translator.accumulatorRoles[q.op], role.reads == toAcc, !role.writes,
-                  let fused = Translator.incrementBranchForms[role.base], toAcc || q.b == p.a else { return nil }
-            if !OpLayout.all[Int(fused.rawValue)].cIsConstant && q.c == p.a { return nil }
-            return (Instr(op: fused.rawValue, a: p.a, b: p.b, c: q.c, imm: q.imm, k: p.c), offsetOfSecond: false)
-        }
+    static func incrementBranch(_ p: Instr, _ q: Instr) -> (Instr, offsetOfSecond: Bool)? {
+        let toAcc = p.op == Op.i32AddImmToAcc.rawValue
+        guard p.op == Op.i32AddImm.rawValue || toAcc,
+              let role = Translator.accumulatorRoles[q.op], role.reads == toAcc, !role.writes,
+              let fused = Translator.incrementBranchForms[role.base], toAcc || q.b == p.a else { return nil }
+        if !OpLayout.all[Int(fused.rawValue)].cIsConstant && q.c == p.a { return nil }
+        return (Instr(op: fused.rawValue, a: p.a, b: p.b, c: q.c, imm: q.imm, k: p.c), offsetOfSecond: false)
     }
 
     /// Fused compare-and-branch (plain or immediate form) -> its increment-and-branch form.

@@ -112,10 +112,7 @@ int32_t wt_interp_run(wt_interp_regs *regs) {
         [WT_OP_const32] = &&op_const32,
         [WT_OP_const64] = &&op_const64,
 #define WT_GENERATED_ENTRY(name) [WT_OP_##name] = &&op_##name,
-        WT_FOR_EACH_IMM_OP(WT_GENERATED_ENTRY)
-        WT_FOR_EACH_ADD_LOAD_OP(WT_GENERATED_ENTRY)
-        WT_FOR_EACH_INCREMENT_BRANCH_OP(WT_GENERATED_ENTRY)
-        WT_FOR_EACH_SHIFT_AND_LOAD_OPERAND_OP(WT_GENERATED_ENTRY)
+        WT_FOR_EACH_FUSED_OP(WT_GENERATED_ENTRY)
 #undef WT_GENERATED_ENTRY
         [WT_OP_select] = &&op_select,
         [WT_OP_select128] = &&op_select128,
