@@ -79,7 +79,7 @@ let package = Package(
                 swiftSettings: compilerSettings),
         .target(name: "Fuzzing", dependencies: ["Decoder", "Validator"], path: "Modules/Fuzzing"),
         .executableTarget(name: "wasm-tier-fuzz", dependencies: ["Decoder", "Fuzzing"], path: "Tools/Fuzz", exclude: ["simd-diff.py"]),
-        .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter"], path: "Benchmarks/Runner"),
+        .executableTarget(name: "wasm-tier-bench", dependencies: ["Decoder", "Validator", "Interpreter", "Engine", "MachineCode"], path: "Benchmarks/Runner"),
 
         .testTarget(name: "FileTests", dependencies: ["IR", "Optimizer", "Air", "X86_64Backend"], exclude: ["Cases"]),
         .testTarget(name: "X86_64BackendTests", dependencies: ["IR", "Optimizer", "Air", "X86_64Backend", "MachineCode"]),

@@ -1,12 +1,16 @@
 // wasm-tier-bench: release-build measurements of the engine.
 //
 //   swift run -c release wasm-tier-bench validate [--runs N] [--json] FILE...
+//   swift run -c release wasm-tier-bench translate FILE...
+//   swift run -c release wasm-tier-bench compile [--runs N] [--json] FILE...
 //
 // `validate` times decode and decode+validate of each module in-process (several runs; median,
 // min and max) and reports throughput over the whole file in MB/s (10^6 bytes per second).
 import Decoder
+import Engine
 import Foundation
 import Interpreter
+import MachineCode
 import Validator
 
 struct Stats {
@@ -39,8 +43,71 @@ if args.first == "translate" {
     }
     exit(0)
 }
+let usage = """
+    usage: wasm-tier-bench validate [--runs N] [--json] FILE...
+           wasm-tier-bench translate FILE...
+           wasm-tier-bench compile [--runs N] [--json] FILE...
+    """
+if args.first == "compile" {
+    // wasm-tier-bench compile FILE...: the optimizing tier's compile time for every defined
+    // function, one after another on this thread (what one core does), per phase. The fastest
+    // of the runs, as for `translate`: compile time has no input noise, only machine noise.
+    args.removeFirst()
+    var runs = 3, json = false, files: [String] = []
+    while !args.isEmpty {
+        let a = args.removeFirst()
+        if a == "--runs", let n = args.first.flatMap(Int.init) { runs = n; args.removeFirst() }
+        else if a == "--json" { json = true }
+        else { files.append(a) }
+    }
+    var rows: [[String: Any]] = []
+    for file in files {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
+            exit(2)
+        }
+        let validated = try ModuleValidator().validate(bytes: [UInt8](data))
+        let bodies = validated.module.functionBodies
+        var best: (seconds: Double, phases: [Double], wasm: Int, code: Int, functions: Int, failed: Int)?
+        for _ in 0..<max(runs, 1) {
+            var phases = [0.0, 0.0, 0.0], wasm = 0, code = 0, functions = 0, failed = 0
+            let seconds = time {
+                for i in validated.functions.indices {
+                    switch OptimizingCompiler.build(validated, definedIndex: i, boundsChecks: .guardPages) {
+                    case .success(let c):
+                        for (k, d) in c.times.enumerated() {
+                            phases[k] += Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+                        }
+                        wasm += bodies[i].code.count
+                        code += c.codeBytes
+                        functions += 1
+                    case .failure:
+                        failed += 1
+                    }
+                }
+            }
+            if best == nil || seconds < best!.seconds { best = (seconds, phases, wasm, code, functions, failed) }
+        }
+        let b = best!
+        rows.append([
+            "file": file, "functions": b.functions, "notTaken": b.failed, "wasmCodeBytes": b.wasm, "machineCodeBytes": b.code,
+            "seconds": b.seconds, "irgenSeconds": b.phases[0], "optimizeSeconds": b.phases[1], "backendSeconds": b.phases[2],
+            "MBPerSecond": Double(b.wasm) / b.seconds / 1e6,
+        ])
+        if !json {
+            print(String(format: "%@: %d functions (%d not taken), %d bytes of Wasm code -> %d bytes of x86-64 in %.1f ms (irgen %.1f, optimize %.1f, backend %.1f) = %.2f MB/s of Wasm",
+                         file, b.functions, b.failed, b.wasm, b.code, b.seconds * 1e3, b.phases[0] * 1e3, b.phases[1] * 1e3,
+                         b.phases[2] * 1e3, Double(b.wasm) / b.seconds / 1e6))
+        }
+    }
+    if json {
+        let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+    exit(0)
+}
 guard args.first == "validate" else {
-    print("usage: wasm-tier-bench validate [--runs N] [--json] FILE...\n       wasm-tier-bench translate FILE...")
+    print(usage)
     exit(args.isEmpty ? 0 : 2)
 }
 args.removeFirst()

@@ -168,23 +168,23 @@ package final class OptimizingCompiler: NativeCompiler {
     }
 
     /// A compiled function, with what the compile log reports.
-    struct Compiled: @unchecked Sendable {
-        var native: NativeFunction
-        var irValues: Int
-        var codeBytes: Int
+    package struct Compiled: @unchecked Sendable {
+        package var native: NativeFunction
+        package var irValues: Int
+        package var codeBytes: Int
         /// IRGen, the pipeline, the backend.
-        var times: [Duration]
+        package var times: [Duration]
     }
 
-    struct CompileFailure: Error, Sendable {
-        var message: String
+    package struct CompileFailure: Error, Sendable {
+        package var message: String
     }
 
     /// The whole tier for one function: pure, so the ahead-of-time worker runs it too.
     /// The register allocator: graph coloring, or `WASM_TIER_REGALLOC=linear-scan`.
     static let allocator = ProcessInfo.processInfo.environment["WASM_TIER_REGALLOC"].flatMap(RegisterAllocator.init(rawValue:)) ?? .graphColoring
 
-    static func build(_ module: ValidatedModule, definedIndex: Int, boundsChecks: BoundsChecks) -> Result<Compiled, CompileFailure> {
+    package static func build(_ module: ValidatedModule, definedIndex: Int, boundsChecks: BoundsChecks) -> Result<Compiled, CompileFailure> {
         #if arch(x86_64)
         do {
             let clock = ContinuousClock()
