@@ -723,15 +723,15 @@ def ir_pattern(t):
 def ir_opcode_swift(rows):
     out = [IR_HEADER, "\n"]
     out.append("/// The opcodes of the IR, in table order; Docs/IR.md says what each one means.\n")
-    out.append("package enum Opcode: UInt8, CaseIterable, Sendable {\n")
+    out.append("public enum Opcode: UInt8, CaseIterable, Sendable {\n")
     for i, r in enumerate(rows):
         name = f"`{r.case}`" if r.case in ("switch", "return") else r.case
         out.append(f"    case {name} = {i}\n")
     out.append("}\n\n")
     out.append("extension Opcode {\n")
     out.append("    /// The table's facts about this opcode.\n")
-    out.append("    @inline(__always) package var info: OpcodeInfo { Opcode.infoTable[Int(rawValue)] }\n\n")
-    out.append("    package static let infoTable: [OpcodeInfo] = [\n")
+    out.append("    @inline(__always) public var info: OpcodeInfo { Opcode.infoTable[Int(rawValue)] }\n\n")
+    out.append("    public static let infoTable: [OpcodeInfo] = [\n")
     for r in rows:
         children = ", ".join(ir_pattern(t) for t in r.children)
         if r.result == "void":
@@ -747,7 +747,7 @@ def ir_opcode_swift(rows):
             f"commutative: {str(r.commutative).lower()}, terminal: {str(r.terminal).lower()}, successors: {r.successors}),\n")
     out.append("    ]\n\n")
     out.append("    /// The opcode with a text mnemonic, for the parser.\n")
-    out.append("    package init?(mnemonic: String) {\n")
+    out.append("    public init?(mnemonic: String) {\n")
     out.append("        switch mnemonic {\n")
     for r in rows:
         out.append(f"        case \"{r.name}\": self = .{r.case}\n")
@@ -833,14 +833,14 @@ def air_parse():
 def air_opcode_swift(rows):
     out = [AIR_HEADER, "\n"]
     out.append("/// The opcodes of Air, in table order (Tools/Spec/air-opcodes.txt has the syllabus).\n")
-    out.append("package enum Opcode: UInt16, CaseIterable, Sendable {\n")
+    out.append("public enum Opcode: UInt16, CaseIterable, Sendable {\n")
     for i, r in enumerate(rows):
         out.append(f"    case {r.case} = {i}\n")
     out.append("}\n\n")
     out.append("extension Opcode {\n")
     out.append("    /// The table's facts about this opcode.\n")
-    out.append("    @inline(__always) package var info: OpcodeInfo { Opcode.infoTable[Int(rawValue)] }\n\n")
-    out.append("    package static let infoTable: [OpcodeInfo] = [\n")
+    out.append("    @inline(__always) public var info: OpcodeInfo { Opcode.infoTable[Int(rawValue)] }\n\n")
+    out.append("    public static let infoTable: [OpcodeInfo] = [\n")
     for r in rows:
         roles = ", ".join(f"ArgRole(.{a}, .{b}, {w})" for a, b, w in r.roles)
         forms = ", ".join(
@@ -850,7 +850,7 @@ def air_opcode_swift(rows):
         out.append(f"        OpcodeInfo(name: \"{r.name}\", roles: [{roles}], forms: [{forms}]" + (f", {flags}" if flags else "") + "),\n")
     out.append("    ]\n\n")
     out.append("    /// The opcode with this table name, for the parser.\n")
-    out.append("    package init?(name: String) {\n")
+    out.append("    public init?(name: String) {\n")
     out.append("        guard let index = Opcode.infoTable.firstIndex(where: { $0.name == name }) else { return nil }\n")
     out.append("        self.init(rawValue: UInt16(index))\n")
     out.append("    }\n}\n")

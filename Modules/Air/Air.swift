@@ -4,45 +4,45 @@
 /// emits Air through its assembler. The opcode table is `Tools/Spec/air-opcodes.txt`.
 
 /// A register bank: general purpose or floating point.
-package enum Bank: UInt8, Sendable, Hashable {
+public enum Bank: UInt8, Sendable, Hashable {
     case gp, fp
 }
 
 /// A machine register: a bank and the target's number for it (x86-64: rax=0 ... r15=15,
 /// xmm0=0 ... xmm15=15). Names belong to the target (`TargetRegisters`).
-package struct Reg: Hashable, Sendable {
-    package var bank: Bank
-    package var index: UInt8
-    package init(_ bank: Bank, _ index: UInt8) {
+public struct Reg: Hashable, Sendable {
+    public var bank: Bank
+    public var index: UInt8
+    public init(_ bank: Bank, _ index: UInt8) {
         self.bank = bank
         self.index = index
     }
 }
 
 /// A temporary: a virtual register of a bank, or a machine register (precolored).
-package enum Tmp: Hashable, Sendable {
+public enum Tmp: Hashable, Sendable {
     case virtual(Bank, UInt32)
     case reg(Reg)
 
-    package var bank: Bank {
+    public var bank: Bank {
         switch self {
         case .virtual(let b, _): b
         case .reg(let r): r.bank
         }
     }
 
-    package var isReg: Bool {
+    public var isReg: Bool {
         if case .reg = self { return true }
         return false
     }
 }
 
 /// Comparisons of integers (B3's RelationalCondition).
-package enum RelationalCondition: UInt8, Sendable, CaseIterable {
+public enum RelationalCondition: UInt8, Sendable, CaseIterable {
     case equal, notEqual, above, aboveOrEqual, below, belowOrEqual
     case greaterThan, greaterThanOrEqual, lessThan, lessThanOrEqual
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .equal: "Equal"
         case .notEqual: "NotEqual"
@@ -59,10 +59,10 @@ package enum RelationalCondition: UInt8, Sendable, CaseIterable {
 }
 
 /// Conditions on the result of a bitwise test (B3's ResultCondition).
-package enum ResultCondition: UInt8, Sendable, CaseIterable {
+public enum ResultCondition: UInt8, Sendable, CaseIterable {
     case zero, nonZero, signed, positiveOrZero
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .zero: "Zero"
         case .nonZero: "NonZero"
@@ -73,13 +73,13 @@ package enum ResultCondition: UInt8, Sendable, CaseIterable {
 }
 
 /// Comparisons of floats: ordered ones are false when either side is NaN, unordered ones true.
-package enum DoubleCondition: UInt8, Sendable, CaseIterable {
+public enum DoubleCondition: UInt8, Sendable, CaseIterable {
     case equalAndOrdered, notEqualAndOrdered, greaterThanAndOrdered, greaterThanOrEqualAndOrdered
     case lessThanAndOrdered, lessThanOrEqualAndOrdered
     case equalOrUnordered, notEqualOrUnordered, greaterThanOrUnordered, greaterThanOrEqualOrUnordered
     case lessThanOrUnordered, lessThanOrEqualOrUnordered
 
-    package var name: String {
+    public var name: String {
         switch self {
         case .equalAndOrdered: "DoubleEqualAndOrdered"
         case .notEqualAndOrdered: "DoubleNotEqualAndOrdered"
@@ -98,13 +98,13 @@ package enum DoubleCondition: UInt8, Sendable, CaseIterable {
 }
 
 /// A memory operand: base + index * scale + offset.
-package struct Address: Hashable, Sendable {
-    package var base: Tmp
-    package var index: Tmp?
-    package var scale: UInt8
-    package var offset: Int32
+public struct Address: Hashable, Sendable {
+    public var base: Tmp
+    public var index: Tmp?
+    public var scale: UInt8
+    public var offset: Int32
 
-    package init(base: Tmp, index: Tmp? = nil, scale: UInt8 = 1, offset: Int32 = 0) {
+    public init(base: Tmp, index: Tmp? = nil, scale: UInt8 = 1, offset: Int32 = 0) {
         precondition([1, 2, 4, 8].contains(scale), "scale must be 1, 2, 4 or 8")
         self.base = base
         self.index = index
@@ -114,12 +114,12 @@ package struct Address: Hashable, Sendable {
 }
 
 /// What kind of argument a form takes (the table's KIND column).
-package enum ArgKind: UInt8, Sendable {
+public enum ArgKind: UInt8, Sendable {
     case tmp, imm, bigImm, addr, relCond, resCond, doubleCond
 }
 
 /// One argument of an instruction.
-package enum Arg: Hashable, Sendable {
+public enum Arg: Hashable, Sendable {
     case tmp(Tmp)
     case imm(Int32)
     case bigImm(Int64)
@@ -128,7 +128,7 @@ package enum Arg: Hashable, Sendable {
     case resCond(ResultCondition)
     case doubleCond(DoubleCondition)
 
-    package var kind: ArgKind {
+    public var kind: ArgKind {
         switch self {
         case .tmp: .tmp
         case .imm: .imm
@@ -140,46 +140,46 @@ package enum Arg: Hashable, Sendable {
         }
     }
 
-    package var imm32: Int32 {
+    public var imm32: Int32 {
         guard case .imm(let v) = self else { preconditionFailure("not an Imm: \(self)") }
         return v
     }
 
-    package var imm64: Int64 {
+    public var imm64: Int64 {
         guard case .bigImm(let v) = self else { preconditionFailure("not a BigImm: \(self)") }
         return v
     }
 
-    package var relationalCondition: RelationalCondition {
+    public var relationalCondition: RelationalCondition {
         guard case .relCond(let c) = self else { preconditionFailure("not a RelCond: \(self)") }
         return c
     }
 
-    package var resultCondition: ResultCondition {
+    public var resultCondition: ResultCondition {
         guard case .resCond(let c) = self else { preconditionFailure("not a ResCond: \(self)") }
         return c
     }
 
-    package var doubleCondition: DoubleCondition {
+    public var doubleCondition: DoubleCondition {
         guard case .doubleCond(let c) = self else { preconditionFailure("not a DoubleCond: \(self)") }
         return c
     }
 }
 
 /// How an instruction treats one argument (the table's ROLE column).
-package enum Role: UInt8, Sendable {
+public enum Role: UInt8, Sendable {
     case use, def, zeroDef, useDef, useZeroDef, useAddress, scratch
 
-    package var isUse: Bool { self == .use || self == .useDef || self == .useZeroDef }
-    package var isDef: Bool { self == .def || self == .zeroDef || self == .useDef || self == .useZeroDef || self == .scratch }
+    public var isUse: Bool { self == .use || self == .useDef || self == .useZeroDef }
+    public var isDef: Bool { self == .def || self == .zeroDef || self == .useDef || self == .useZeroDef || self == .scratch }
 }
 
 /// Role, bank and width of one argument position.
-package struct ArgRole: Sendable {
-    package let role: Role
-    package let bank: Bank
-    package let width: Int
-    package init(_ role: Role, _ bank: Bank, _ width: Int) {
+public struct ArgRole: Sendable {
+    public let role: Role
+    public let bank: Bank
+    public let width: Int
+    public init(_ role: Role, _ bank: Bank, _ width: Int) {
         self.role = role
         self.bank = bank
         self.width = width
@@ -187,51 +187,51 @@ package struct ArgRole: Sendable {
 }
 
 /// The architectures Air has backends for.
-package enum Architecture: Sendable {
+public enum Architecture: Sendable {
     case x86_64
 }
 
 /// One legal combination of argument kinds, perhaps only on one architecture.
-package struct Form: Sendable {
-    package let kinds: [ArgKind]
-    package let only: Architecture?
-    package init(_ kinds: [ArgKind], only: Architecture? = nil) {
+public struct Form: Sendable {
+    public let kinds: [ArgKind]
+    public let only: Architecture?
+    public init(_ kinds: [ArgKind], only: Architecture? = nil) {
         self.kinds = kinds
         self.only = only
     }
 }
 
 /// The table's facts about one Air opcode (generated from `Tools/Spec/air-opcodes.txt`).
-package struct OpcodeInfo: Sendable {
-    package let name: String
-    package let roles: [ArgRole]
-    package let forms: [Form]
-    package var branch = false
-    package var terminal = false
-    package var `return` = false
-    package var effects = false
+public struct OpcodeInfo: Sendable {
+    public let name: String
+    public let roles: [ArgRole]
+    public let forms: [Form]
+    public var branch = false
+    public var terminal = false
+    public var `return` = false
+    public var effects = false
 }
 
 /// One Air instruction.
-package struct Inst: Hashable, Sendable {
-    package var opcode: Opcode
-    package var args: [Arg]
+public struct Inst: Hashable, Sendable {
+    public var opcode: Opcode
+    public var args: [Arg]
     /// The source offset this instruction came from (UInt32.max for none).
-    package var origin: UInt32
+    public var origin: UInt32
     /// For `Call`: how many registers after the callee it reads; the rest it clobbers.
-    package var callUses: Int
+    public var callUses: Int
 
-    package init(_ opcode: Opcode, _ args: [Arg], origin: UInt32 = .max, callUses: Int = 0) {
+    public init(_ opcode: Opcode, _ args: [Arg], origin: UInt32 = .max, callUses: Int = 0) {
         self.opcode = opcode
         self.args = args
         self.origin = origin
         self.callUses = callUses
     }
 
-    package static func == (a: Inst, b: Inst) -> Bool {
+    public static func == (a: Inst, b: Inst) -> Bool {
         a.opcode == b.opcode && a.args == b.args && a.origin == b.origin && a.callUses == b.callUses
     }
-    package func hash(into h: inout Hasher) {
+    public func hash(into h: inout Hasher) {
         h.combine(opcode)
         h.combine(args)
     }
@@ -239,7 +239,7 @@ package struct Inst: Hashable, Sendable {
     /// Calls `body` for every temporary the instruction reads or writes, with its role, bank
     /// and width; the base and index of an address are uses. Liveness and register allocation
     /// see instructions only through this.
-    package func forEachTmp(_ body: (Tmp, Role, Bank, Int) -> Void) {
+    public func forEachTmp(_ body: (Tmp, Role, Bank, Int) -> Void) {
         let roles = opcode.info.roles
         for (i, arg) in args.enumerated() {
             if i >= roles.count {
@@ -259,7 +259,7 @@ package struct Inst: Hashable, Sendable {
     }
 
     /// Rewrites every temporary (the allocator replaces virtual ones by registers).
-    package mutating func mapTmps(_ transform: (Tmp) -> Tmp) {
+    public mutating func mapTmps(_ transform: (Tmp) -> Tmp) {
         for i in args.indices {
             switch args[i] {
             case .tmp(let t): args[i] = .tmp(transform(t))
@@ -274,15 +274,15 @@ package struct Inst: Hashable, Sendable {
 }
 
 /// A basic block of Air: instructions (the last one terminal) and successors.
-package struct AirBlock: Sendable {
-    package var insts: [Inst] = []
-    package var successors: [Int] = []
-    package init() {}
+public struct AirBlock: Sendable {
+    public var insts: [Inst] = []
+    public var successors: [Int] = []
+    public init() {}
 }
 
 /// Register names and roles of a target, which Air's printer and allocators need but Air
 /// does not define.
-package protocol TargetRegisters {
+public protocol TargetRegisters {
     static func name(of reg: Reg) -> String
     /// Registers the allocator may hand out, in order of preference.
     static func allocatable(_ bank: Bank) -> [Reg]
@@ -292,26 +292,38 @@ package protocol TargetRegisters {
     static var stackPointer: Reg { get }
 }
 
+/// A count per register bank (a struct, not a dictionary: it is read for every temporary made).
+public struct TmpCounts: Sendable, Equatable {
+    var gp: UInt32 = 0
+    var fp: UInt32 = 0
+    public init() {}
+    public subscript(_ bank: Bank) -> UInt32 {
+        get { bank == .gp ? gp : fp }
+        set { if bank == .gp { gp = newValue } else { fp = newValue } }
+    }
+    public subscript(_ bank: Bank, default _: UInt32) -> UInt32 { self[bank] }
+}
+
 /// A function in Air.
-package struct Code: Sendable {
-    package var name: String
-    package var blocks: [AirBlock] = []
+public struct Code: Sendable {
+    public var name: String
+    public var blocks: [AirBlock] = []
     /// How many virtual temporaries of each bank exist (their numbers are 0 ..< count).
-    package var tmpCount: [Bank: UInt32] = [.gp: 0, .fp: 0]
+    public var tmpCount = TmpCounts()
     /// Bytes of spill slots and other frame data below the saved registers (set by allocation).
-    package var frameSize = 0
+    public var frameSize = 0
     /// Callee-saved registers the code uses (set by allocation), saved in the prologue.
-    package var usedCalleeSaved: [Reg] = []
+    public var usedCalleeSaved: [Reg] = []
 
-    package init(name: String) { self.name = name }
+    public init(name: String) { self.name = name }
 
-    package mutating func newTmp(_ bank: Bank) -> Tmp {
+    public mutating func newTmp(_ bank: Bank) -> Tmp {
         let n = tmpCount[bank, default: 0]
         tmpCount[bank] = n + 1
         return .virtual(bank, n)
     }
 
-    package mutating func addBlock() -> Int {
+    public mutating func addBlock() -> Int {
         blocks.append(AirBlock())
         return blocks.count - 1
     }
@@ -319,7 +331,7 @@ package struct Code: Sendable {
 
 extension Code {
     /// Puts the blocks in `order` (a permutation of their indices) and renumbers successors.
-    package mutating func reorder(_ order: [Int]) {
+    public mutating func reorder(_ order: [Int]) {
         precondition(order.count == blocks.count && Set(order).count == order.count, "not a permutation")
         var newIndex = Array(repeating: 0, count: blocks.count)
         for (i, old) in order.enumerated() { newIndex[old] = i }

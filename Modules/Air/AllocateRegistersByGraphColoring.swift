@@ -1,12 +1,12 @@
 /// The register allocators: graph coloring for the best code, linear scan for the fastest
 /// compile (as JavaScriptCore's Air has both).
-package enum RegisterAllocator: String, Sendable, CaseIterable {
+public enum RegisterAllocator: String, Sendable, CaseIterable {
     case graphColoring = "graph-coloring"
     case linearScan = "linear-scan"
 }
 
 /// Allocates with the allocator chosen.
-package func allocateRegisters(_ code: inout Code, target: any TargetRegisters.Type, using allocator: RegisterAllocator) {
+public func allocateRegisters(_ code: inout Code, target: any TargetRegisters.Type, using allocator: RegisterAllocator) {
     switch allocator {
     case .graphColoring: allocateRegistersByGraphColoring(&code, target: target)
     case .linearScan: allocateRegistersByLinearScan(&code, target: target)
@@ -25,7 +25,7 @@ package func allocateRegisters(_ code: inout Code, target: any TargetRegisters.T
 /// Afterwards every temporary is a machine register; `frameSize` and `usedCalleeSaved` are set,
 /// and moves between one register and itself are gone. If coloring has not converged after a
 /// number of rounds (it always has in practice), linear scan allocates the original code.
-package func allocateRegistersByGraphColoring(_ code: inout Code, target: any TargetRegisters.Type) {
+public func allocateRegistersByGraphColoring(_ code: inout Code, target: any TargetRegisters.Type) {
     let original = code
     var unspillable = Set<Tmp>()
     var slots = 0
@@ -36,7 +36,7 @@ package func allocateRegistersByGraphColoring(_ code: inout Code, target: any Ta
         var assignment: [[Reg]] = [[], []]
         var spilled: [Tmp] = []
         for bank in [Bank.gp, .fp] {
-            var graph = InterferenceGraph(code: code, bank: bank, target: target, liveness: liveness, depths: depths, unspillable: unspillable)
+            let graph = InterferenceGraph(code: code, bank: bank, target: target, liveness: liveness, depths: depths, unspillable: unspillable)
             switch graph.allocate() {
             case .colored(let registers):
                 assignment[Int(bank.rawValue)] = registers
@@ -83,7 +83,7 @@ func removeSelfMoves(_ code: inout Code) {
 /// bank's allocatable registers (precolored), then one node per virtual temporary of the bank.
 /// Machine registers that are not allocatable (the stack pointer, the pinned context) are no
 /// nodes: nothing is ever given them.
-struct InterferenceGraph {
+final class InterferenceGraph {
     let bank: Bank
     let registers: [Reg]
     let k: Int
@@ -160,7 +160,7 @@ struct InterferenceGraph {
     /// The bit of pair (u, v), u < v, in the triangular matrix.
     @inline(__always) func bit(_ u: Int, _ v: Int) -> Int { v * (v + 1) / 2 + u }
 
-    mutating func addEdge(_ u: Int, _ v: Int) {
+    func addEdge(_ u: Int, _ v: Int) {
         guard u != v else { return }
         let (a, b) = (min(u, v), max(u, v))
         if !matrix.isEmpty {
@@ -190,7 +190,7 @@ struct InterferenceGraph {
         return adjacencySet.contains(UInt64(a) << 32 | UInt64(b))
     }
 
-    mutating func build(_ code: Code, liveness: Liveness, depths: [Int]) {
+    func build(_ code: Code, liveness: Liveness, depths: [Int]) {
         // The live set as a dense list with each member's position (-1: not live), for
         // constant-time insertion and removal.
         var live: [Int] = []
@@ -276,7 +276,7 @@ struct InterferenceGraph {
         case spilled([Tmp])
     }
 
-    mutating func allocate() -> Outcome {
+    func allocate() -> Outcome {
         makeWorklists()
         while true {
             if let n = simplifyWorklist.popLast() {
@@ -300,7 +300,7 @@ struct InterferenceGraph {
         moveList[n].contains { let s = moveState[Int($0)]; return s == .worklist || s == .active }
     }
 
-    mutating func makeWorklists() {
+    func makeWorklists() {
         for n in firstVirtual..<nodeCount {
             if degree[n] >= k {
                 state[n] = .spill
@@ -321,14 +321,14 @@ struct InterferenceGraph {
         return s != .selected && s != .coalesced
     }
 
-    mutating func simplify(_ n: Int) {
+    func simplify(_ n: Int) {
         guard state[n] == .simplify else { return }
         state[n] = .selected
         selectStack.append(n)
         for a in adjacency[n] where present(a) { decrementDegree(Int(a)) }
     }
 
-    mutating func decrementDegree(_ m: Int) {
+    func decrementDegree(_ m: Int) {
         guard !isPrecolored(m) else { return }
         let d = degree[m]
         degree[m] = d - 1
@@ -347,14 +347,14 @@ struct InterferenceGraph {
         }
     }
 
-    mutating func enableMoves(_ n: Int) {
+    func enableMoves(_ n: Int) {
         for m in moveList[n] where moveState[Int(m)] == .active {
             moveState[Int(m)] = .worklist
             worklistMoves.append(Int(m))
         }
     }
 
-    mutating func addWorklist(_ u: Int) {
+    func addWorklist(_ u: Int) {
         if !isPrecolored(u) && !moveRelated(u) && degree[u] < k && state[u] == .freeze {
             state[u] = .simplify
             simplifyWorklist.append(u)
@@ -367,7 +367,7 @@ struct InterferenceGraph {
     }
 
     /// Briggs's test: fewer than K neighbours of significant degree.
-    mutating func conservative(_ u: Int, _ v: Int) -> Bool {
+    func conservative(_ u: Int, _ v: Int) -> Bool {
         mark &+= 1
         if mark == 0 {
             for i in marks.indices { marks[i] = 0 }
@@ -392,7 +392,7 @@ struct InterferenceGraph {
         return n
     }
 
-    mutating func coalesce(_ m: Int) {
+    func coalesce(_ m: Int) {
         guard moveState[m] == .worklist else { return }
         var u = alias(moves[m].dst), v = alias(moves[m].src)
         if isPrecolored(v) { swap(&u, &v) }
@@ -417,7 +417,7 @@ struct InterferenceGraph {
         return true
     }
 
-    mutating func combine(_ u: Int, _ v: Int) {
+    func combine(_ u: Int, _ v: Int) {
         state[v] = .coalesced
         aliasOf[v] = Int32(u)
         moveList[u] += moveList[v]
@@ -434,14 +434,14 @@ struct InterferenceGraph {
         }
     }
 
-    mutating func freeze(_ u: Int) {
+    func freeze(_ u: Int) {
         guard state[u] == .freeze else { return }
         state[u] = .simplify
         simplifyWorklist.append(u)
         freezeMoves(u)
     }
 
-    mutating func freezeMoves(_ u: Int) {
+    func freezeMoves(_ u: Int) {
         for m32 in moveList[u] {
             let m = Int(m32)
             guard moveState[m] == .worklist || moveState[m] == .active else { continue }
@@ -457,7 +457,7 @@ struct InterferenceGraph {
 
     /// The node whose spilling costs least per interference it removes; never a temporary
     /// made by spilling (infinite cost) while there is another choice.
-    mutating func selectSpill() {
+    func selectSpill() {
         // Entries whose node left the spill state are stale: skipped, and dropped when chosen.
         var best = -1
         var bestRatio = Double.infinity
@@ -480,7 +480,7 @@ struct InterferenceGraph {
         freezeMoves(m)
     }
 
-    mutating func assignColors() {
+    func assignColors() {
         precondition(k <= 64, "at most 64 registers per bank")
         while let n = selectStack.popLast() {
             // Colors of colored neighbours, as bits.

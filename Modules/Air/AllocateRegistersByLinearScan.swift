@@ -6,7 +6,7 @@ import Foundation
 /// `frameSize` covers the slots and `usedCalleeSaved` lists the callee-saved registers the
 /// code now writes. Moves from a register to itself are gone (except 32-bit ones, which
 /// zero the upper half).
-package func allocateRegistersByLinearScan(_ code: inout Code, target: any TargetRegisters.Type) {
+public func allocateRegistersByLinearScan(_ code: inout Code, target: any TargetRegisters.Type) {
     var unspillable = Set<Tmp>()
     var slots = 0
     while true {

@@ -2,7 +2,7 @@
 /// Temporaries print as `%tmpN` (general) and `%ftmpN` (float), registers by the target's
 /// names, addresses as `offset(base,index,scale)`, immediates as `$N`.
 extension Code {
-    package func printed(_ registers: any TargetRegisters.Type) -> String {
+    public func printed(_ registers: any TargetRegisters.Type) -> String {
         var out = ""
         for (b, block) in blocks.enumerated() {
             out += "bb\(b):\n"
@@ -19,7 +19,7 @@ extension Code {
 }
 
 extension Inst {
-    package func printed(_ registers: any TargetRegisters.Type) -> String {
+    public func printed(_ registers: any TargetRegisters.Type) -> String {
         let name = opcode.info.name
         if opcode == .call {
             let uses = args[1..<(1 + callUses)].map { $0.printed(registers) }.joined(separator: ", ")
@@ -30,7 +30,7 @@ extension Inst {
 }
 
 extension Tmp {
-    package func printed(_ registers: any TargetRegisters.Type) -> String {
+    public func printed(_ registers: any TargetRegisters.Type) -> String {
         switch self {
         case .virtual(.gp, let n): "%tmp\(n)"
         case .virtual(.fp, let n): "%ftmp\(n)"
@@ -40,7 +40,7 @@ extension Tmp {
 }
 
 extension Arg {
-    package func printed(_ registers: any TargetRegisters.Type) -> String {
+    public func printed(_ registers: any TargetRegisters.Type) -> String {
         switch self {
         case .tmp(let t): return t.printed(registers)
         case .imm(let v): return "$\(v)"

@@ -1,17 +1,17 @@
 /// Dense numbering of every temporary of a code (virtual ones of both banks, then machine
 /// registers), for bit sets and arrays indexed by temporary.
-package struct TmpIndexer {
+public struct TmpIndexer {
     let gpCount: Int, fpCount: Int
 
-    package init(_ code: Code) {
+    public init(_ code: Code) {
         gpCount = Int(code.tmpCount[.gp, default: 0])
         fpCount = Int(code.tmpCount[.fp, default: 0])
     }
 
     /// Virtual temporaries, then 16 general and 16 float registers.
-    package var count: Int { gpCount + fpCount + 32 }
+    public var count: Int { gpCount + fpCount + 32 }
 
-    package func index(_ t: Tmp) -> Int {
+    public func index(_ t: Tmp) -> Int {
         switch t {
         case .virtual(.gp, let n): Int(n)
         case .virtual(.fp, let n): gpCount + Int(n)
@@ -19,7 +19,7 @@ package struct TmpIndexer {
         }
     }
 
-    package func tmp(_ i: Int) -> Tmp {
+    public func tmp(_ i: Int) -> Tmp {
         if i < gpCount { return .virtual(.gp, UInt32(i)) }
         if i < gpCount + fpCount { return .virtual(.fp, UInt32(i - gpCount)) }
         let r = i - gpCount - fpCount
@@ -28,15 +28,15 @@ package struct TmpIndexer {
 }
 
 /// A set of temporaries as bits.
-package struct TmpSet: Equatable {
+public struct TmpSet: Equatable {
     var words: [UInt64]
-    package init(capacity: Int) { words = Array(repeating: 0, count: (capacity + 63) / 64) }
-    package func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
-    package mutating func insert(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
-    package mutating func remove(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+    public init(capacity: Int) { words = Array(repeating: 0, count: (capacity + 63) / 64) }
+    public func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+    public mutating func insert(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+    public mutating func remove(_ i: Int) { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
     /// Adds `other`; returns whether anything was new.
     @discardableResult
-    package mutating func formUnion(_ other: TmpSet) -> Bool {
+    public mutating func formUnion(_ other: TmpSet) -> Bool {
         var changed = false
         for k in words.indices {
             let merged = words[k] | other.words[k]
@@ -48,7 +48,7 @@ package struct TmpSet: Equatable {
         return changed
     }
 
-    package func forEach(_ body: (Int) -> Void) {
+    public func forEach(_ body: (Int) -> Void) {
         for (k, word) in words.enumerated() {
             var w = word
             while w != 0 {
@@ -62,12 +62,12 @@ package struct TmpSet: Equatable {
 /// Which temporaries are live into and out of each block: the usual backward dataflow,
 /// iterated to a fixpoint so loops are exact. An instruction's uses are read before its
 /// definitions are written (a use-def argument is both).
-package struct Liveness {
-    package let indexer: TmpIndexer
-    package private(set) var liveIn: [TmpSet]
-    package private(set) var liveOut: [TmpSet]
+public struct Liveness {
+    public let indexer: TmpIndexer
+    public private(set) var liveIn: [TmpSet]
+    public private(set) var liveOut: [TmpSet]
 
-    package init(_ code: Code) {
+    public init(_ code: Code) {
         let indexer = TmpIndexer(code)
         self.indexer = indexer
         let n = code.blocks.count
@@ -115,7 +115,7 @@ extension Code {
     /// overwritten before any read, of a temporary read elsewhere, stays; lowering makes few.
     /// Returns whether anything went.
     @discardableResult
-    package mutating func eliminateDeadCode() -> Bool {
+    public mutating func eliminateDeadCode() -> Bool {
         let indexer = TmpIndexer(self)
         var reads = Array(repeating: 0, count: indexer.count)
         for block in blocks {

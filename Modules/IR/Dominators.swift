@@ -2,17 +2,17 @@
 /// Harvey and Kennedy ("A Simple, Fast Dominance Algorithm"): immediate dominators refined
 /// over reverse postorder until nothing changes. Unreachable blocks have no dominator and
 /// dominate nothing.
-package struct Dominators {
+public struct Dominators {
     /// Reachable blocks in reverse postorder (the entry first).
-    package let order: [BlockID]
+    public let order: [BlockID]
     /// Position of each block in `order`; -1 when unreachable.
     private let position: [Int]
     /// Immediate dominator of each reachable block (the entry's is itself).
     private let idom: [Int]
     /// Children in the dominator tree, in reverse postorder.
-    package let children: [[BlockID]]
+    public let children: [[BlockID]]
 
-    package init(_ procedure: Procedure) {
+    public init(_ procedure: Procedure) {
         order = procedure.reversePostorder()
         var position = Array(repeating: -1, count: procedure.blocks.count)
         for (i, b) in order.enumerated() { position[b.int] = i }
@@ -50,10 +50,10 @@ package struct Dominators {
         self.children = children
     }
 
-    package func isReachable(_ block: BlockID) -> Bool { position[block.int] >= 0 }
+    public func isReachable(_ block: BlockID) -> Bool { position[block.int] >= 0 }
 
     /// Whether every path from the entry to `b` passes through `a` (a block dominates itself).
-    package func dominates(_ a: BlockID, _ b: BlockID) -> Bool {
+    public func dominates(_ a: BlockID, _ b: BlockID) -> Bool {
         guard isReachable(a), isReachable(b) else { return false }
         var x = b.int
         while position[x] > position[a.int] { x = idom[x] }

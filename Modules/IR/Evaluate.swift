@@ -6,10 +6,10 @@
 /// a NaN produced by arithmetic: IEEE 754 leaves the payload to the hardware, and folding must
 /// not pick one that the code generated at run time would not. Bit operations on floats
 /// (`neg`, `abs`, `copysign`, `bitcast`) fold whatever the operand.
-package enum Evaluate {
+public enum Evaluate {
     /// With `nans`, arithmetic that produces a NaN returns the NaN this machine's hardware
     /// produces (the IR interpreter's choice, to compare with native code); folding leaves it off.
-    package static func evaluate(
+    public static func evaluate(
         _ opcode: Opcode, _ type: IRType, _ operandType: IRType, _ a: UInt64, _ b: UInt64 = 0, nans: Bool = false
     ) -> UInt64? {
         let wide = operandType.bitWidth == 64

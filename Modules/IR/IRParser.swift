@@ -1,26 +1,26 @@
 /// A mistake in IR text, with its 1-based line.
-package struct IRParseError: Error, CustomStringConvertible, Equatable {
-    package var line: Int
-    package var message: String
-    package var description: String { "line \(line): \(message)" }
+public struct IRParseError: Error, CustomStringConvertible, Equatable {
+    public var line: Int
+    public var message: String
+    public var description: String { "line \(line): \(message)" }
 }
 
 /// A procedure read from text, with where it was in the text.
-package struct ParsedProcedure {
-    package var procedure: Procedure
+public struct ParsedProcedure {
+    public var procedure: Procedure
     /// Lines (1-based) of `proc` and of its closing brace.
-    package var firstLine: Int
-    package var lastLine: Int
+    public var firstLine: Int
+    public var lastLine: Int
     /// The line that defines each value (or holds each void value), for verifier tests.
-    package var valueAtLine: [Int: ValueID]
+    public var valueAtLine: [Int: ValueID]
 }
 
 /// Reads the text form that `Procedure.printed()` writes (Docs/IR.md). Value and block numbers
 /// are kept as written, so `@7` in the text is `ValueID(7)` in the procedure; numbers the text
 /// skips become deleted values and blocks. `;` starts a comment that runs to the end of the line.
 /// Type and structure errors are left to `validate`, so that verifier tests can state them.
-package enum IRParser {
-    package static func parse(_ text: String) throws(IRParseError) -> [ParsedProcedure] {
+public enum IRParser {
+    public static func parse(_ text: String) throws(IRParseError) -> [ParsedProcedure] {
         var procedures: [ParsedProcedure] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var n = 0
@@ -233,9 +233,10 @@ package enum IRParser {
         } else if text.hasPrefix("offset=") {
             guard value.info.immediate == .offset else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no offset") }
             value.immediate = try number(text.dropFirst(7), UInt64.self)
-        } else if text == "convention=context" || text == "convention=systemv" {
+        } else if text == "convention=context" || text == "convention=own" || text == "convention=systemv" {
             guard value.info.immediate == .convention else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no convention") }
-            value.immediate = text == "convention=context" ? CallConvention.context.rawValue : CallConvention.systemV.rawValue
+            value.immediate = text == "convention=context" ? CallConvention.context.rawValue
+                : text == "convention=own" ? CallConvention.ownContext.rawValue : CallConvention.systemV.rawValue
         } else if text.hasPrefix("code=") {
             guard value.info.immediate == .code else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no code") }
             value.immediate = try number(text.dropFirst(5), UInt64.self)
@@ -252,7 +253,7 @@ package enum IRParser {
     }
 
     /// Reads a constant as `Procedure.constantText` writes it.
-    package static func constantBits(_ text: Substring, _ type: IRType) -> UInt64? {
+    public static func constantBits(_ text: Substring, _ type: IRType) -> UInt64? {
         switch type {
         case .i32:
             if let v = Int32(text) { return UInt64(UInt32(bitPattern: v)) }

@@ -1,9 +1,9 @@
 /// What running a procedure gave: its results, or the code of the check or trap that left it.
-package enum RunResult: Equatable, CustomStringConvertible {
+public enum RunResult: Equatable, CustomStringConvertible {
     case returned([UInt64])
     case trapped(UInt64)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .returned(let r): "returned \(r)"
         case .trapped(let c): "trapped with code \(c)"
@@ -15,7 +15,7 @@ package enum RunResult: Equatable, CustomStringConvertible {
 /// oracle for native code in `test run` file tests. Memory and calls are outside what it can
 /// run; it returns nil for them, for undefined operations (a `div` by zero that no check
 /// guards) and when `fuel` values have been evaluated (an endless loop).
-package func interpret(_ proc: Procedure, arguments: [UInt64], fuel: Int = 10_000_000) -> RunResult? {
+public func interpret(_ proc: Procedure, arguments: [UInt64], fuel: Int = 10_000_000) -> RunResult? {
     var values = Array(repeating: UInt64(0), count: proc.values.count)
     var shadows = Array(repeating: UInt64(0), count: proc.values.count)
     var block = proc.entry

@@ -1,9 +1,9 @@
 /// The text form of the IR (Docs/IR.md has the grammar); `IRParser` reads it back.
 extension Procedure: CustomStringConvertible {
-    package var description: String { printed() }
+    public var description: String { printed() }
 
     /// The procedure as text. With `origins`, each value with an origin ends in `!N`.
-    package func printed(origins: Bool = false) -> String {
+    public func printed(origins: Bool = false) -> String {
         var out = "proc @\(name)(\(parameterTypes.map(\.description).joined(separator: ", ")))"
         if !resultTypes.isEmpty {
             out += " -> \(resultTypes.map(\.description).joined(separator: ", "))"
@@ -21,7 +21,7 @@ extension Procedure: CustomStringConvertible {
     }
 
     /// One value as a line of text, without indentation.
-    package func printed(_ id: ValueID, origin: Bool = false) -> String {
+    public func printed(_ id: ValueID, origin: Bool = false) -> String {
         let value = values[id.int]
         let info = value.info
         var out = value.type == .void ? "" : "\(value.type) \(id) = "
@@ -34,7 +34,9 @@ extension Procedure: CustomStringConvertible {
         case .offset: if value.immediate != 0 { operands.append("offset=\(value.immediate)") }
         case .code: operands.append("code=\(value.immediate)")
         case .phi: operands.append("^@\(value.immediate)")
-        case .convention: if value.immediate == CallConvention.context.rawValue { operands.append("convention=context") }
+        case .convention:
+            if value.immediate == CallConvention.context.rawValue { operands.append("convention=context") }
+            if value.immediate == CallConvention.ownContext.rawValue { operands.append("convention=own") }
         }
         if info.terminal, let block = value.block {
             let b = blocks[block.int]
@@ -53,7 +55,7 @@ extension Procedure: CustomStringConvertible {
 
     /// Constants print as numbers: integers in signed decimal, floats as the shortest decimal
     /// that reads back to the same bits (`1.5`, `-0.0`, `inf`), NaNs with their bits.
-    package static func constantText(_ bits: UInt64, _ type: IRType) -> String {
+    public static func constantText(_ bits: UInt64, _ type: IRType) -> String {
         switch type {
         case .i32: return String(Int32(truncatingIfNeeded: bits))
         case .i64: return String(Int64(bitPattern: bits))

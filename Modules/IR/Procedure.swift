@@ -1,44 +1,45 @@
 /// The index of a value in its procedure. Printed `@N`.
-package struct ValueID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    package var index: UInt32
-    package init(_ index: Int) { self.index = UInt32(index) }
-    package var int: Int { Int(index) }
-    package static func < (a: ValueID, b: ValueID) -> Bool { a.index < b.index }
-    package var description: String { "@\(index)" }
+public struct ValueID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var index: UInt32
+    public init(_ index: Int) { self.index = UInt32(index) }
+    public var int: Int { Int(index) }
+    public static func < (a: ValueID, b: ValueID) -> Bool { a.index < b.index }
+    public var description: String { "@\(index)" }
 }
 
 /// The index of a basic block in its procedure. Printed `bbN`.
-package struct BlockID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    package var index: UInt32
-    package init(_ index: Int) { self.index = UInt32(index) }
-    package var int: Int { Int(index) }
-    package static func < (a: BlockID, b: BlockID) -> Bool { a.index < b.index }
-    package var description: String { "bb\(index)" }
+public struct BlockID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var index: UInt32
+    public init(_ index: Int) { self.index = UInt32(index) }
+    public var int: Int { Int(index) }
+    public static func < (a: BlockID, b: BlockID) -> Bool { a.index < b.index }
+    public var description: String { "bb\(index)" }
 }
 
 /// One SSA value: an opcode applied to children. Values live in `Procedure.values`; a value
 /// whose `block` is nil has been deleted (its index is never reused).
-package struct Value: Sendable {
-    package var opcode: Opcode
-    package var type: IRType
-    package var children: [ValueID]
+public struct Value: Sendable {
+    public var opcode: Opcode
+    public var type: IRType
+    public var children: [ValueID]
     /// Constant bits, argument index, memory offset, trap code or phi: see `OpcodeInfo.immediate`.
-    package var immediate: UInt64
-    package var origin: Origin
-    package var block: BlockID?
+    public var immediate: UInt64
+    public var origin: Origin
+    public var block: BlockID?
 
-    package var info: OpcodeInfo { opcode.info }
+    public var info: OpcodeInfo { opcode.info }
+    public var flags: OpcodeFlags { opcode.flags }
 }
 
 /// A basic block: values in order, the last one its terminal.
-package struct Block: Sendable {
-    package var values: [ValueID] = []
+public struct Block: Sendable {
+    public var values: [ValueID] = []
     /// Targets of the terminal: jump 1; branch 2 (taken when nonzero, then not taken); switch
     /// one per case, then the default.
-    package var successors: [BlockID] = []
+    public var successors: [BlockID] = []
     /// A switch's case values, one per successor but the last (the default).
-    package var switchCases: [Int64] = []
-    package var isDeleted = false
+    public var switchCases: [Int64] = []
+    public var isDeleted = false
 }
 
 /// A function in SSA form, B3 style: blocks and values in arrays addressed by typed IDs, phis
@@ -46,52 +47,52 @@ package struct Block: Sendable {
 ///
 /// Mutation goes through the methods below, which keep each value's `block` in step with the
 /// block lists. The procedure is a class so that passes share one instance.
-package final class Procedure {
-    package var name: String
-    package var parameterTypes: [IRType]
+public final class Procedure {
+    public var name: String
+    public var parameterTypes: [IRType]
     /// Zero or one type.
-    package var resultTypes: [IRType]
-    package var values: [Value] = []
-    package var blocks: [Block] = []
+    public var resultTypes: [IRType]
+    public var values: [Value] = []
+    public var blocks: [Block] = []
     /// Loads may fault, and the fault is a trap the program must see (memory bounds checked by
     /// guard pages): a load runs even when nothing uses its value. Printed as `loads_trap`.
-    package var loadsTrap = false
+    public var loadsTrap = false
 
-    package init(name: String, parameters: [IRType], results: [IRType]) {
+    public init(name: String, parameters: [IRType], results: [IRType]) {
         self.name = name
         self.parameterTypes = parameters
         self.resultTypes = results
     }
 
-    package var entry: BlockID { BlockID(0) }
+    public var entry: BlockID { BlockID(0) }
 
     // Read and modify in place: a copying getter would retain the value's children (or the
     // block's lists) on every field read, which was a fifth of compile time.
-    package subscript(_ id: ValueID) -> Value {
+    @inlinable @inline(__always) public subscript(_ id: ValueID) -> Value {
         _read { yield values[id.int] }
         _modify { yield &values[id.int] }
     }
 
-    package subscript(_ id: BlockID) -> Block {
+    @inlinable @inline(__always) public subscript(_ id: BlockID) -> Block {
         _read { yield blocks[id.int] }
         _modify { yield &blocks[id.int] }
     }
 
     /// Live blocks in index order.
-    package var liveBlocks: [BlockID] {
+    public var liveBlocks: [BlockID] {
         blocks.indices.compactMap { blocks[$0].isDeleted ? nil : BlockID($0) }
     }
 
     // MARK: Building
 
     @discardableResult
-    package func addBlock() -> BlockID {
+    public func addBlock() -> BlockID {
         blocks.append(Block())
         return BlockID(blocks.count - 1)
     }
 
     /// A new value not yet placed in any block.
-    package func makeValue(
+    public func makeValue(
         _ opcode: Opcode, _ type: IRType, _ children: [ValueID] = [], immediate: UInt64 = 0, origin: Origin = .none
     ) -> ValueID {
         values.append(Value(opcode: opcode, type: type, children: children, immediate: immediate, origin: origin, block: nil))
@@ -100,7 +101,7 @@ package final class Procedure {
 
     /// Appends a new value to `block`.
     @discardableResult
-    package func append(
+    public func append(
         _ opcode: Opcode, _ type: IRType, _ children: [ValueID] = [], immediate: UInt64 = 0, origin: Origin = .none,
         to block: BlockID
     ) -> ValueID {
@@ -112,7 +113,7 @@ package final class Procedure {
 
     /// Inserts a new value into `block` before position `index`.
     @discardableResult
-    package func insert(
+    public func insert(
         _ opcode: Opcode, _ type: IRType, _ children: [ValueID] = [], immediate: UInt64 = 0, origin: Origin = .none,
         in block: BlockID, at index: Int
     ) -> ValueID {
@@ -123,19 +124,19 @@ package final class Procedure {
     }
 
     /// Sets a block's terminal successors (jump, branch, switch).
-    package func setSuccessors(_ block: BlockID, _ successors: [BlockID], cases: [Int64] = []) {
+    public func setSuccessors(_ block: BlockID, _ successors: [BlockID], cases: [Int64] = []) {
         blocks[block.int].successors = successors
         blocks[block.int].switchCases = cases
     }
 
     /// The constant value of type `type` with these bits, appended to `block`.
     @discardableResult
-    package func appendConstant(_ type: IRType, bits: UInt64, to block: BlockID) -> ValueID {
+    public func appendConstant(_ type: IRType, bits: UInt64, to block: BlockID) -> ValueID {
         append(.const, type, immediate: Self.constantBits(bits, type), to: block)
     }
 
     /// The constant value of type `type` with these bits, inserted in `block` before `index`.
-    package func insertConstant(_ type: IRType, bits: UInt64, origin: Origin = .none, in block: BlockID, at index: Int) -> ValueID {
+    public func insertConstant(_ type: IRType, bits: UInt64, origin: Origin = .none, in block: BlockID, at index: Int) -> ValueID {
         insert(.const, type, immediate: Self.constantBits(bits, type), origin: origin, in: block, at: index)
     }
 
@@ -146,7 +147,7 @@ package final class Procedure {
 
     /// Turns `value` into an identity of `replacement`; users see through identities once
     /// `substituteIdentities` runs, and dead-code elimination removes them.
-    package func replaceWithIdentity(_ value: ValueID, _ replacement: ValueID) {
+    public func replaceWithIdentity(_ value: ValueID, _ replacement: ValueID) {
         precondition(value != replacement, "a value cannot be its own identity")
         values[value.int].opcode = .identity
         values[value.int].children = [replacement]
@@ -154,7 +155,7 @@ package final class Procedure {
     }
 
     /// Turns a value into a constant of its own type.
-    package func replaceWithConstant(_ value: ValueID, bits: UInt64) {
+    public func replaceWithConstant(_ value: ValueID, bits: UInt64) {
         let type = values[value.int].type
         values[value.int].opcode = .const
         values[value.int].children = []
@@ -162,7 +163,7 @@ package final class Procedure {
     }
 
     /// Turns a void value into a nop (the block keeps its slot until dead-code elimination).
-    package func replaceWithNop(_ value: ValueID) {
+    public func replaceWithNop(_ value: ValueID) {
         values[value.int].opcode = .nop
         values[value.int].type = .void
         values[value.int].children = []
@@ -170,7 +171,7 @@ package final class Procedure {
     }
 
     /// The value at the end of a chain of identities.
-    package func resolved(_ value: ValueID) -> ValueID {
+    public func resolved(_ value: ValueID) -> ValueID {
         var v = value
         while values[v.int].opcode == .identity { v = values[v.int].children[0] }
         return v
@@ -178,7 +179,7 @@ package final class Procedure {
 
     /// Replaces every child that is an identity by what it stands for. Returns whether any changed.
     @discardableResult
-    package func substituteIdentities(in value: ValueID) -> Bool {
+    public func substituteIdentities(in value: ValueID) -> Bool {
         var changed = false
         for i in values[value.int].children.indices {
             let child = values[value.int].children[i]
@@ -191,7 +192,7 @@ package final class Procedure {
     }
 
     /// Removes the values of `block` for which `isDead` holds, marking them deleted.
-    package func removeValues(from block: BlockID, where isDead: (ValueID) -> Bool) {
+    public func removeValues(from block: BlockID, where isDead: (ValueID) -> Bool) {
         blocks[block.int].values.removeAll { id in
             if isDead(id) {
                 values[id.int].block = nil
@@ -202,7 +203,7 @@ package final class Procedure {
     }
 
     /// Deletes a block and all its values.
-    package func deleteBlock(_ block: BlockID) {
+    public func deleteBlock(_ block: BlockID) {
         precondition(block != entry, "the entry block cannot be deleted")
         for v in blocks[block.int].values { values[v.int].block = nil }
         blocks[block.int] = Block(isDeleted: true)
@@ -210,7 +211,7 @@ package final class Procedure {
 
     /// Deletes the blocks the entry cannot reach. Returns whether any went.
     @discardableResult
-    package func deleteUnreachableBlocks() -> Bool {
+    public func deleteUnreachableBlocks() -> Bool {
         var reachable = Array(repeating: false, count: blocks.count)
         for b in reversePostorder() { reachable[b.int] = true }
         var changed = false
@@ -222,8 +223,8 @@ package final class Procedure {
     }
 
     /// The terminal of a block (its last value), if it has one.
-    package func terminal(of block: BlockID) -> ValueID? {
-        guard let last = blocks[block.int].values.last, values[last.int].info.terminal else { return nil }
+    public func terminal(of block: BlockID) -> ValueID? {
+        guard let last = blocks[block.int].values.last, values[last.int].flags.contains(.terminal) else { return nil }
         return last
     }
 
@@ -231,7 +232,7 @@ package final class Procedure {
 
     /// Predecessors of every block, in block order, one entry per edge (a branch with both
     /// targets equal counts twice).
-    package func predecessors() -> [[BlockID]] {
+    public func predecessors() -> [[BlockID]] {
         var preds = Array(repeating: [BlockID](), count: blocks.count)
         for b in liveBlocks {
             for s in blocks[b.int].successors { preds[s.int].append(b) }
@@ -240,7 +241,7 @@ package final class Procedure {
     }
 
     /// Blocks reachable from the entry, in reverse postorder.
-    package func reversePostorder() -> [BlockID] {
+    public func reversePostorder() -> [BlockID] {
         var visited = Array(repeating: false, count: blocks.count)
         var postorder: [BlockID] = []
         // Iterative depth-first search: (block, next successor to visit).
@@ -264,7 +265,7 @@ package final class Procedure {
     }
 
     /// Number of uses of each value by live values.
-    package func useCounts() -> [Int] {
+    public func useCounts() -> [Int] {
         var counts = Array(repeating: 0, count: values.count)
         for b in liveBlocks {
             for v in blocks[b.int].values {
@@ -275,7 +276,7 @@ package final class Procedure {
     }
 
     /// The upsilons feeding each phi, in block then value order.
-    package func upsilons() -> [ValueID: [ValueID]] {
+    public func upsilons() -> [ValueID: [ValueID]] {
         var result: [ValueID: [ValueID]] = [:]
         for b in liveBlocks {
             for v in blocks[b.int].values where values[v.int].opcode == .upsilon {
@@ -288,7 +289,7 @@ package final class Procedure {
 
 extension Value {
     /// The constant's bits as a signed integer of its width, if this is an integer constant.
-    package var integerConstant: Int64? {
+    public var integerConstant: Int64? {
         guard opcode == .const else { return nil }
         switch type {
         case .i32: return Int64(Int32(truncatingIfNeeded: immediate))

@@ -1,11 +1,11 @@
 /// The type of an IR value. `void` values produce nothing (stores, checks, terminals).
-package enum IRType: UInt8, Sendable, Hashable, CustomStringConvertible {
+public enum IRType: UInt8, Sendable, Hashable, CustomStringConvertible {
     case void, i32, i64, f32, f64
 
-    package var isInteger: Bool { self == .i32 || self == .i64 }
-    package var isFloat: Bool { self == .f32 || self == .f64 }
+    public var isInteger: Bool { self == .i32 || self == .i64 }
+    public var isFloat: Bool { self == .f32 || self == .f64 }
     /// Bits of a value of this type (0 for void).
-    package var bitWidth: Int {
+    public var bitWidth: Int {
         switch self {
         case .void: 0
         case .i32, .f32: 32
@@ -13,7 +13,7 @@ package enum IRType: UInt8, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .void: "void"
         case .i32: "i32"
@@ -23,7 +23,7 @@ package enum IRType: UInt8, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    package init?(_ text: Substring) {
+    public init?(_ text: Substring) {
         switch text {
         case "void": self = .void
         case "i32": self = .i32
@@ -36,7 +36,7 @@ package enum IRType: UInt8, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A type variable of the opcode table: bound by its first occurrence in a signature.
-package enum TypeVariable: Sendable {
+public enum TypeVariable: Sendable {
     /// An integer type.
     case I
     /// A float type.
@@ -46,7 +46,7 @@ package enum TypeVariable: Sendable {
     /// A second variable of any non-void type.
     case U
 
-    package func admits(_ type: IRType) -> Bool {
+    public func admits(_ type: IRType) -> Bool {
         switch self {
         case .I: type.isInteger
         case .F: type.isFloat
@@ -56,13 +56,13 @@ package enum TypeVariable: Sendable {
 }
 
 /// A child or result type in the opcode table.
-package enum TypePattern: Sendable {
+public enum TypePattern: Sendable {
     case fixed(IRType)
     case variable(TypeVariable)
 }
 
 /// What an opcode produces.
-package enum ResultPattern: Sendable {
+public enum ResultPattern: Sendable {
     case void
     /// A value of this type.
     case value(TypePattern)
@@ -71,7 +71,7 @@ package enum ResultPattern: Sendable {
 }
 
 /// What the 64-bit immediate of a value holds.
-package enum ImmediateKind: Sendable {
+public enum ImmediateKind: Sendable {
     case none
     /// The constant's bits (an i32 or f32 in the low 32 bits, the rest zero).
     case constant
@@ -88,16 +88,23 @@ package enum ImmediateKind: Sendable {
 }
 
 /// How a `call` passes its arguments.
-package enum CallConvention: UInt64, Sendable {
+public enum CallConvention: UInt64, Sendable {
     /// System V: every argument in the usual registers.
     case systemV = 0
     /// Child 1 (after the callee) goes to the pinned context register, child 2 to the hidden
     /// entry register; the rest as System V. What Wasm functions call each other with.
     case context = 1
+    /// As `context`, for a callee that shares the caller's context (a function of the same
+    /// instance): child 1 is the caller's own context, already in the pinned register, and the
+    /// callee leaves it there, so the caller need not put it back. Printed `convention=own`.
+    case ownContext = 2
+
+    /// Whether child 1 is a context and child 2 a table entry (both Wasm conventions).
+    public var passesContext: Bool { self != .systemV }
 }
 
 /// One effect an opcode can have; a value's effects come from its opcode.
-package enum Effect: Sendable {
+public enum Effect: Sendable {
     /// Reads memory reachable through pointers.
     case reads
     /// Writes memory reachable through pointers.
@@ -112,27 +119,64 @@ package enum Effect: Sendable {
 }
 
 /// The table's facts about one opcode (generated from `Tools/Spec/ir-opcodes.txt`).
-package struct OpcodeInfo: Sendable {
-    package let mnemonic: String
-    package let children: [TypePattern]
+public struct OpcodeInfo: Sendable {
+    public let mnemonic: String
+    public let children: [TypePattern]
     /// Further children of any type may follow `children`.
-    package let variadic: Bool
-    package let result: ResultPattern
-    package let immediate: ImmediateKind
-    package let effects: [Effect]
-    package let commutative: Bool
-    package let terminal: Bool
+    public let variadic: Bool
+    public let result: ResultPattern
+    public let immediate: ImmediateKind
+    public let effects: [Effect]
+    public let commutative: Bool
+    public let terminal: Bool
     /// How many successors a terminal has; -1 for one or more (switch).
-    package let successors: Int
+    public let successors: Int
 
-    package var reads: Bool { effects.contains(.reads) || effects.contains(.calls) }
-    package var writes: Bool { effects.contains(.writes) || effects.contains(.calls) }
-    package var exits: Bool { effects.contains(.exits) || effects.contains(.calls) }
+    public var reads: Bool { effects.contains(.reads) || effects.contains(.calls) }
+    public var writes: Bool { effects.contains(.writes) || effects.contains(.calls) }
+    public var exits: Bool { effects.contains(.exits) || effects.contains(.calls) }
+}
+
+/// The facts about an opcode that passes ask of every value, as bits: reading them copies no
+/// `OpcodeInfo` (whose strings and arrays would be retained and released on each read).
+public struct OpcodeFlags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Reads memory (also set for calls).
+    public static let reads = OpcodeFlags(rawValue: 1)
+    /// Writes memory (also set for calls).
+    public static let writes = OpcodeFlags(rawValue: 2)
+    /// May trap (also set for calls).
+    public static let exits = OpcodeFlags(rawValue: 4)
+    /// Has any effect at all, `control` included.
+    public static let effects = OpcodeFlags(rawValue: 8)
+    public static let commutative = OpcodeFlags(rawValue: 16)
+    public static let terminal = OpcodeFlags(rawValue: 32)
+
+    /// Whether any of `other`'s bits is set (plain bit operations: an array literal of
+    /// options goes through generic code in passes, which live in another module).
+    @inlinable public func intersects(_ other: OpcodeFlags) -> Bool { rawValue & other.rawValue != 0 }
+    @inlinable public static func | (a: OpcodeFlags, b: OpcodeFlags) -> OpcodeFlags { OpcodeFlags(rawValue: a.rawValue | b.rawValue) }
+}
+
+extension Opcode {
+    public static let flagTable: [OpcodeFlags] = infoTable.map { info in
+        var flags: OpcodeFlags = []
+        if info.reads { flags.insert(.reads) }
+        if info.writes { flags.insert(.writes) }
+        if info.exits { flags.insert(.exits) }
+        if !info.effects.isEmpty { flags.insert(.effects) }
+        if info.commutative { flags.insert(.commutative) }
+        if info.terminal { flags.insert(.terminal) }
+        return flags
+    }
+
+    @inline(__always) public var flags: OpcodeFlags { Opcode.flagTable[Int(rawValue)] }
 }
 
 /// Where a value came from in the source program (a byte offset), for backtraces and dumps.
-package struct Origin: Hashable, Sendable {
-    package var offset: UInt32
-    package init(_ offset: UInt32) { self.offset = offset }
-    package static let none = Origin(UInt32.max)
+public struct Origin: Hashable, Sendable {
+    public var offset: UInt32
+    public init(_ offset: UInt32) { self.offset = offset }
+    public static let none = Origin(UInt32.max)
 }

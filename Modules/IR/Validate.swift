@@ -6,14 +6,14 @@ import Darwin
 
 /// Whether every phase validates the procedure after it runs: on when the environment sets
 /// `WASM_TIER_VALIDATE_EACH_PHASE=1` (the file tests validate after each pass themselves).
-package let validateEachPhase: Bool = {
+public let validateEachPhase: Bool = {
     guard let p = getenv("WASM_TIER_VALIDATE_EACH_PHASE") else { return false }
     return String(cString: p) == "1"
 }()
 
 /// Whether IRGen's output and the pipeline's entry and exit are validated: in debug builds
 /// (every test run) and when each phase is; release builds trust what the tests established.
-package let validatePipeline: Bool = {
+public let validatePipeline: Bool = {
     var debug = false
     assert({ debug = true; return true }())
     return debug || validateEachPhase
@@ -21,11 +21,11 @@ package let validatePipeline: Bool = {
 
 /// One broken rule found by `validate`: the entity (`@12`, `bb3`, `proc`), the message, and
 /// the offending line as printed.
-package struct VerifierError: CustomStringConvertible, Sendable {
-    package var entity: String
-    package var message: String
-    package var context: String
-    package var description: String { "\(entity): \(message)" + (context.isEmpty ? "" : " (in '\(context)')") }
+public struct VerifierError: CustomStringConvertible, Sendable {
+    public var entity: String
+    public var message: String
+    public var context: String
+    public var description: String { "\(entity): \(message)" + (context.isEmpty ? "" : " (in '\(context)')") }
 }
 
 extension Procedure {
@@ -46,7 +46,7 @@ extension Procedure {
     ///
     /// Broken IR is a compiler bug: the pipeline stops on it. Verifier file tests state the
     /// expected errors on the offending lines.
-    package func validate() -> [VerifierError] {
+    public func validate() -> [VerifierError] {
         var errors: [VerifierError] = []
         func fail(_ v: ValueID, _ message: String) {
             errors.append(VerifierError(entity: v.description, message: message, context: printed(v)))
@@ -200,7 +200,7 @@ extension Procedure {
             }
         case .call:
             if CallConvention(rawValue: value.immediate) == nil { fail(v, "has an unknown calling convention") }
-            if value.immediate == CallConvention.context.rawValue && value.children.count < 3 {
+            if CallConvention(rawValue: value.immediate)?.passesContext == true && value.children.count < 3 {
                 fail(v, "a context call needs the callee, a context and an entry")
             }
         case .return:

@@ -12,12 +12,18 @@ import IR
 struct SSABuilder {
     let proc: Procedure
     var variableTypes: [IRType]
-    /// The value of each variable at the end of each block that defines it.
+    /// The value of each variable at the end of each block that defines it, but the latest
+    /// write of each variable, which is kept in `recentBlock` / `recentValue` until the variable
+    /// is written in another block: most reads and writes are of the block being generated,
+    /// and they then cost an array access instead of a hash.
     var definitions: [[BlockID: ValueID]]
-    var sealed: Set<BlockID> = []
+    var recentBlock: [UInt32]
+    var recentValue: [ValueID]
+    /// By block index, grown as blocks appear.
+    var sealed: [Bool] = []
     /// Phis made before their block was sealed, completed by `seal`.
-    var incomplete: [BlockID: [(variable: Int, phi: ValueID)]] = [:]
-    var predecessorLists: [BlockID: [BlockID]] = [:]
+    var incomplete: [[(variable: Int, phi: ValueID)]] = []
+    var predecessorLists: [[BlockID]] = []
     /// Per phi, by value index (grown as phis are made): the value that stands for it once it
     /// is found trivial (possibly another replaced phi), its upsilons once it is complete, and
     /// the phis it feeds. Arrays, not dictionaries: reads consult `replacement` every time.
@@ -30,24 +36,50 @@ struct SSABuilder {
         self.proc = proc
         self.variableTypes = variableTypes
         definitions = Array(repeating: [:], count: variableTypes.count)
+        recentBlock = Array(repeating: .max, count: variableTypes.count)
+        recentValue = Array(repeating: ValueID(0), count: variableTypes.count)
     }
 
     mutating func newVariable(_ type: IRType) -> Int {
         variableTypes.append(type)
         definitions.append([:])
+        recentBlock.append(.max)
+        recentValue.append(ValueID(0))
         return variableTypes.count - 1
     }
 
-    func predecessors(_ b: BlockID) -> [BlockID] { predecessorLists[b] ?? [] }
+    /// Makes the per-block arrays cover block `b`.
+    mutating func cover(_ b: BlockID) {
+        guard b.int >= sealed.count else { return }
+        let count = max(b.int + 1, 2 * sealed.count)
+        sealed += Array(repeating: false, count: count - sealed.count)
+        incomplete += Array(repeating: [], count: count - incomplete.count)
+        predecessorLists += Array(repeating: [], count: count - predecessorLists.count)
+    }
+
+    func isSealed(_ b: BlockID) -> Bool { b.int < sealed.count && sealed[b.int] }
+
+    func predecessors(_ b: BlockID) -> [BlockID] { b.int < predecessorLists.count ? predecessorLists[b.int] : [] }
 
     /// Records an edge; a block gains predecessors only before it is sealed.
     mutating func addPredecessor(_ b: BlockID, _ p: BlockID) {
-        precondition(!sealed.contains(b), "edge into a sealed block")
-        if !(predecessorLists[b] ?? []).contains(p) { predecessorLists[b, default: []].append(p) }
+        precondition(!isSealed(b), "edge into a sealed block")
+        cover(b)
+        if !predecessorLists[b.int].contains(p) { predecessorLists[b.int].append(p) }
     }
 
     mutating func write(_ variable: Int, _ b: BlockID, _ v: ValueID) {
-        definitions[variable][b] = v
+        let recent = recentBlock[variable]
+        if recent != b.index {
+            if recent != .max { definitions[variable][BlockID(Int(recent))] = recentValue[variable] }
+            recentBlock[variable] = b.index
+        }
+        recentValue[variable] = v
+    }
+
+    /// The variable's value at the end of block `b`, if the block defines it.
+    func definition(_ variable: Int, _ b: BlockID) -> ValueID? {
+        recentBlock[variable] == b.index ? recentValue[variable] : definitions[variable][b]
     }
 
     /// The value a replaced phi stands for, through chains; other values as they are.
@@ -58,11 +90,12 @@ struct SSABuilder {
     }
 
     mutating func read(_ variable: Int, _ b: BlockID) -> ValueID {
-        if let v = definitions[variable][b] { return anyReplaced ? resolve(v) : v }
+        if let v = definition(variable, b) { return anyReplaced ? resolve(v) : v }
         let v: ValueID
-        if !sealed.contains(b) {
+        if !isSealed(b) {
             v = phi(variable, b)
-            incomplete[b, default: []].append((variable, v))
+            cover(b)
+            incomplete[b.int].append((variable, v))
         } else if predecessors(b).count == 1 {
             v = read(variable, predecessors(b)[0])
         } else if predecessors(b).isEmpty {
@@ -111,7 +144,7 @@ struct SSABuilder {
             same = v
         }
         if trivial, let same {
-            if definitions[variable][b] == phi { definitions[variable][b] = same }
+            if definition(variable, b) == phi { write(variable, b, same) }
             replace(phi, by: same)
             return resolve(same)
         }
@@ -160,10 +193,12 @@ struct SSABuilder {
     }
 
     mutating func seal(_ b: BlockID) {
-        guard !sealed.contains(b) else { return }
-        for (variable, phi) in incomplete[b] ?? [] { _ = addOperands(variable, phi, b) }
-        incomplete[b] = nil
-        sealed.insert(b)
+        guard !isSealed(b) else { return }
+        cover(b)
+        let phis = incomplete[b.int]
+        incomplete[b.int] = []
+        for (variable, phi) in phis { _ = addOperands(variable, phi, b) }
+        sealed[b.int] = true
     }
 
     /// Points every child that names a replaced phi at the value standing for it, and drops

@@ -24,25 +24,42 @@ package func eliminateCommonSubexpressions(_ procedure: Procedure) -> Bool {
 
 /// What makes two values equal: opcode, type, up to three children (no pure or load opcode
 /// has more; `none` fills the rest) and the immediate. Fixed fields rather than an array of
-/// children: no allocation per key.
+/// children: no allocation per key. Packed in three words, hashed as one mixed word and
+/// compared word by word: the derived conformance hashed six fields with SipHash and compared
+/// the enums through their Equatable witnesses (they live in another module).
 private struct Key: Hashable {
-    var opcode: Opcode
-    var type: IRType
-    var a = ValueID.none, b = ValueID.none, c = ValueID.none
+    /// opcode | type << 8 | a << 32.
+    var head: UInt64
+    /// b | c << 32.
+    var tail: UInt64
     var immediate: UInt64
 
     init(opcode: Opcode, type: IRType, children: [ValueID], immediate: UInt64) {
-        self.opcode = opcode
-        self.type = type
+        let none = UInt64(UInt32.max)
+        let a = children.count > 0 ? UInt64(children[0].index) : none
+        let b = children.count > 1 ? UInt64(children[1].index) : none
+        let c = children.count > 2 ? UInt64(children[2].index) : none
+        head = UInt64(opcode.rawValue) | UInt64(type.rawValue) << 8 | a << 32
+        tail = b | c << 32
         self.immediate = immediate
-        if children.count > 0 { a = children[0] }
-        if children.count > 1 { b = children[1] }
-        if children.count > 2 { c = children[2] }
     }
-}
 
-private extension ValueID {
-    static let none = ValueID(Int(UInt32.max))
+    var a: UInt64 { head >> 32 }
+    var b: UInt64 { tail & 0xFFFF_FFFF }
+
+    /// Swaps the first two children (commutative operations are keyed in one order).
+    mutating func swapFirstTwo() {
+        let (a, b) = (self.a, self.b)
+        head = head & 0xFFFF_FFFF | b << 32
+        tail = tail & ~0xFFFF_FFFF | a
+    }
+
+    static func == (x: Key, y: Key) -> Bool { x.head == y.head && x.tail == y.tail && x.immediate == y.immediate }
+
+    func hash(into hasher: inout Hasher) {
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        hasher.combine((head &* k ^ tail) &* k ^ immediate)
+    }
 }
 
 private struct CommonSubexpressionEliminator {
@@ -72,15 +89,15 @@ private struct CommonSubexpressionEliminator {
     func key(_ v: ValueID) -> Key {
         let value = proc[v]
         var key = Key(opcode: value.opcode, type: value.type, children: value.children, immediate: value.immediate)
-        if value.info.commutative, key.b < key.a { swap(&key.a, &key.b) }
+        if value.flags.contains(.commutative), key.b < key.a { key.swapFirstTwo() }
         return key
     }
 
     func isPure(_ v: ValueID) -> Bool {
-        let info = proc[v].info
+        let flags = proc[v].flags
         switch proc[v].opcode {
         case .phi, .upsilon, .identity, .nop: return false
-        default: return !info.terminal && !info.reads && !info.writes && !info.exits && proc[v].children.count <= 3
+        default: return !flags.intersects(.terminal | .reads | .writes | .exits) && proc[v].children.count <= 3
         }
     }
 
@@ -115,7 +132,7 @@ private struct CommonSubexpressionEliminator {
                 } else {
                     loads[k] = v
                 }
-            } else if proc[v].info.writes {
+            } else if proc[v].flags.contains(.writes) {
                 loads.removeAll()
                 if opcode == .store {
                     // What was stored is what a full-width load of the same place reads.

@@ -29,8 +29,8 @@ package func eliminateDeadCode(_ procedure: Procedure) -> Bool {
         }
         for b in blocks {
             for v in proc[b].values {
-                let info = proc[v].info
-                if info.terminal || info.writes || info.exits || (proc.loadsTrap && info.reads) { markLive(v) }
+                let flags = proc[v].flags
+                if flags.intersects(.terminal | .writes | .exits) || (proc.loadsTrap && flags.contains(.reads)) { markLive(v) }
             }
         }
         while let v = worklist.popLast() {

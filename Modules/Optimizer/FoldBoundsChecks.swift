@@ -35,8 +35,8 @@ package func foldBoundsChecks(_ procedure: Procedure) -> Bool {
                     }
                     continue
                 }
-                let info = proc[v].info
-                if info.writes || info.exits || info.terminal { group = nil }
+                let flags = proc[v].flags
+                if flags.intersects(.writes | .exits | .terminal) { group = nil }
             }
         }
         return changed

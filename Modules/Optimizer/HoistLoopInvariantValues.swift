@@ -76,7 +76,6 @@ private func isHoistable(_ proc: Procedure, _ v: ValueID) -> Bool {
     switch value.opcode {
     case .const, .phi, .upsilon, .identity, .nop, .arg: return false
     default:
-        let info = value.info
-        return !info.terminal && info.effects.isEmpty
+        return !value.flags.intersects(.terminal | .effects)
     }
 }

@@ -101,16 +101,16 @@ private struct StrengthReducer {
 
     mutating func reduce(_ v: ValueID, in block: BlockID, at i: inout Int) {
         if proc.substituteIdentities(in: v) { changed = true }
-        let info = proc[v].info
+        let flags = proc[v].flags
         let type = proc[v].type
         var children = proc[v].children
 
-        if info.commutative, isConstant(children[0]), !isConstant(children[1]) {
+        if flags.contains(.commutative), isConstant(children[0]), !isConstant(children[1]) {
             children.swapAt(0, 1)
             rewrite(v, proc[v].opcode, children)
         }
 
-        if !children.isEmpty, children.count <= 2, !info.reads, !info.writes, !info.exits, !info.terminal,
+        if !children.isEmpty, children.count <= 2, !flags.intersects(.reads | .writes | .exits | .terminal),
            proc[v].opcode != .upsilon, proc[v].opcode != .identity, children.allSatisfy(isConstant) {
             let a = proc[children[0]].immediate
             let b = children.count == 2 ? proc[children[1]].immediate : 0
