@@ -339,11 +339,12 @@ struct IRGenerator: InstructionVisitor {
     }
 
     /// A call by the context convention; several results come from the callee context's area.
-    mutating func contextCall(_ type: FunctionType, code: ValueID, calleeContext: ValueID, entry: ValueID, arguments: [ValueID]) throws {
+    mutating func contextCall(_ type: FunctionType, code: ValueID, calleeContext: ValueID, entry: ValueID, arguments: [ValueID],
+                              convention: CallConvention = .context) throws {
         let results = try type.results.map(irType)
         guard results.count <= ContextLayout.resultCapacity else { throw IRGenError(message: "a call with more than \(ContextLayout.resultCapacity) results") }
         let result = emit(.call, results.count == 1 ? results[0] : .void, [code, calleeContext, entry] + arguments,
-                          immediate: CallConvention.context.rawValue)
+                          immediate: convention.rawValue)
         if results.count == 1 {
             stack.append(result)
         } else {
@@ -785,7 +786,9 @@ struct IRGenerator: InstructionVisitor {
         throw unsupported(opcode.name)
     }
     /// A call through the native function table: the callee's code from its code cell, its
-    /// context, and the table entry itself (for exit stubs) go with the arguments.
+    /// context, and the table entry itself (for exit stubs) go with the arguments. A function
+    /// the module defines runs with this instance's context, which is already in the pinned
+    /// register and stays there (`convention=own`); an import may belong to another instance.
     mutating func visitCall(functionIndex: UInt32) throws {
         guard current != nil else { return }
         let m = module.module
@@ -797,9 +800,13 @@ struct IRGenerator: InstructionVisitor {
         let cell = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.codeCell))
         // The cell's contents change when the callee gets machine code: a plain load.
         let code = emit(.load, .i64, [cell])
-        let calleeContext = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
         let entry = emit(.add, .i64, [table, constant(.i64, entryOffset)])
-        try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+        if Int(functionIndex) >= m.importedFunctionCount {
+            try contextCall(type, code: code, calleeContext: context, entry: entry, arguments: arguments, convention: .ownContext)
+        } else {
+            let calleeContext = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
+            try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+        }
     }
     mutating func visitV128Const(value: V128) throws { throw unsupported("v128.const") }
     mutating func visitShuffle(lanes: V128) throws { throw unsupported("i8x16.shuffle") }

@@ -196,6 +196,16 @@ private struct Lowerer {
         for (i, type) in proc.parameterTypes.enumerated() {
             let source: Arg
             if i == 0 && convention == .wasm {
+                // Without context calls (to other instances' functions, or indirect) r14 keeps
+                // our context throughout: the context value is r14 itself, with no copy, and
+                // takes no register from the allocator.
+                let contextCalls = proc.values.contains {
+                    $0.block != nil && $0.opcode == .call && $0.immediate == CallConvention.context.rawValue
+                }
+                if !contextCalls, let v = argValues[0] {
+                    tmps[v.int] = Lowerer.reg(X86Registers.context)
+                    continue
+                }
                 let t = argValues[0].map { tmp($0) } ?? code.newTmp(.gp)
                 append(.move64, [.tmp(Lowerer.reg(X86Registers.context)), .tmp(t)])
                 ownContext = t
@@ -515,6 +525,12 @@ private struct Lowerer {
         default: wide ? .xor64 : .xor32
         }
         let t = tmp(v)
+        // `x + c` where x has other uses: one lea, where a copy and an add would be two (when
+        // x dies here the allocator coalesces the copy away, and the add alone is as good).
+        if value.opcode == .add, wide, let k = immediate(b), uses[a.int] > 1 {
+            append(.lea64, [.addr(Address(base: tmp(a), offset: k)), .tmp(t)])
+            return
+        }
         if value.opcode == .mul, let k = immediate(b) {
             append(wide ? .mulImm64 : .mulImm32, [.imm(k), .tmp(tmp(a)), .tmp(t)])
             return
@@ -939,10 +955,12 @@ private struct Lowerer {
         searchCases(cases[middle...], x, wide: wide, fallback: fallback)
     }
 
-    /// Registers a call may change: System V's caller-saved ones, and r14, which the callee
-    /// receives its context in (the caller restores its own afterwards).
-    static let clobbered: [Tmp] = [GPR.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11, X86Registers.context].map { reg($0) }
+    /// Registers a call may change: System V's caller-saved ones and, for a context call, r14,
+    /// which the callee receives its own context in (the caller restores its own afterwards).
+    /// A System V callee preserves r14; so does a callee of our own instance (`.ownContext`).
+    static let clobbered: [Tmp] = [GPR.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11].map { reg($0) }
         + (0..<16).map { reg(FPR(UInt8($0))) }
+    static let clobberedByContextCall: [Tmp] = clobbered + [reg(X86Registers.context)]
 
     /// Arguments into their registers (the context and entry first for a context call), the
     /// call, then the result out of rax or xmm0 and, for a context call, our context back in r14.
@@ -953,9 +971,10 @@ private struct Lowerer {
         append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)])
         var uses: [Tmp] = []
         var arguments = Array(value.children.dropFirst())
-        if convention == .context {
+        if convention.passesContext {
             let context = Lowerer.reg(X86Registers.context), entry = Lowerer.reg(.rax)
-            append(.move64, [.tmp(tmp(arguments[0])), .tmp(context)])
+            // Under `.ownContext` child 1 is our own context, which r14 holds already.
+            if convention == .context { append(.move64, [.tmp(tmp(arguments[0])), .tmp(context)]) }
             append(.move64, [.tmp(tmp(arguments[1])), .tmp(entry)])
             uses += [context, entry]
             arguments.removeFirst(2)
@@ -973,7 +992,7 @@ private struct Lowerer {
                 gp += 1
             } else {
                 // The callee's context carries the rest (see lowerArguments).
-                guard convention == .context, overflow < ContextLayout.resultCapacity else {
+                guard convention.passesContext, overflow < ContextLayout.resultCapacity else {
                     throw LoweringError(message: "a call with more arguments than registers")
                 }
                 let slot = Address(base: tmp(value.children[1]), offset: ContextLayout.results + Int32(8 * overflow))
@@ -985,7 +1004,8 @@ private struct Lowerer {
             uses.append(target)
         }
         code.blocks[current].insts.append(
-            Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) } + Lowerer.clobbered.map { .tmp($0) },
+            Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) }
+                 + (convention == .context ? Lowerer.clobberedByContextCall : Lowerer.clobbered).map { .tmp($0) },
                  origin: value.origin.offset, callUses: uses.count))
         switch value.type {
         case .void: break

@@ -17,6 +17,8 @@ import X86_64Backend
 //   test optimize               the procedure after the whole pipeline
 //   test lower                  the x86-64 Air that instruction selection makes (virtual temporaries)
 //   test regalloc               that Air after dead-code removal and register allocation
+//                               (`graph-coloring` for the other allocator; a last word `wasm`
+//                               on lower or regalloc lowers with the Wasm convention)
 //   test run                    each `; run: @f(ARGS) == RESULT` (or `traps CODE`) line holds
 //                               for the IR interpreter and for x86-64 code, before and after
 //                               the pipeline (RESULT `nan` is any NaN)
@@ -67,8 +69,15 @@ struct FileTest {
     /// and returns only what blessing cannot fix).
     func run(bless: Bool) throws -> [String] {
         var kinds: [Kind] = []
+        var convention = CallingConvention.systemV
         for line in lines.prefix(headerLines) where line.hasPrefix("test ") {
-            let words = line.split(separator: " ").map(String.init).filter { $0 != "precise-output" }
+            var words = line.split(separator: " ").map(String.init).filter { $0 != "precise-output" }
+            // `wasm` after lower or regalloc: the procedure has the Wasm convention (argument 0
+            // is the context, in r14) instead of System V.
+            if words.count > 2, words.last == "wasm", ["lower", "regalloc"].contains(words[1]) {
+                convention = .wasm
+                words.removeLast()
+            }
             switch words.dropFirst().first {
             case "parse": kinds.append(.parse)
             case "verifier": kinds.append(.verifier)
@@ -116,7 +125,7 @@ struct FileTest {
                 case .lower, .regalloc:
                     var code: Air.Code
                     do {
-                        code = try lowerToAir(p.procedure)
+                        code = try lowerToAir(p.procedure, convention: convention)
                     } catch {
                         failures.append("\(path):\(first + 1): cannot lower: \(error)")
                         continue
