@@ -162,13 +162,18 @@ private struct Lowerer {
             layout.append([airIndex[b.int]])
         }
         entryBlock = airIndex
-        // Comparisons used once, by the terminal or check right after them in their block.
+        // Comparisons used once, by the terminal or check right after them in their block, or
+        // as the condition of an integer select (compared there, into a cmov: no setcc).
         for b in irBlocks {
             for v in proc[b].values {
                 let value = proc[v]
-                guard value.opcode == .branch || value.opcode == .check else { continue }
-                let c = value.children[0]
-                if proc[c].block == b, uses[c.int] == 1, Lowerer.isComparison(proc[c].opcode) { fused.insert(c) }
+                let c = value.children.first
+                if value.opcode == .branch || value.opcode == .check {
+                    if let c, proc[c].block == b, uses[c.int] == 1, Lowerer.isComparison(proc[c].opcode) { fused.insert(c) }
+                } else if value.opcode == .select, !value.type.isFloat, let c, proc[c].block == b, uses[c.int] == 1,
+                          Lowerer.isComparison(proc[c].opcode), proc[proc[c].children[0]].type.isInteger {
+                    fused.insert(c)
+                }
             }
         }
         findAddressAdds(irBlocks)
@@ -288,6 +293,20 @@ private struct Lowerer {
     /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`): integer
     /// arithmetic and bitwise operations, float add, sub, mul and div (the float bitwise
     /// forms take registers only).
+    /// Whether an i32 value with this opcode is always lowered to an instruction that writes
+    /// its 32-bit register (ALU operations, shifts, loads, comparisons' setcc + movzbl, bit
+    /// counts, divisions), so its upper half is zero. Not so: phis, selects, arguments, call
+    /// results, and `trunc` (a movl that vanishes when source and destination share a register).
+    static func zeroesUpperHalf(_ op: IR.Opcode) -> Bool {
+        switch op {
+        case .add, .sub, .mul, .and, .or, .xor, .shl, .sshr, .zshr, .rotl, .rotr,
+             .div, .udiv, .mod, .umod, .clz, .ctz, .popcnt,
+             .load, .load8s, .load8u, .load16s, .load16u,
+             .eq, .ne, .lt, .gt, .le, .ge, .below, .above, .belowEq, .aboveEq: true
+        default: false
+        }
+    }
+
     static func foldsLoads(_ op: IR.Opcode, _ type: IRType) -> Bool {
         switch op {
         case .add, .sub, .mul: type != .void
@@ -429,8 +448,15 @@ private struct Lowerer {
             append(.signExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
         case .zext32:
             // Never dropped as a self-move: the upper half of an i32 in a register may be
-            // stale (a `trunc` is a movl the allocator may remove).
-            append(.zeroExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
+            // stale (a `trunc` is a movl the allocator may remove). Unless the i32 comes
+            // straight from an instruction that writes a 32-bit register, which zeroes the
+            // upper half: then a plain copy, which the allocator can coalesce away (array
+            // indexing, `base + zext(i + k)`, had a `movl %r, %r` before every access).
+            if Lowerer.zeroesUpperHalf(proc[c[0]].opcode) {
+                append(.move64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
+            } else {
+                append(.zeroExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
+            }
         case .trunc:
             append(.move32, [.tmp(tmp(c[0])), .tmp(tmp(v))])
         case .s2f:
@@ -613,6 +639,15 @@ private struct Lowerer {
     mutating func lowerSelect(_ v: ValueID) {
         let value = proc[v]
         let (condition, a, b) = (value.children[0], value.children[1], value.children[2])
+        if fused.contains(condition) {
+            let compare = proc[condition]
+            let (x, y) = (compare.children[0], compare.children[1])
+            let t = tmp(v)
+            append(Lowerer.move(value.type), [.tmp(tmp(b)), .tmp(t)])
+            append(proc[x].type == .i64 ? .moveConditionally64 : .moveConditionally32,
+                   [.relCond(Lowerer.relational(compare.opcode)), .tmp(tmp(x)), operand(y), .tmp(tmp(a)), .tmp(t)])
+            return
+        }
         let c = Arg.tmp(tmp(condition))
         if value.type.isFloat {
             // Through general registers: cmov has no float form.

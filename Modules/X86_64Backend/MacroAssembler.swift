@@ -445,6 +445,26 @@ package struct MacroAssembler {
         cmov64(Condition(c), src, dst)
     }
 
+    package mutating func moveConditionally32(_ c: RelationalCondition, _ a: GPR, _ b: GPR, _ src: GPR, _ dst: GPR) {
+        cmp32(a, b)
+        cmov64(Condition(c), src, dst)
+    }
+
+    package mutating func moveConditionally32(_ c: RelationalCondition, _ a: GPR, _ imm: Int32, _ src: GPR, _ dst: GPR) {
+        cmp32(a, imm)
+        cmov64(Condition(c), src, dst)
+    }
+
+    package mutating func moveConditionally64(_ c: RelationalCondition, _ a: GPR, _ b: GPR, _ src: GPR, _ dst: GPR) {
+        cmp64(a, b)
+        cmov64(Condition(c), src, dst)
+    }
+
+    package mutating func moveConditionally64(_ c: RelationalCondition, _ a: GPR, _ imm: Int32, _ src: GPR, _ dst: GPR) {
+        cmp64(a, imm)
+        cmov64(Condition(c), src, dst)
+    }
+
     // MARK: Control
 
     /// `jmp rel32` to a label.

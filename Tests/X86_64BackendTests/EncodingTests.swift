@@ -119,6 +119,16 @@ func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
     }
 }
 
+@Test func selectOnAComparisonIsCompareAndConditionalMove() throws {
+    let bytes = assemble { masm in
+        masm.moveConditionally32(.below, .r11, 26, .r15, .r9)
+        masm.moveConditionally64(.greaterThanOrEqual, .rdi, .rsi, .rcx, .rax)
+    }
+    if let lines = try llvmDisassembly(bytes) {
+        #expect(lines == ["cmpl $26, %r11d", "cmovbq %r15, %r9", "cmpq %rsi, %rdi", "cmovgeq %rcx, %rax"])
+    }
+}
+
 @Test func leaOfALabelIsRIPRelative() throws {
     var masm = MacroAssembler()
     let target = masm.newLabel()

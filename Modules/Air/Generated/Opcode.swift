@@ -61,62 +61,64 @@ public enum Opcode: UInt16, CaseIterable, Sendable {
     case test64 = 56
     case moveConditionallyTest32 = 57
     case moveConditionallyTest64 = 58
-    case jump = 59
-    case branch32 = 60
-    case branch64 = 61
-    case branchTest32 = 62
-    case branchTest64 = 63
-    case branchDouble = 64
-    case branchFloat = 65
-    case retVoid = 66
-    case jumpTable = 67
-    case ret32 = 68
-    case ret64 = 69
-    case retFloat = 70
-    case retDouble = 71
-    case call = 72
-    case oops = 73
-    case trap = 74
-    case moveFloat = 75
-    case moveDouble = 76
-    case move32ToFloat = 77
-    case moveFloatTo32 = 78
-    case move64ToDouble = 79
-    case moveDoubleTo64 = 80
-    case addFloat = 81
-    case addDouble = 82
-    case subFloat = 83
-    case subDouble = 84
-    case mulFloat = 85
-    case mulDouble = 86
-    case divFloat = 87
-    case divDouble = 88
-    case sqrtFloat = 89
-    case sqrtDouble = 90
-    case x86MinFloat = 91
-    case x86MinDouble = 92
-    case x86MaxFloat = 93
-    case x86MaxDouble = 94
-    case andFloat = 95
-    case andDouble = 96
-    case orFloat = 97
-    case orDouble = 98
-    case xorFloat = 99
-    case xorDouble = 100
-    case roundFloat = 101
-    case roundDouble = 102
-    case convertInt32ToFloat = 103
-    case convertInt64ToFloat = 104
-    case convertInt32ToDouble = 105
-    case convertInt64ToDouble = 106
-    case truncateFloatToInt32 = 107
-    case truncateFloatToInt64 = 108
-    case truncateDoubleToInt32 = 109
-    case truncateDoubleToInt64 = 110
-    case convertFloatToDouble = 111
-    case convertDoubleToFloat = 112
-    case compareFloat = 113
-    case compareDouble = 114
+    case moveConditionally32 = 59
+    case moveConditionally64 = 60
+    case jump = 61
+    case branch32 = 62
+    case branch64 = 63
+    case branchTest32 = 64
+    case branchTest64 = 65
+    case branchDouble = 66
+    case branchFloat = 67
+    case retVoid = 68
+    case jumpTable = 69
+    case ret32 = 70
+    case ret64 = 71
+    case retFloat = 72
+    case retDouble = 73
+    case call = 74
+    case oops = 75
+    case trap = 76
+    case moveFloat = 77
+    case moveDouble = 78
+    case move32ToFloat = 79
+    case moveFloatTo32 = 80
+    case move64ToDouble = 81
+    case moveDoubleTo64 = 82
+    case addFloat = 83
+    case addDouble = 84
+    case subFloat = 85
+    case subDouble = 86
+    case mulFloat = 87
+    case mulDouble = 88
+    case divFloat = 89
+    case divDouble = 90
+    case sqrtFloat = 91
+    case sqrtDouble = 92
+    case x86MinFloat = 93
+    case x86MinDouble = 94
+    case x86MaxFloat = 95
+    case x86MaxDouble = 96
+    case andFloat = 97
+    case andDouble = 98
+    case orFloat = 99
+    case orDouble = 100
+    case xorFloat = 101
+    case xorDouble = 102
+    case roundFloat = 103
+    case roundDouble = 104
+    case convertInt32ToFloat = 105
+    case convertInt64ToFloat = 106
+    case convertInt32ToDouble = 107
+    case convertInt64ToDouble = 108
+    case truncateFloatToInt32 = 109
+    case truncateFloatToInt64 = 110
+    case truncateDoubleToInt32 = 111
+    case truncateDoubleToInt64 = 112
+    case convertFloatToDouble = 113
+    case convertDoubleToFloat = 114
+    case compareFloat = 115
+    case compareDouble = 116
 }
 
 extension Opcode {
@@ -183,6 +185,8 @@ extension Opcode {
         OpcodeInfo(name: "Test64", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64), ArgRole(.zeroDef, .gp, 32)], forms: [Form([.resCond, .tmp, .tmp, .tmp])]),
         OpcodeInfo(name: "MoveConditionallyTest32", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.useDef, .gp, 64)], forms: [Form([.resCond, .tmp, .tmp, .tmp, .tmp])]),
         OpcodeInfo(name: "MoveConditionallyTest64", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64), ArgRole(.useDef, .gp, 64)], forms: [Form([.resCond, .tmp, .tmp, .tmp, .tmp])]),
+        OpcodeInfo(name: "MoveConditionally32", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.useDef, .gp, 64)], forms: [Form([.relCond, .tmp, .tmp, .tmp, .tmp]), Form([.relCond, .tmp, .imm, .tmp, .tmp])]),
+        OpcodeInfo(name: "MoveConditionally64", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64), ArgRole(.useDef, .gp, 64)], forms: [Form([.relCond, .tmp, .tmp, .tmp, .tmp]), Form([.relCond, .tmp, .imm, .tmp, .tmp])]),
         OpcodeInfo(name: "Jump", roles: [], forms: [Form([])], branch: true, terminal: true),
         OpcodeInfo(name: "Branch32", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 32)], forms: [Form([.relCond, .tmp, .tmp]), Form([.relCond, .tmp, .imm])], branch: true, terminal: true),
         OpcodeInfo(name: "Branch64", roles: [ArgRole(.use, .gp, 32), ArgRole(.use, .gp, 64), ArgRole(.use, .gp, 64)], forms: [Form([.relCond, .tmp, .tmp]), Form([.relCond, .tmp, .imm])], branch: true, terminal: true),

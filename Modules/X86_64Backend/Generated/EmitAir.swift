@@ -370,6 +370,22 @@ extension MacroAssembler {
             moveConditionallyTest32(a[0].resultCondition, a[1].gpr, a[2].gpr, a[3].gpr, a[4].gpr)
         case .moveConditionallyTest64:
             moveConditionallyTest64(a[0].resultCondition, a[1].gpr, a[2].gpr, a[3].gpr, a[4].gpr)
+        case .moveConditionally32:
+            if a[0].kind == .relCond && a[1].kind == .tmp && a[2].kind == .tmp && a[3].kind == .tmp && a[4].kind == .tmp {
+                moveConditionally32(a[0].relationalCondition, a[1].gpr, a[2].gpr, a[3].gpr, a[4].gpr)
+            } else if a[0].kind == .relCond && a[1].kind == .tmp && a[2].kind == .imm && a[3].kind == .tmp && a[4].kind == .tmp {
+                moveConditionally32(a[0].relationalCondition, a[1].gpr, a[2].imm32, a[3].gpr, a[4].gpr)
+            } else {
+                preconditionFailure("no x86_64 form of MoveConditionally32 for \(inst)")
+            }
+        case .moveConditionally64:
+            if a[0].kind == .relCond && a[1].kind == .tmp && a[2].kind == .tmp && a[3].kind == .tmp && a[4].kind == .tmp {
+                moveConditionally64(a[0].relationalCondition, a[1].gpr, a[2].gpr, a[3].gpr, a[4].gpr)
+            } else if a[0].kind == .relCond && a[1].kind == .tmp && a[2].kind == .imm && a[3].kind == .tmp && a[4].kind == .tmp {
+                moveConditionally64(a[0].relationalCondition, a[1].gpr, a[2].imm32, a[3].gpr, a[4].gpr)
+            } else {
+                preconditionFailure("no x86_64 form of MoveConditionally64 for \(inst)")
+            }
         case .jump:
             jump(targets: targets)
         case .branch32:
