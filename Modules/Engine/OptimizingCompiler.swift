@@ -1,5 +1,6 @@
 import Air
 import CSupport
+import Decoder
 import Foundation
 import IR
 import IRGen
@@ -7,6 +8,7 @@ import MachineCode
 import Optimizer
 import Runtime
 import Validator
+import WasmCore
 import X86_64Backend
 
 /// The optimizing tier behind `--tier opt`: Wasm to IR (IRGen), the optimization pipeline,
@@ -236,6 +238,10 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var states: [State]
     private var cancelled = false
+    /// The compile order (`order(_:)`) and the position of the next function to consider in it,
+    /// shared by the worker and by the main thread when it helps.
+    private var queue: [Int] = []
+    private var cursor = 0
 
     init(module: ValidatedModule, boundsChecks: BoundsChecks, instance: Instance) {
         self.module = module
@@ -245,12 +251,59 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     }
 
     func start() {
-        let order = module.functions.indices.sorted {
-            (module.module.functionBodies[$0].code.count, $1) > (module.module.functionBodies[$1].code.count, $0)
-        }
-        let thread = Thread { [self] in run(order) }
+        queue = Self.order(module)
+        let thread = Thread { [self] in run() }
         thread.name = "wasm-tier compiler"
         thread.start()
+    }
+
+    /// The order to compile in: first the functions the entry points reach through direct
+    /// calls, depth first in the order the calls appear (about the order the program first
+    /// calls them, so the worker stays ahead of the thread running it instead of compiling
+    /// `printf` while the program waits for `malloc`); then the rest, largest first.
+    static func order(_ module: ValidatedModule) -> [Int] {
+        let m = module.module
+        let imported = m.importedFunctionCount
+        let count = module.functions.count
+        // Direct callees of each defined function (defined-function indices), in call order.
+        var callees = Array(repeating: [Int](), count: count)
+        m.bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let body = m.functionBodies[i]
+                var reader = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+                var collector = CallCollector()
+                // Validated code decodes; a failure would only shorten the list.
+                while !reader.isAtEnd { if (try? reader.decodeInstruction(&collector)) == nil { break } }
+                callees[i] = collector.calls.compactMap { $0 >= imported ? $0 - imported : nil }
+            }
+        }
+        var roots: [Int] = []
+        if let start = m.start { roots.append(Int(start)) }
+        for export in m.exports where export.kind == .function { roots.append(Int(export.index)) }
+        var seen = Array(repeating: false, count: count)
+        var order: [Int] = []
+        order.reserveCapacity(count)
+        for root in roots where root >= imported && !seen[root - imported] {
+            // Depth first, preorder, callees in call order (an explicit stack, reversed).
+            var stack = [root - imported]
+            while let f = stack.popLast() {
+                guard !seen[f] else { continue }
+                seen[f] = true
+                order.append(f)
+                for c in callees[f].reversed() where !seen[c] { stack.append(c) }
+            }
+        }
+        let rest = (0..<count).filter { !seen[$0] }.sorted {
+            (m.functionBodies[$0].code.count, $1) > (m.functionBodies[$1].code.count, $0)
+        }
+        return order + rest
+    }
+
+    /// Collects the function indices of a body's `call` instructions.
+    struct CallCollector: PartialInstructionVisitor {
+        var calls: [Int] = []
+        mutating func visitCall(functionIndex: UInt32) throws { calls.append(Int(functionIndex)) }
+        mutating func visitOther(_ opcode: WasmCore.Opcode) throws {}
     }
 
     func cancel() {
@@ -259,34 +312,55 @@ final class AheadOfTimeWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func run(_ order: [Int]) {
-        for i in order {
-            condition.lock()
+    /// The next pending function of the queue, claimed (`working`); nil at the end. Called with
+    /// the lock held.
+    private func claimNext(maximumSize: Int = .max) -> Int? {
+        while cursor < queue.count {
+            let i = queue[cursor]
+            guard case .pending = states[i] else {
+                cursor += 1
+                continue
+            }
+            guard module.module.functionBodies[i].code.count <= maximumSize else { return nil }
+            cursor += 1
+            states[i] = .working
+            return i
+        }
+        return nil
+    }
+
+    /// Compiles a claimed function without the lock, then publishes it (lock held on entry and
+    /// on return).
+    private func compileClaimed(_ i: Int) {
+        condition.unlock()
+        let result = OptimizingCompiler.build(module, definedIndex: i, boundsChecks: boundsChecks)
+        condition.lock()
+        states[i] = .done(result)
+        condition.broadcast()
+    }
+
+    private func run() {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
             // The instance gone (checked without keeping it alive) or the compiler released:
             // stop, and let go of the code nobody took.
             if cancelled || instance == nil {
                 for k in states.indices {
                     if case .done = states[k] { states[k] = .main }
                 }
-                condition.unlock()
                 return
             }
-            guard case .pending = states[i] else {
-                condition.unlock()
-                continue
-            }
-            states[i] = .working
-            condition.unlock()
-            let result = OptimizingCompiler.build(module, definedIndex: i, boundsChecks: boundsChecks)
-            condition.lock()
-            states[i] = .done(result)
-            condition.broadcast()
-            condition.unlock()
+            guard let i = claimNext() else { return }
+            compileClaimed(i)
         }
     }
 
     /// The function's result when the worker has it or is making it (waiting for it then);
-    /// nil when the worker has not started it, which it now never will: the caller compiles.
+    /// nil when nobody has started it, which the worker now never will: the caller compiles.
+    /// While the worker compiles the function asked for, the caller compiles the next one of
+    /// the queue no larger than it, if any, instead of waiting idle: the program's thread and
+    /// the worker then share the work along the queue.
     func take(_ i: Int) -> Result<OptimizingCompiler.Compiled, OptimizingCompiler.CompileFailure>? {
         condition.lock()
         defer { condition.unlock() }
@@ -296,7 +370,11 @@ final class AheadOfTimeWorker: @unchecked Sendable {
                 states[i] = .main
                 return nil
             case .working:
-                condition.wait()
+                if !cancelled, let j = claimNext(maximumSize: module.module.functionBodies[i].code.count) {
+                    compileClaimed(j)
+                } else {
+                    condition.wait()
+                }
             case .done(let result):
                 // Handed over once: the interpreter installs it.
                 states[i] = .main
