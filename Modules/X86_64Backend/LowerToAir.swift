@@ -50,6 +50,8 @@ private struct Lowerer {
     var tmps: [Tmp?]
     var shadows: [ValueID: Tmp] = [:]
     let uses: [Int]
+    /// Per value: an i32 whose register is known to have a zero upper half (see `zext32`).
+    let zeroExtended: [Bool]
     /// First Air block of each IR block.
     var entryBlock: [Int] = []
     /// The Air blocks of each IR block in layout order; trap blocks go last.
@@ -79,6 +81,7 @@ private struct Lowerer {
         code = Code(name: proc.name)
         tmps = Array(repeating: nil, count: proc.values.count)
         uses = proc.useCounts()
+        zeroExtended = Lowerer.zeroExtendedValues(proc)
     }
 
     // MARK: Helpers
@@ -302,9 +305,48 @@ private struct Lowerer {
         case .add, .sub, .mul, .and, .or, .xor, .shl, .sshr, .zshr, .rotl, .rotr,
              .div, .udiv, .mod, .umod, .clz, .ctz, .popcnt,
              .load, .load8s, .load8u, .load16s, .load16u,
-             .eq, .ne, .lt, .gt, .le, .ge, .below, .above, .belowEq, .aboveEq: true
+             .eq, .ne, .lt, .gt, .le, .ge, .below, .above, .belowEq, .aboveEq, .const: true
         default: false
         }
+    }
+
+    /// The i32 values whose upper half is zero: those `zeroesUpperHalf` says, and phis and
+    /// selects all of whose inputs are such values (a loop counter `i = phi(0, i + 1)`). Phis
+    /// and upsilons are movl copies, which keep a zero upper half even when the allocator
+    /// drops them; a select is a cmov between two such registers. Optimistic for phis and
+    /// selects, then refuted to a fixpoint.
+    static func zeroExtendedValues(_ proc: Procedure) -> [Bool] {
+        // Wasm callees return an i32 zero-extended (`lowerReturn`; exit stubs load it with a
+        // movl); System V callees (the runtime's functions) promise nothing.
+        var known = proc.values.map {
+            $0.block != nil && $0.type == .i32 && ($0.opcode == .phi || $0.opcode == .select || zeroesUpperHalf($0.opcode)
+                || ($0.opcode == .call && $0.immediate != CallConvention.systemV.rawValue))
+        }
+        let selects = proc.values.indices.filter { proc.values[$0].block != nil && proc.values[$0].opcode == .select && known[$0] }
+        var upsilons: [ValueID] = []
+        for (i, value) in proc.values.enumerated() where value.block != nil && value.opcode == .upsilon {
+            let phi = Int(value.immediate)
+            if phi < known.count, proc.values[phi].type == .i32 { upsilons.append(ValueID(i)) }
+        }
+        var changed = true
+        while changed {
+            changed = false
+            for u in upsilons {
+                let phi = Int(proc[u].immediate)
+                if known[phi] && !known[proc[u].children[0].int] {
+                    known[phi] = false
+                    changed = true
+                }
+            }
+            for v in selects where known[v] {
+                let c = proc.values[v].children
+                if !known[c[1].int] || !known[c[2].int] {
+                    known[v] = false
+                    changed = true
+                }
+            }
+        }
+        return known
     }
 
     static func foldsLoads(_ op: IR.Opcode, _ type: IRType) -> Bool {
@@ -452,7 +494,7 @@ private struct Lowerer {
             // straight from an instruction that writes a 32-bit register, which zeroes the
             // upper half: then a plain copy, which the allocator can coalesce away (array
             // indexing, `base + zext(i + k)`, had a `movl %r, %r` before every access).
-            if Lowerer.zeroesUpperHalf(proc[c[0]].opcode) {
+            if zeroExtended[c[0].int] {
                 append(.move64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
             } else {
                 append(.zeroExtend32To64, [.tmp(tmp(c[0])), .tmp(tmp(v))])
@@ -1061,7 +1103,10 @@ private struct Lowerer {
         switch type {
         case .i32, .i64:
             let rax = Arg.tmp(Lowerer.reg(.rax))
-            append(Lowerer.move(type), [.tmp(tmp(result)), rax])
+            // An i32 leaves with a zero upper half, so that callers may count on it
+            // (`zeroExtendedValues`): a movl that is never dropped unless it is known already.
+            let move: Air.Opcode = type == .i32 && !zeroExtended[result.int] ? .zeroExtend32To64 : Lowerer.move(type)
+            append(move, [.tmp(tmp(result)), rax])
             terminate(type == .i32 ? .ret32 : .ret64, [rax], successors: [])
         default:
             let xmm0 = Arg.tmp(Lowerer.reg(FPR(0)))
