@@ -233,7 +233,7 @@ def table():
 # Air forms whose assembler methods are sequences of the instructions tested above (cmp or
 # test, setcc, movzx, jcc, jmp, cmov, ucomis, ret), checked by EncodingTests' sequence tests.
 COMPOSITE = {"compare32", "compare64", "test32", "test64", "moveConditionallyTest32", "moveConditionallyTest64",
-             "moveConditionally32", "moveConditionally64",
+             "moveConditionally32", "moveConditionally64", "callSelf",
              "branch32", "branch64", "branchTest32", "branchTest64", "branchFloat", "branchDouble",
              "compareFloat", "compareDouble", "jump", "jumpTable", "retVoid", "ret32", "ret64", "retFloat", "retDouble", "oops", "trap"}
 

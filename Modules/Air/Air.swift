@@ -245,7 +245,7 @@ public struct Inst: Hashable, Sendable {
             if i >= roles.count {
                 // A call's argument registers, then its clobbers.
                 guard case .tmp(let t) = arg else { continue }
-                body(t, i <= callUses ? .use : .def, t.bank, 64)
+                body(t, i < roles.count + callUses ? .use : .def, t.bank, 64)
                 continue
             }
             switch arg {

@@ -25,6 +25,10 @@ extension Inst {
             let uses = args[1..<(1 + callUses)].map { $0.printed(registers) }.joined(separator: ", ")
             return "\(name) \(args[0].printed(registers)), uses [\(uses)], clobbers \(args.count - 1 - callUses)"
         }
+        if opcode == .callSelf {
+            let uses = args[0..<callUses].map { $0.printed(registers) }.joined(separator: ", ")
+            return "\(name) uses [\(uses)], clobbers \(args.count - callUses)"
+        }
         return args.isEmpty ? name : name + " " + args.map { $0.printed(registers) }.joined(separator: ", ")
     }
 }

@@ -233,10 +233,11 @@ public enum IRParser {
         } else if text.hasPrefix("offset=") {
             guard value.info.immediate == .offset else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no offset") }
             value.immediate = try number(text.dropFirst(7), UInt64.self)
-        } else if text == "convention=context" || text == "convention=own" || text == "convention=systemv" {
+        } else if ["convention=context", "convention=own", "convention=self", "convention=systemv"].contains(text) {
             guard value.info.immediate == .convention else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no convention") }
             value.immediate = text == "convention=context" ? CallConvention.context.rawValue
-                : text == "convention=own" ? CallConvention.ownContext.rawValue : CallConvention.systemV.rawValue
+                : text == "convention=own" ? CallConvention.ownContext.rawValue
+                : text == "convention=self" ? CallConvention.selfCall.rawValue : CallConvention.systemV.rawValue
         } else if text.hasPrefix("code=") {
             guard value.info.immediate == .code else { throw IRParseError(line: line, message: "'\(value.info.mnemonic)' has no code") }
             value.immediate = try number(text.dropFirst(5), UInt64.self)

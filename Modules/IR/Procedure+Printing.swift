@@ -37,6 +37,7 @@ extension Procedure: CustomStringConvertible {
         case .convention:
             if value.immediate == CallConvention.context.rawValue { operands.append("convention=context") }
             if value.immediate == CallConvention.ownContext.rawValue { operands.append("convention=own") }
+            if value.immediate == CallConvention.selfCall.rawValue { operands.append("convention=self") }
         }
         if info.terminal, let block = value.block {
             let b = blocks[block.int]

@@ -98,9 +98,13 @@ public enum CallConvention: UInt64, Sendable {
     /// instance): child 1 is the caller's own context, already in the pinned register, and the
     /// callee leaves it there, so the caller need not put it back. Printed `convention=own`.
     case ownContext = 2
+    /// The procedure calling itself: child 0 is the context (in the pinned register already,
+    /// left there), the rest the arguments as under `context`; a direct call to the
+    /// procedure's own entry, with no code cell or table entry. Printed `convention=self`.
+    case selfCall = 3
 
-    /// Whether child 1 is a context and child 2 a table entry (both Wasm conventions).
-    public var passesContext: Bool { self != .systemV }
+    /// Whether child 1 is a context and child 2 a table entry (both table conventions).
+    public var passesContext: Bool { self == .context || self == .ownContext }
 }
 
 /// One effect an opcode can have; a value's effects come from its opcode.

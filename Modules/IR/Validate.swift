@@ -200,6 +200,9 @@ extension Procedure {
             }
         case .call:
             if CallConvention(rawValue: value.immediate) == nil { fail(v, "has an unknown calling convention") }
+            if CallConvention(rawValue: value.immediate) == .selfCall && value.children.isEmpty {
+                fail(v, "calls itself without a context")
+            }
             if CallConvention(rawValue: value.immediate)?.passesContext == true && value.children.count < 3 {
                 fail(v, "a context call needs the callee, a context and an entry")
             }

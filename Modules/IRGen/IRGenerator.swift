@@ -53,6 +53,7 @@ package func generateIR(module: ValidatedModule, definedIndex: Int, boundsChecks
     var generator = try IRGenerator(module: module, type: type, localTypes: info.localTypes,
                                     name: m.names?.functionNames[UInt32(m.importedFunctionCount + definedIndex)] ?? "f\(m.importedFunctionCount + definedIndex)",
                                     boundsChecks: boundsChecks)
+    generator.selfIndex = m.importedFunctionCount + definedIndex
     let body = m.functionBodies[definedIndex]
     try m.bytes.withUnsafeBytes { raw in
         var r = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
@@ -84,6 +85,8 @@ package func irType(_ t: ValueType) throws(IRGenError) -> IRType {
 struct IRGenerator: InstructionVisitor {
     let module: ValidatedModule
     let boundsChecks: BoundsChecks
+    /// The function's own index in the function index space (its calls to itself are direct).
+    var selfIndex = -1
     let proc: Procedure
     var offset: UInt32 = 0
     var ssa: SSABuilder
@@ -795,6 +798,23 @@ struct IRGenerator: InstructionVisitor {
         let type = m.types[Int(module.functionTypeIndices[Int(functionIndex)])]
         for p in type.parameters { _ = try irType(p) }
         let arguments = pop(type.parameters.count)
+        if Int(functionIndex) == selfIndex {
+            // Recursion: straight to our own entry (convention=self), no table or code cell.
+            let results = try type.results.map(irType)
+            guard results.count <= ContextLayout.resultCapacity else {
+                throw IRGenError(message: "a call with more than \(ContextLayout.resultCapacity) results")
+            }
+            let result = emit(.call, results.count == 1 ? results[0] : .void, [context] + arguments,
+                              immediate: CallConvention.selfCall.rawValue)
+            if results.count == 1 {
+                stack.append(result)
+            } else {
+                for (k, t) in results.enumerated() {
+                    stack.append(emit(.load, t, [context], immediate: UInt64(ContextLayout.results) + UInt64(8 * k)))
+                }
+            }
+            return
+        }
         let table = contextField(ContextLayout.functionTable)
         let entryOffset = UInt64(functionIndex) * UInt64(FunctionTableEntryLayout.size)
         let cell = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.codeCell))

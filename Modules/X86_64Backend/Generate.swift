@@ -31,6 +31,9 @@ package func generate(_ code: Code) -> [UInt8] {
     // After `call` rsp is 8 mod 16; rbp and the saved registers add 8 each.
     var frame = Int32(code.frameSize)
     if (8 + 8 + 8 * saved.count + Int(frame)) % 16 != 0 { frame += 8 }
+    let start = masm.newLabel()
+    masm.bind(start)
+    masm.functionStart = start
     // Stack check first (r11 is free at entry): below the limit, trap "call stack exhausted".
     let overflow = masm.newLabel()
     masm.load64(Memory(X86Registers.context, ContextLayout.executionState), .r11)

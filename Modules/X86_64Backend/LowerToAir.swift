@@ -1044,10 +1044,14 @@ private struct Lowerer {
     mutating func lowerCall(_ v: ValueID) throws(LoweringError) {
         let value = proc[v]
         let convention = CallConvention(rawValue: value.immediate) ?? .systemV
+        let isSelf = convention == .selfCall
+        // Child 0: the callee's address, or (calling ourselves) our context, already in r14.
         let callee = code.newTmp(.gp)
-        append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)])
-        var uses: [Tmp] = []
+        if !isSelf { append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)]) }
+        var uses: [Tmp] = isSelf ? [Lowerer.reg(X86Registers.context)] : []
         var arguments = Array(value.children.dropFirst())
+        // Where arguments past the registers go: the callee's context.
+        let calleeContext = isSelf ? value.children[0] : value.children.count > 1 ? value.children[1] : value.children[0]
         if convention.passesContext {
             let context = Lowerer.reg(X86Registers.context), entry = Lowerer.reg(.rax)
             // Under `.ownContext` child 1 is our own context, which r14 holds already.
@@ -1069,10 +1073,10 @@ private struct Lowerer {
                 gp += 1
             } else {
                 // The callee's context carries the rest (see lowerArguments).
-                guard convention.passesContext, overflow < ContextLayout.resultCapacity else {
+                guard convention != .systemV, overflow < ContextLayout.resultCapacity else {
                     throw LoweringError(message: "a call with more arguments than registers")
                 }
-                let slot = Address(base: tmp(value.children[1]), offset: ContextLayout.results + Int32(8 * overflow))
+                let slot = Address(base: tmp(calleeContext), offset: ContextLayout.results + Int32(8 * overflow))
                 append(Lowerer.move(type), [.tmp(tmp(a)), .addr(slot)])
                 overflow += 1
                 continue
@@ -1080,10 +1084,14 @@ private struct Lowerer {
             append(Lowerer.move(type), [.tmp(tmp(a)), .tmp(target)])
             uses.append(target)
         }
-        code.blocks[current].insts.append(
-            Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) }
-                 + (convention == .context ? Lowerer.clobberedByContextCall : Lowerer.clobbered).map { .tmp($0) },
-                 origin: value.origin.offset, callUses: uses.count))
+        let clobbers = (convention == .context ? Lowerer.clobberedByContextCall : Lowerer.clobbered).map { Arg.tmp($0) }
+        if isSelf {
+            code.blocks[current].insts.append(
+                Inst(.callSelf, uses.map { .tmp($0) } + clobbers, origin: value.origin.offset, callUses: uses.count))
+        } else {
+            code.blocks[current].insts.append(
+                Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) } + clobbers, origin: value.origin.offset, callUses: uses.count))
+        }
         switch value.type {
         case .void: break
         case .f32, .f64: append(Lowerer.move(value.type), [.tmp(Lowerer.reg(FPR(0))), .tmp(tmp(v))])

@@ -474,6 +474,17 @@ package struct MacroAssembler {
         int32(0)
     }
 
+    /// The function's first byte, bound by `generate`: what `callSelf` calls.
+    package var functionStart: Label?
+
+    /// `call rel32` to the function's own start (recursion).
+    package mutating func callSelf() {
+        guard let start = functionStart else { preconditionFailure("callSelf outside a generated function") }
+        byte(0xE8)
+        fixups.append((bytes.count, start))
+        int32(0)
+    }
+
     /// `jcc rel32` to a label.
     package mutating func jcc(_ c: Condition, _ label: Label) {
         byte(0x0F)

@@ -129,6 +129,21 @@ func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
     }
 }
 
+@Test func callSelfIsARelativeCallToTheFunctionStart() throws {
+    var masm = MacroAssembler()
+    let start = masm.newLabel()
+    masm.bind(start)
+    masm.functionStart = start
+    masm.ud2()
+    masm.callSelf()
+    masm.finalize()
+    // rel32 = 0 - (2 + 5): back to the first byte.
+    #expect(hex(masm.bytes) == "0f 0b e8 f9 ff ff ff")
+    if let lines = try llvmDisassembly(masm.bytes) {
+        #expect(lines == ["ud2", "callq -7"])
+    }
+}
+
 @Test func leaOfALabelIsRIPRelative() throws {
     var masm = MacroAssembler()
     let target = masm.newLabel()

@@ -77,48 +77,49 @@ public enum Opcode: UInt16, CaseIterable, Sendable {
     case retFloat = 72
     case retDouble = 73
     case call = 74
-    case oops = 75
-    case trap = 76
-    case moveFloat = 77
-    case moveDouble = 78
-    case move32ToFloat = 79
-    case moveFloatTo32 = 80
-    case move64ToDouble = 81
-    case moveDoubleTo64 = 82
-    case addFloat = 83
-    case addDouble = 84
-    case subFloat = 85
-    case subDouble = 86
-    case mulFloat = 87
-    case mulDouble = 88
-    case divFloat = 89
-    case divDouble = 90
-    case sqrtFloat = 91
-    case sqrtDouble = 92
-    case x86MinFloat = 93
-    case x86MinDouble = 94
-    case x86MaxFloat = 95
-    case x86MaxDouble = 96
-    case andFloat = 97
-    case andDouble = 98
-    case orFloat = 99
-    case orDouble = 100
-    case xorFloat = 101
-    case xorDouble = 102
-    case roundFloat = 103
-    case roundDouble = 104
-    case convertInt32ToFloat = 105
-    case convertInt64ToFloat = 106
-    case convertInt32ToDouble = 107
-    case convertInt64ToDouble = 108
-    case truncateFloatToInt32 = 109
-    case truncateFloatToInt64 = 110
-    case truncateDoubleToInt32 = 111
-    case truncateDoubleToInt64 = 112
-    case convertFloatToDouble = 113
-    case convertDoubleToFloat = 114
-    case compareFloat = 115
-    case compareDouble = 116
+    case callSelf = 75
+    case oops = 76
+    case trap = 77
+    case moveFloat = 78
+    case moveDouble = 79
+    case move32ToFloat = 80
+    case moveFloatTo32 = 81
+    case move64ToDouble = 82
+    case moveDoubleTo64 = 83
+    case addFloat = 84
+    case addDouble = 85
+    case subFloat = 86
+    case subDouble = 87
+    case mulFloat = 88
+    case mulDouble = 89
+    case divFloat = 90
+    case divDouble = 91
+    case sqrtFloat = 92
+    case sqrtDouble = 93
+    case x86MinFloat = 94
+    case x86MinDouble = 95
+    case x86MaxFloat = 96
+    case x86MaxDouble = 97
+    case andFloat = 98
+    case andDouble = 99
+    case orFloat = 100
+    case orDouble = 101
+    case xorFloat = 102
+    case xorDouble = 103
+    case roundFloat = 104
+    case roundDouble = 105
+    case convertInt32ToFloat = 106
+    case convertInt64ToFloat = 107
+    case convertInt32ToDouble = 108
+    case convertInt64ToDouble = 109
+    case truncateFloatToInt32 = 110
+    case truncateFloatToInt64 = 111
+    case truncateDoubleToInt32 = 112
+    case truncateDoubleToInt64 = 113
+    case convertFloatToDouble = 114
+    case convertDoubleToFloat = 115
+    case compareFloat = 116
+    case compareDouble = 117
 }
 
 extension Opcode {
@@ -201,6 +202,7 @@ extension Opcode {
         OpcodeInfo(name: "RetFloat", roles: [ArgRole(.use, .fp, 32)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "RetDouble", roles: [ArgRole(.use, .fp, 64)], forms: [Form([.tmp])], terminal: true, return: true),
         OpcodeInfo(name: "Call", roles: [ArgRole(.use, .gp, 64)], forms: [Form([.tmp])], effects: true),
+        OpcodeInfo(name: "CallSelf", roles: [], forms: [Form([])], effects: true),
         OpcodeInfo(name: "Oops", roles: [], forms: [Form([])], terminal: true, effects: true),
         OpcodeInfo(name: "Trap", roles: [ArgRole(.use, .gp, 32)], forms: [Form([.imm])], terminal: true, effects: true),
         OpcodeInfo(name: "MoveFloat", roles: [ArgRole(.use, .fp, 32), ArgRole(.def, .fp, 32)], forms: [Form([.tmp, .tmp]), Form([.addr, .tmp]), Form([.tmp, .addr])]),

@@ -438,6 +438,8 @@ extension MacroAssembler {
             retDouble(a[0].fpr)
         case .call:
             call(a[0].gpr)
+        case .callSelf:
+            callSelf()
         case .oops:
             oops()
         case .trap:
