@@ -374,22 +374,35 @@ final class InterferenceGraph {
             mark = 1
         }
         var significant = 0
-        for n in [u, v] {
-            for a in adjacency[n] where present(a) && marks[Int(a)] != mark {
-                marks[Int(a)] = mark
-                if degree[Int(a)] >= k {
-                    significant += 1
-                    if significant >= k { return false }
-                }
+        // (Two loops rather than `for n in [u, v]`, which allocated an array per test.)
+        for a in adjacency[u] where present(a) && marks[Int(a)] != mark {
+            marks[Int(a)] = mark
+            if degree[Int(a)] >= k {
+                significant += 1
+                if significant >= k { return false }
+            }
+        }
+        for a in adjacency[v] where present(a) && marks[Int(a)] != mark {
+            marks[Int(a)] = mark
+            if degree[Int(a)] >= k {
+                significant += 1
+                if significant >= k { return false }
             }
         }
         return true
     }
 
     func alias(_ n: Int) -> Int {
-        var n = n
-        while state[n] == .coalesced { n = Int(aliasOf[n]) }
-        return n
+        var root = n
+        while state[root] == .coalesced { root = Int(aliasOf[root]) }
+        // Path compression: later lookups of the chain take one step.
+        var m = n
+        while state[m] == .coalesced, Int(aliasOf[m]) != root {
+            let next = Int(aliasOf[m])
+            aliasOf[m] = Int32(root)
+            m = next
+        }
+        return root
     }
 
     func coalesce(_ m: Int) {

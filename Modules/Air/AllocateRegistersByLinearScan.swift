@@ -306,6 +306,17 @@ func spill(_ spilled: [Tmp], in code: inout Code, slots: inout Int, target: any 
 func insertSpillCode(
     _ slotOf: [Tmp: Int], in code: inout Code, target: any TargetRegisters.Type, unspillable: inout Set<Tmp>
 ) {
+    // Slots by bank and temporary number (-1: not spilled): looked up for every temporary of
+    // every instruction, so an array rather than the dictionary.
+    var slots: [[Int]] = [Array(repeating: -1, count: Int(code.tmpCount[.gp])), Array(repeating: -1, count: Int(code.tmpCount[.fp]))]
+    for (t, slot) in slotOf {
+        if case .virtual(let bank, let n) = t { slots[Int(bank.rawValue)][Int(n)] = slot }
+    }
+    func slot(_ t: Tmp) -> Int? {
+        guard case .virtual(let bank, let n) = t, Int(n) < slots[Int(bank.rawValue)].count else { return nil }
+        let s = slots[Int(bank.rawValue)][Int(n)]
+        return s >= 0 ? s : nil
+    }
     for b in code.blocks.indices {
         var out: [Inst] = []
         out.reserveCapacity(code.blocks[b].insts.count)
@@ -313,7 +324,7 @@ func insertSpillCode(
             // The spilled temporaries this instruction mentions, with how it uses them.
             var mentioned: [(tmp: Tmp, used: Bool, defined: Bool)] = []
             inst.forEachTmp { u, role, _, _ in
-                guard slotOf[u] != nil else { return }
+                guard slot(u) != nil else { return }
                 let isUse = role.isUse
                 if let k = mentioned.firstIndex(where: { $0.tmp == u }) {
                     mentioned[k].used = mentioned[k].used || isUse
@@ -332,7 +343,7 @@ func insertSpillCode(
                 let fresh = code.newTmp(m.tmp.bank)
                 unspillable.insert(fresh)
                 replacement[m.tmp] = fresh
-                let address = Arg.addr(Address(base: .reg(target.stackPointer), offset: Int32(slotOf[m.tmp]! * 8)))
+                let address = Arg.addr(Address(base: .reg(target.stackPointer), offset: Int32(slot(m.tmp)! * 8)))
                 let move: Opcode = m.tmp.bank == .gp ? .move64 : .moveDouble
                 if m.used { out.append(Inst(move, [address, .tmp(fresh)])) }
                 if m.defined { after.append(Inst(move, [.tmp(fresh), address])) }
