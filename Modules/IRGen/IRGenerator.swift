@@ -87,6 +87,12 @@ struct IRGenerator: InstructionVisitor {
     let boundsChecks: BoundsChecks
     /// The function's own index in the function index space (its calls to itself are direct).
     var selfIndex = -1
+    /// Inlining (`inlineCallee`): the variable of the running body's local 0 (the caller's
+    /// locals are variables 0...; an inlined callee's follow the variables made so far), the
+    /// frame of the body being inlined, and the Wasm bytes still allowed to be inlined.
+    var localBase = 0
+    var inlinedFrame: Int?
+    var inlineBudget = 1024
     let proc: Procedure
     var offset: UInt32 = 0
     var ssa: SSABuilder
@@ -102,7 +108,9 @@ struct IRGenerator: InstructionVisitor {
     var entryPrefix = 0
 
     struct Frame {
-        enum Kind { case block, loop, `if`, function }
+        /// `inlined`: the body of a function inlined at a call, whose end (and `return`) go to
+        /// the code after the call.
+        enum Kind { case block, loop, `if`, function, inlined }
         var kind: Kind
         var parameters: [IRType]
         var results: [IRType]
@@ -394,6 +402,13 @@ struct IRGenerator: InstructionVisitor {
 
     mutating func visitReturn() throws {
         guard current != nil else { return }
+        if let k = inlinedFrame {
+            // From an inlined body: to the code after the call, with the results.
+            let target = frames[k]
+            writeLabel(target, Array(stack.suffix(target.results.count)))
+            terminate(.jump, targets: [target.label])
+            return
+        }
         emitReturn(Array(stack.suffix(resultTypes.count)))
         current = nil
     }
@@ -426,17 +441,17 @@ struct IRGenerator: InstructionVisitor {
 
     mutating func visitLocalGet(localIndex: UInt32) throws {
         guard let b = current else { return }
-        stack.append(ssa.read(Int(localIndex), b))
+        stack.append(ssa.read(localBase + Int(localIndex), b))
     }
 
     mutating func visitLocalSet(localIndex: UInt32) throws {
         guard let b = current else { return }
-        ssa.write(Int(localIndex), b, pop())
+        ssa.write(localBase + Int(localIndex), b, pop())
     }
 
     mutating func visitLocalTee(localIndex: UInt32) throws {
         guard let b = current else { return }
-        ssa.write(Int(localIndex), b, stack.last!)
+        ssa.write(localBase + Int(localIndex), b, stack.last!)
     }
 
     /// The cell of global `i`: the context holds a pointer to the array of cell pointers.
@@ -797,6 +812,7 @@ struct IRGenerator: InstructionVisitor {
         let m = module.module
         let type = m.types[Int(module.functionTypeIndices[Int(functionIndex)])]
         for p in type.parameters { _ = try irType(p) }
+        if try inlineCallee(Int(functionIndex), type: type) { return }
         let arguments = pop(type.parameters.count)
         if Int(functionIndex) == selfIndex {
             // Recursion: straight to our own entry (convention=self), no table or code cell.
@@ -828,6 +844,74 @@ struct IRGenerator: InstructionVisitor {
             try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
         }
     }
+    /// The largest callee body (bytes of Wasm) inlined at a direct call: wrappers such as
+    /// `malloc` calling `dlmalloc`, accessors, small arithmetic helpers.
+    static let inlineLimit = 40
+
+    /// Inlines a call of function `index` when it is small (`inlineLimit`), defined by the
+    /// module, not this function, not itself being inlined into (one level), within the
+    /// function's budget, and made only of what this tier compiles. The callee's locals become
+    /// fresh variables (parameters from the call's operands, the rest zero), its body is
+    /// generated in place inside an `inlined` frame whose end, like its `return`, continues
+    /// after the call with the results on the stack. Traps keep the callee's offsets.
+    mutating func inlineCallee(_ index: Int, type: FunctionType) throws -> Bool {
+        let m = module.module
+        let defined = index - m.importedFunctionCount
+        guard inlinedFrame == nil, index != selfIndex, defined >= 0, defined < m.functionBodies.count else { return false }
+        let body = m.functionBodies[defined]
+        guard body.code.count <= Self.inlineLimit, body.code.count <= inlineBudget else { return false }
+        let localTypes = module.functions[defined].localTypes
+        guard let types = try? localTypes.map(irType), let results = try? type.results.map(irType),
+              Self.inlinable(body, in: m) else { return false }
+        inlineBudget -= body.code.count
+        let arguments = pop(type.parameters.count)
+        let savedBase = localBase
+        localBase = ssa.variableTypes.count
+        for (i, t) in types.enumerated() {
+            let variable = ssa.newVariable(t)
+            ssa.write(variable, current!, i < arguments.count ? arguments[i] : constant(t, 0))
+        }
+        let after = proc.addBlock()
+        frames.append(Frame(kind: .inlined, parameters: [], results: results, label: after,
+                            labelVariables: results.map { ssa.newVariable($0) }, height: stack.count))
+        inlinedFrame = frames.count - 1
+        defer {
+            inlinedFrame = nil
+            localBase = savedBase
+        }
+        // The body's final `end` closes the inlined frame (visitEnd).
+        try m.bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+            while !reader.isAtEnd { try reader.decodeInstruction(&self) }
+        }
+        return true
+    }
+
+    /// Whether a body holds only what IRGen takes (no SIMD).
+    static func inlinable(_ body: FunctionBody, in m: Module) -> Bool {
+        struct Scan: PartialInstructionVisitor {
+            var ok = true
+            mutating func visitOther(_ opcode: WasmCore.Opcode) throws {}
+            mutating func visitNumeric(_ opcode: WasmCore.Opcode, signature: OperandSignature) throws { check(signature) }
+            mutating func visitMemory(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg) throws { check(signature) }
+            mutating func visitLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, lane: UInt8) throws { ok = false }
+            mutating func visitMemoryLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg, lane: UInt8) throws { ok = false }
+            mutating func visitV128Const(value: V128) throws { ok = false }
+            mutating func visitShuffle(lanes: V128) throws { ok = false }
+            mutating func visitTypedSelect(types: [ValueType]) throws { if types.contains(.v128) { ok = false } }
+            mutating func check(_ s: OperandSignature) {
+                let types = [s.p0, s.p1, s.p2].prefix(Int(s.parameterCount)) + (s.result.map { [$0] } ?? [])
+                if types.contains(.v128) { ok = false }
+            }
+        }
+        var scan = Scan()
+        m.bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
+            while !reader.isAtEnd && scan.ok { if (try? reader.decodeInstruction(&scan)) == nil { scan.ok = false } }
+        }
+        return scan.ok
+    }
+
     mutating func visitV128Const(value: V128) throws { throw unsupported("v128.const") }
     mutating func visitShuffle(lanes: V128) throws { throw unsupported("i8x16.shuffle") }
 }
