@@ -40,3 +40,53 @@ package func llvmDisassembly(_ bytes: [UInt8], offsets: Bool = false) throws -> 
         return String(offset, radix: 16) + ": " + text
     }
 }
+
+/// One instruction as llvm-objdump decodes it: where it starts, how many bytes it has, and its
+/// text with whitespace collapsed.
+package struct ObjdumpInstruction: Equatable, Sendable {
+    package var offset: Int
+    package var length: Int
+    package var text: String
+}
+
+/// llvm-objdump's disassembly of x86-64 machine code: the bytes become the `.text` of an ELF
+/// object (`llvm-objcopy -I binary`), which `llvm-objdump -d` decodes. nil when the tools
+/// (Debian package `llvm`) are missing. The second opinion beside llvm-mc's: objdump decodes
+/// code as a linker would lay it out, instruction boundaries included.
+package func llvmObjdumpDisassembly(_ bytes: [UInt8]) throws -> [ObjdumpInstruction]? {
+    func tool(_ name: String) -> String? {
+        ["/usr/bin/\(name)", "/usr/local/bin/\(name)", "/usr/bin/\(name)-14"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+    guard let objcopy = tool("llvm-objcopy"), let objdump = tool("llvm-objdump") else { return nil }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wasm-tier-objdump-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let raw = directory.appendingPathComponent("code.bin"), object = directory.appendingPathComponent("code.o")
+    try Data(bytes).write(to: raw)
+    func run(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+    _ = try run(objcopy, ["-I", "binary", "-O", "elf64-x86-64", "--rename-section=.data=.text,alloc,load,readonly,code",
+                          raw.path, object.path])
+    // Lines such as `      1a: 48 01 d8    addq %rbx, %rax`: offset, bytes, text.
+    var instructions: [ObjdumpInstruction] = []
+    for line in try run(objdump, ["-d", "--triple=x86_64", object.path]).split(separator: "\n") {
+        guard let colon = line.firstIndex(of: ":"),
+              let offset = Int(line[..<colon].trimmingCharacters(in: .whitespaces), radix: 16) else { continue }
+        let rest = line[line.index(after: colon)...].split(separator: "\t", omittingEmptySubsequences: false)
+        guard rest.count >= 2 else { continue }
+        let length = rest[0].split(separator: " ").filter { $0.count == 2 && Int($0, radix: 16) != nil }.count
+        let text = rest.dropFirst().joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        instructions.append(ObjdumpInstruction(offset: offset, length: length, text: text))
+    }
+    return instructions
+}

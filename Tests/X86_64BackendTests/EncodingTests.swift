@@ -43,6 +43,34 @@ func llvmDisassembly(_ bytes: [UInt8]) throws -> [String]? {
     #expect(lines == encodingTable.map(\.text))
 }
 
+/// llvm-objdump's decoding (`X86_64Backend.llvmObjdumpDisassembly`); missing tools are an
+/// issue when CI asks for LLVM.
+func objdump(_ bytes: [UInt8]) throws -> [ObjdumpInstruction]? {
+    let instructions = try llvmObjdumpDisassembly(bytes)
+    if instructions == nil && ProcessInfo.processInfo.environment["WASM_TIER_REQUIRE_LLVM"] == "1" {
+        Issue.record("llvm-objdump and llvm-objcopy are required (WASM_TIER_REQUIRE_LLVM=1) but not installed")
+    }
+    return instructions
+}
+
+/// Every form once more, through llvm-objdump on an ELF object: each decodes where we put it,
+/// with our length, as the same instruction llvm-mc names.
+@Test func llvmObjdumpDecodesEveryFormAtItsBoundaries() throws {
+    var all: [UInt8] = [], starts: [Int] = [], lengths: [Int] = []
+    for row in encodingTable {
+        let bytes = assemble(row.emit)
+        starts.append(all.count)
+        lengths.append(bytes.count)
+        all += bytes
+    }
+    guard let decoded = try objdump(all) else { return }
+    #expect(decoded.count == encodingTable.count)
+    #expect(decoded.map(\.offset) == starts)
+    #expect(decoded.map(\.length) == lengths)
+    let mismatches = zip(decoded, encodingTable).filter { $0.0.text != $0.1.text }.map { "objdump \($0.0.text), llvm-mc \($0.1.text)" }
+    #expect(mismatches.isEmpty, "\(mismatches.count) of \(encodingTable.count):\n\(mismatches.prefix(20).joined(separator: "\n"))")
+}
+
 // Sequences: labels, fallthrough elision, and the forms built from several instructions.
 
 @Test func jumpsResolveForwardAndBackward() {
