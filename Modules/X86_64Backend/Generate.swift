@@ -21,16 +21,19 @@ package func compile(
     return (code, generate(code))
 }
 
-/// Emits allocated Air: `push rbp; mov rsp, rbp`, the callee-saved registers the code uses,
-/// the frame (16-byte aligned at calls), the blocks in order with jumps to the next block
+/// Emits allocated Air: the callee-saved registers the code uses (rbp among them: there is no
+/// frame pointer, slots are addressed from rsp and traps unwind through the entry
+/// trampoline's saved rsp), the frame (16-byte aligned at calls), the blocks in order with jumps to the next block
 /// left out, and the unwind stub traps jump to: it resets rsp to the entry trampoline's
 /// frame, restores what the trampoline saved and returns status 1.
 package func generate(_ code: Code) -> [UInt8] {
     var masm = MacroAssembler()
-    let saved = code.usedCalleeSaved.map { GPR($0.index) }.filter { $0 != .rbp }
-    // After `call` rsp is 8 mod 16; rbp and the saved registers add 8 each.
+    let saved = code.usedCalleeSaved.map { GPR($0.index) }
+    // After `call` rsp is 8 mod 16; the saved registers add 8 each. Only a function that calls
+    // needs rsp 16-byte aligned (at its calls); 8-byte slots need nothing more.
     var frame = Int32(code.frameSize)
-    if (8 + 8 + 8 * saved.count + Int(frame)) % 16 != 0 { frame += 8 }
+    let calls = code.blocks.contains { $0.insts.contains { $0.opcode == .call || $0.opcode == .callSelf } }
+    if calls && (8 + 8 * saved.count + Int(frame)) % 16 != 0 { frame += 8 }
     let start = masm.newLabel()
     masm.bind(start)
     masm.functionStart = start
@@ -39,19 +42,24 @@ package func generate(_ code: Code) -> [UInt8] {
     masm.load64(Memory(X86Registers.context, ContextLayout.executionState), .r11)
     masm.cmp64(.rsp, Memory(.r11, ExecutionStateLayout.stackLimit))
     masm.jcc(.below, overflow)
-    masm.push(.rbp)
-    masm.move64(.rsp, .rbp)
     for r in saved { masm.push(r) }
     if frame > 0 { masm.sub64(frame, .rsp) }
     masm.epilogue = { m in
         if frame > 0 { m.add64(frame, .rsp) }
         for r in saved.reversed() { m.pop(r) }
-        m.pop(.rbp)
     }
     let labels = code.blocks.indices.map { _ in masm.newLabel() }
     let unwind = masm.newLabel()
     masm.trapExit = unwind
+    // Loop headers (targets of an edge from themselves or a later block) start on a 16-byte
+    // boundary, as C compilers place them: where a hot loop falls across fetch windows moved
+    // matmul by 10%. Code starts page-aligned, so offsets are addresses modulo 16.
+    var loopHeader = Array(repeating: false, count: code.blocks.count)
     for (b, block) in code.blocks.enumerated() {
+        for s in block.successors where s <= b { loopHeader[s] = true }
+    }
+    for (b, block) in code.blocks.enumerated() {
+        if loopHeader[b] { masm.alignWithNops(16) }
         masm.bind(labels[b])
         masm.nextBlock = b + 1 < labels.count ? labels[b + 1] : nil
         for inst in block.insts {

@@ -474,6 +474,22 @@ package struct MacroAssembler {
         int32(0)
     }
 
+    /// Pads with the recommended multi-byte NOPs (Intel SDM, NOP) until the offset is a
+    /// multiple of `alignment`.
+    package mutating func alignWithNops(_ alignment: Int) {
+        let forms: [[UInt8]] = [
+            [0x90], [0x66, 0x90], [0x0F, 0x1F, 0x00], [0x0F, 0x1F, 0x40, 0x00], [0x0F, 0x1F, 0x44, 0x00, 0x00],
+            [0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00], [0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00],
+            [0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00], [0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ]
+        var padding = (alignment - bytes.count % alignment) % alignment
+        while padding > 0 {
+            let form = forms[min(padding, forms.count) - 1]
+            for b in form { byte(b) }
+            padding -= form.count
+        }
+    }
+
     /// The function's first byte, bound by `generate`: what `callSelf` calls.
     package var functionStart: Label?
 

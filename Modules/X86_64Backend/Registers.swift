@@ -89,7 +89,8 @@ package enum X86Registers: TargetRegisters {
     /// Caller-saved registers first, so that short-lived values do not cost a save.
     package static func allocatable(_ bank: Bank) -> [Reg] {
         switch bank {
-        case .gp: [GPR.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11, .rbx, .r12, .r13, .r15].map(\.reg)
+        // rbp last: no frame pointer, so it is a fifth callee-saved register.
+        case .gp: [GPR.rax, .rcx, .rdx, .rsi, .rdi, .r8, .r9, .r10, .r11, .rbx, .r12, .r13, .r15, .rbp].map(\.reg)
         case .fp: (0..<16).map { Reg(.fp, UInt8($0)) }
         }
     }

@@ -172,6 +172,20 @@ func objdump(_ bytes: [UInt8]) throws -> [ObjdumpInstruction]? {
     }
 }
 
+@Test func alignmentPaddingIsNops() throws {
+    for size in 1...20 {
+        let bytes = assemble { masm in
+            masm.ud2()
+            masm.alignWithNops(size)
+        }
+        #expect(bytes.count % size == 0 && bytes.count - 2 < size, "padding to \(size) gave \(bytes.count) bytes")
+        if let decoded = try objdump(bytes) {
+            #expect(decoded.dropFirst().allSatisfy { $0.text.hasPrefix("nop") }, "\(decoded)")
+            #expect(decoded.reduce(0) { $0 + $1.length } == bytes.count)
+        }
+    }
+}
+
 @Test func leaOfALabelIsRIPRelative() throws {
     var masm = MacroAssembler()
     let target = masm.newLabel()
