@@ -67,8 +67,11 @@ public func allocateRegistersByGraphColoring(_ code: inout Code, target: any Tar
     allocateRegistersByLinearScan(&code, target: target)
 }
 
-/// Drops moves from a register to itself. A 32-bit one goes too: nothing reads the upper half
-/// of an i32 except `ZeroExtend32To64`, which is not a move and is always emitted.
+/// Drops moves from a register to itself. A 32-bit one goes too. Code that reads the upper
+/// half of an i32 either zero-extends it first (`ZeroExtend32To64`, not a move, always
+/// emitted) or reads a value lowering knows was written by a 32-bit instruction, a Wasm call
+/// or a phi or select of such values (`zeroExtendedValues` in the x86-64 lowering), whose
+/// upper half a dropped `movl r, r` leaves zero.
 func removeSelfMoves(_ code: inout Code) {
     for b in code.blocks.indices {
         code.blocks[b].insts.removeAll { inst in

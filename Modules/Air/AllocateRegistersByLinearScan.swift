@@ -4,8 +4,8 @@ import Foundation
 /// "Register allocation"). After it, every temporary is a machine register, spilled values
 /// live in 8-byte slots at the bottom of the frame (addressed from the stack pointer),
 /// `frameSize` covers the slots and `usedCalleeSaved` lists the callee-saved registers the
-/// code now writes. Moves from a register to itself are gone (except 32-bit ones, which
-/// zero the upper half).
+/// code now writes. Moves from a register to itself are gone, 32-bit ones included (see
+/// `removeSelfMoves`).
 public func allocateRegistersByLinearScan(_ code: inout Code, target: any TargetRegisters.Type) {
     var unspillable = Set<Tmp>()
     var slots = 0

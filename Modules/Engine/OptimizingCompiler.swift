@@ -217,8 +217,9 @@ struct Weak<T: AnyObject> {
     init(_ value: T) { self.value = value }
 }
 
-/// Compiles one instance's functions on a second thread, largest first, ahead of their first
-/// call (Docs/OPTIMIZING-TIER.md, "Compiling ahead on a second thread"). The main thread takes
+/// Compiles one instance's functions on a second thread, in call order from the entry points,
+/// then largest first, ahead of their first call (Docs/OPTIMIZING-TIER.md, "Compiling ahead on
+/// a second thread"). The main thread takes
 /// results with `take`; every field is guarded by `condition`.
 final class AheadOfTimeWorker: @unchecked Sendable {
     private enum State {
@@ -251,7 +252,6 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     }
 
     func start() {
-        queue = Self.order(module)
         let thread = Thread { [self] in run() }
         thread.name = "wasm-tier compiler"
         thread.start()
@@ -340,8 +340,12 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     }
 
     private func run() {
+        // The order is worked out here, not on the program's thread (it decodes every body);
+        // until it is published the program's thread compiles what it needs itself.
+        let order = Self.order(module)
         condition.lock()
         defer { condition.unlock() }
+        queue = order
         while true {
             // The instance gone (checked without keeping it alive) or the compiler released:
             // stop, and let go of the code nobody took.

@@ -862,7 +862,7 @@ struct IRGenerator: InstructionVisitor {
         guard body.code.count <= Self.inlineLimit, body.code.count <= inlineBudget else { return false }
         let localTypes = module.functions[defined].localTypes
         guard let types = try? localTypes.map(irType), let results = try? type.results.map(irType),
-              Self.inlinable(body, in: m) else { return false }
+              Self.inlinable(body, in: module) else { return false }
         inlineBudget -= body.code.count
         let arguments = pop(type.parameters.count)
         let savedBase = localBase
@@ -887,11 +887,34 @@ struct IRGenerator: InstructionVisitor {
         return true
     }
 
-    /// Whether a body holds only what IRGen takes (no SIMD).
-    static func inlinable(_ body: FunctionBody, in m: Module) -> Bool {
+    /// Whether a body holds only what IRGen takes: no SIMD, no v128 global, block type or call
+    /// signature, no call with more results than the context carries. (What IRGen refuses in
+    /// an inlined body would send the whole caller back to the interpreter.)
+    static func inlinable(_ body: FunctionBody, in module: ValidatedModule) -> Bool {
         struct Scan: PartialInstructionVisitor {
+            let module: ValidatedModule
             var ok = true
             mutating func visitOther(_ opcode: WasmCore.Opcode) throws {}
+            mutating func visitGlobalGet(globalIndex: UInt32) throws { check(module.globalTypes[Int(globalIndex)].valueType) }
+            mutating func visitGlobalSet(globalIndex: UInt32) throws { check(module.globalTypes[Int(globalIndex)].valueType) }
+            mutating func visitCall(functionIndex: UInt32) throws {
+                check(module.module.types[Int(module.functionTypeIndices[Int(functionIndex)])])
+            }
+            mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws { check(module.module.types[Int(typeIndex)]) }
+            mutating func visitBlock(blockType: BlockType) throws { check(blockType) }
+            mutating func visitLoop(blockType: BlockType) throws { check(blockType) }
+            mutating func visitIf(blockType: BlockType) throws { check(blockType) }
+            mutating func check(_ t: ValueType) { if t == .v128 { ok = false } }
+            mutating func check(_ f: FunctionType) {
+                if f.parameters.contains(.v128) || f.results.contains(.v128) || f.results.count > ContextLayout.resultCapacity { ok = false }
+            }
+            mutating func check(_ b: BlockType) {
+                switch b {
+                case .empty: break
+                case .value(let t): check(t)
+                case .typeIndex(let i): check(module.module.types[Int(i)])
+                }
+            }
             mutating func visitNumeric(_ opcode: WasmCore.Opcode, signature: OperandSignature) throws { check(signature) }
             mutating func visitMemory(_ opcode: WasmCore.Opcode, signature: OperandSignature, memarg: MemArg) throws { check(signature) }
             mutating func visitLane(_ opcode: WasmCore.Opcode, signature: OperandSignature, lane: UInt8) throws { ok = false }
@@ -904,8 +927,8 @@ struct IRGenerator: InstructionVisitor {
                 if types.contains(.v128) { ok = false }
             }
         }
-        var scan = Scan()
-        m.bytes.withUnsafeBytes { raw in
+        var scan = Scan(module: module)
+        module.module.bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw, position: body.code.lowerBound, limit: body.code.upperBound)
             while !reader.isAtEnd && scan.ok { if (try? reader.decodeInstruction(&scan)) == nil { scan.ok = false } }
         }

@@ -25,7 +25,8 @@ package enum CallingConvention: Sendable {
 /// - Two-operand x86 forms: `t = a op b` is `Move a, t; Op b, t`, with `b` as an immediate
 ///   when it is a constant that fits in 32 bits.
 /// - Compare-and-branch fusion: a comparison used once, by the branch or check that ends
-///   its block's straight line, becomes the branch's condition (`Branch32 LessThan a, b`).
+///   its block's straight line, becomes the branch's condition (`Branch32 LessThan a, b`);
+///   one used only by an integer select becomes the conditional move's (`MoveConditionally32`).
 /// - Loads and stores fold their constant offset into the address, and an i64 `add` that
 ///   only ever serves as an address becomes the address's base and index (`[base + index +
 ///   offset]`) instead of an instruction of its own.
@@ -293,13 +294,13 @@ private struct Lowerer {
         }
     }
 
-    /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`): integer
-    /// arithmetic and bitwise operations, float add, sub, mul and div (the float bitwise
-    /// forms take registers only).
     /// Whether an i32 value with this opcode is always lowered to an instruction that writes
     /// its 32-bit register (ALU operations, shifts, loads, comparisons' setcc + movzbl, bit
-    /// counts, divisions), so its upper half is zero. Not so: phis, selects, arguments, call
-    /// results, and `trunc` (a movl that vanishes when source and destination share a register).
+    /// counts, divisions, `movl $imm`), so its upper half is zero. (A 32-bit shift by a count
+    /// that masks to 0 still writes the register, as LLVM also assumes.) Anything added here
+    /// must end in such a write. Decided elsewhere (`zeroExtendedValues`): phis, selects and
+    /// Wasm call results; never trusted: arguments, System V call results, and `trunc` (a movl
+    /// that vanishes when source and destination share a register).
     static func zeroesUpperHalf(_ op: IR.Opcode) -> Bool {
         switch op {
         case .add, .sub, .mul, .and, .or, .xor, .shl, .sshr, .zshr, .rotl, .rotr,
@@ -349,6 +350,9 @@ private struct Lowerer {
         return known
     }
 
+    /// IR operations whose Air forms take a memory source operand (`Addr, Tmp`): integer
+    /// arithmetic and bitwise operations, float add, sub, mul and div (the float bitwise
+    /// forms take registers only).
     static func foldsLoads(_ op: IR.Opcode, _ type: IRType) -> Bool {
         switch op {
         case .add, .sub, .mul: type != .void
@@ -1046,7 +1050,7 @@ private struct Lowerer {
         let convention = CallConvention(rawValue: value.immediate) ?? .systemV
         let isSelf = convention == .selfCall
         // Child 0: the callee's address, or (calling ourselves) our context, already in r14.
-        let callee = code.newTmp(.gp)
+        let callee = isSelf ? Lowerer.reg(X86Registers.context) : code.newTmp(.gp)
         if !isSelf { append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)]) }
         var uses: [Tmp] = isSelf ? [Lowerer.reg(X86Registers.context)] : []
         var arguments = Array(value.children.dropFirst())

@@ -80,7 +80,8 @@ package enum Condition: UInt8, Sendable {
 
 /// The x86-64 register file as Air's allocators see it, with the System V roles of
 /// DESIGN-NOTES section 3 and Docs/OPTIMIZING-TIER.md: r14 holds the instance context and is
-/// never allocated; rsp and rbp frame the stack.
+/// never allocated; rsp is the stack pointer. There is no frame pointer: rbp is allocated like
+/// the other callee-saved registers.
 package enum X86Registers: TargetRegisters {
     package static func name(of reg: Reg) -> String {
         reg.bank == .gp ? GPR.names64[Int(reg.index)] : "xmm\(reg.index)"
