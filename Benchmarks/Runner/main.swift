@@ -26,6 +26,23 @@ func time(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
 
+/// `[--runs N] [--json] FILE...` after a command: the options and the files, or exit 2 for a
+/// file that cannot be read.
+func options(_ arguments: ArraySlice<String>, runs defaultRuns: Int) -> (runs: Int, json: Bool, files: [(path: String, bytes: [UInt8])]) {
+    var args = Array(arguments), runs = defaultRuns, json = false, files: [(String, [UInt8])] = []
+    while !args.isEmpty {
+        let a = args.removeFirst()
+        if a == "--runs", let n = args.first.flatMap(Int.init) { runs = n; args.removeFirst() }
+        else if a == "--json" { json = true }
+        else if let data = FileManager.default.contents(atPath: a) { files.append((a, [UInt8](data))) }
+        else {
+            FileHandle.standardError.write(Data("error: cannot read \(a)\n".utf8))
+            exit(2)
+        }
+    }
+    return (runs, json, files)
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
 if args.first == "translate" {
     // wasm-tier-bench translate FILE...: the interpreter's translation size and speed.
@@ -52,21 +69,10 @@ if args.first == "compile" {
     // wasm-tier-bench compile FILE...: the optimizing tier's compile time for every defined
     // function, one after another on this thread (what one core does), per phase. The fastest
     // of the runs, as for `translate`: compile time has no input noise, only machine noise.
-    args.removeFirst()
-    var runs = 3, json = false, files: [String] = []
-    while !args.isEmpty {
-        let a = args.removeFirst()
-        if a == "--runs", let n = args.first.flatMap(Int.init) { runs = n; args.removeFirst() }
-        else if a == "--json" { json = true }
-        else { files.append(a) }
-    }
+    let (runs, json, files) = options(args.dropFirst(), runs: 3)
     var rows: [[String: Any]] = []
-    for file in files {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
-            exit(2)
-        }
-        let validated = try ModuleValidator().validate(bytes: [UInt8](data))
+    for (file, data) in files {
+        let validated = try ModuleValidator().validate(bytes: data)
         let bodies = validated.module.functionBodies
         var best: (seconds: Double, phases: [Double], wasm: Int, code: Int, functions: Int, failed: Int)?
         for _ in 0..<max(runs, 1) {
@@ -110,24 +116,10 @@ guard args.first == "validate" else {
     print(usage)
     exit(args.isEmpty ? 0 : 2)
 }
-args.removeFirst()
-var runs = 11
-var json = false
-var files: [String] = []
-while !args.isEmpty {
-    let a = args.removeFirst()
-    if a == "--runs", let n = args.first.flatMap(Int.init) { runs = n; args.removeFirst() }
-    else if a == "--json" { json = true }
-    else { files.append(a) }
-}
+let (runs, json, files) = options(args.dropFirst(), runs: 11)
 
 var rows: [[String: Any]] = []
-for file in files {
-    guard let data = FileManager.default.contents(atPath: file) else {
-        FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
-        exit(2)
-    }
-    let bytes = [UInt8](data)
+for (file, bytes) in files {
     // Small modules: repeat inside each sample so that one sample lasts at least ~20 ms.
     var inner = 1
     let once = try time { _ = try ModuleValidator().validate(bytes: bytes) }
