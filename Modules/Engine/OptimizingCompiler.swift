@@ -33,8 +33,9 @@ package final class OptimizingCompiler: NativeCompiler {
     /// its other functions ahead of their first call (Docs/OPTIMIZING-TIER.md, "Compiling
     /// ahead on a second thread").
     package let ahead: Bool
-    /// The workers, by instance (weakly: a worker outliving its instance stops).
-    private var workers: [ObjectIdentifier: (instance: Weak<Instance>, worker: AheadOfTimeWorker)] = [:]
+    /// The workers, by instance, with the instance's lifetime token (`Instance.lifetimeToken`,
+    /// held weakly: a worker outliving its instance stops).
+    private var workers: [ObjectIdentifier: (token: Weak<AnyObject>, worker: AheadOfTimeWorker)] = [:]
 
     package init(boundsChecks: BoundsChecks? = nil, ahead: Bool = false) {
         self.boundsChecks = boundsChecks
@@ -50,11 +51,13 @@ package final class OptimizingCompiler: NativeCompiler {
     /// The instance's worker, started on first use.
     private func worker(for instance: Instance) -> AheadOfTimeWorker {
         let key = ObjectIdentifier(instance)
-        if let entry = workers[key], entry.instance.value === instance { return entry.worker }
+        if let token = instance.lifetimeToken, let entry = workers[key], entry.token.value === token { return entry.worker }
         // Workers of instances that are gone have stopped; drop them with their results.
-        workers = workers.filter { $0.value.instance.value != nil }
-        let worker = AheadOfTimeWorker(module: instance.module, boundsChecks: boundsChecks(for: instance), instance: instance)
-        workers[key] = (Weak(instance), worker)
+        workers = workers.filter { $0.value.token.value != nil }
+        let token = instance.lifetimeToken ?? LifetimeToken()
+        instance.lifetimeToken = token
+        let worker = AheadOfTimeWorker(module: instance.module, boundsChecks: boundsChecks(for: instance), lifetime: token)
+        workers[key] = (Weak(token), worker)
         worker.start()
         return worker
     }
@@ -211,6 +214,9 @@ package final class OptimizingCompiler: NativeCompiler {
     }
 }
 
+/// What an instance holds for as long as it lives (`Instance.lifetimeToken`).
+final class LifetimeToken {}
+
 /// A weak reference, for tables keyed by object identity.
 struct Weak<T: AnyObject> {
     weak var value: T?
@@ -235,7 +241,8 @@ final class AheadOfTimeWorker: @unchecked Sendable {
 
     private let module: ValidatedModule
     private let boundsChecks: BoundsChecks
-    private weak var instance: Instance?
+    /// The instance's lifetime token: nil once the instance is gone.
+    private weak var lifetime: AnyObject?
     private let condition = NSCondition()
     private var states: [State]
     private var cancelled = false
@@ -244,10 +251,10 @@ final class AheadOfTimeWorker: @unchecked Sendable {
     private var queue: [Int] = []
     private var cursor = 0
 
-    init(module: ValidatedModule, boundsChecks: BoundsChecks, instance: Instance) {
+    init(module: ValidatedModule, boundsChecks: BoundsChecks, lifetime: AnyObject) {
         self.module = module
         self.boundsChecks = boundsChecks
-        self.instance = instance
+        self.lifetime = lifetime
         states = Array(repeating: .pending, count: module.functions.count)
     }
 
@@ -349,7 +356,7 @@ final class AheadOfTimeWorker: @unchecked Sendable {
         while true {
             // The instance gone (checked without keeping it alive) or the compiler released:
             // stop, and let go of the code nobody took.
-            if cancelled || instance == nil {
+            if cancelled || lifetime == nil {
                 for k in states.indices {
                     if case .done = states[k] { states[k] = .main }
                 }

@@ -349,13 +349,12 @@ struct IRGenerator: InstructionVisitor {
         emit(.store, .void, [bits, context], immediate: UInt64(ContextLayout.results) + UInt64(8 * k))
     }
 
-    /// A call by the context convention; several results come from the callee context's area.
-    mutating func contextCall(_ type: FunctionType, code: ValueID, calleeContext: ValueID, entry: ValueID, arguments: [ValueID],
-                              convention: CallConvention = .context) throws {
+    /// A call by one of the Wasm conventions (`children` as the convention wants them, the
+    /// arguments last); several results come from the callee context's area.
+    mutating func contextCall(_ type: FunctionType, children: [ValueID], calleeContext: ValueID, convention: CallConvention) throws {
         let results = try type.results.map(irType)
         guard results.count <= ContextLayout.resultCapacity else { throw IRGenError(message: "a call with more than \(ContextLayout.resultCapacity) results") }
-        let result = emit(.call, results.count == 1 ? results[0] : .void, [code, calleeContext, entry] + arguments,
-                          immediate: convention.rawValue)
+        let result = emit(.call, results.count == 1 ? results[0] : .void, children, immediate: convention.rawValue)
         if results.count == 1 {
             stack.append(result)
         } else {
@@ -688,7 +687,7 @@ struct IRGenerator: InstructionVisitor {
         let cell = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.codeCell))
         let code = emit(.load, .i64, [cell])
         let calleeContext = emit(.load, .i64, [entry], immediate: UInt64(FunctionTableEntryLayout.context))
-        try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+        try contextCall(type, children: [code, calleeContext, entry] + arguments, calleeContext: calleeContext, convention: .context)
     }
 
     /// The function table entry `call_indirect` calls through. Fast path, in machine code: the
@@ -816,19 +815,7 @@ struct IRGenerator: InstructionVisitor {
         let arguments = pop(type.parameters.count)
         if Int(functionIndex) == selfIndex {
             // Recursion: straight to our own entry (convention=self), no table or code cell.
-            let results = try type.results.map(irType)
-            guard results.count <= ContextLayout.resultCapacity else {
-                throw IRGenError(message: "a call with more than \(ContextLayout.resultCapacity) results")
-            }
-            let result = emit(.call, results.count == 1 ? results[0] : .void, [context] + arguments,
-                              immediate: CallConvention.selfCall.rawValue)
-            if results.count == 1 {
-                stack.append(result)
-            } else {
-                for (k, t) in results.enumerated() {
-                    stack.append(emit(.load, t, [context], immediate: UInt64(ContextLayout.results) + UInt64(8 * k)))
-                }
-            }
+            try contextCall(type, children: [context] + arguments, calleeContext: context, convention: .selfCall)
             return
         }
         let table = contextField(ContextLayout.functionTable)
@@ -838,10 +825,10 @@ struct IRGenerator: InstructionVisitor {
         let code = emit(.load, .i64, [cell])
         let entry = emit(.add, .i64, [table, constant(.i64, entryOffset)])
         if Int(functionIndex) >= m.importedFunctionCount {
-            try contextCall(type, code: code, calleeContext: context, entry: entry, arguments: arguments, convention: .ownContext)
+            try contextCall(type, children: [code, context, entry] + arguments, calleeContext: context, convention: .ownContext)
         } else {
             let calleeContext = emit(.loadInvariant, .i64, [table], immediate: entryOffset + UInt64(FunctionTableEntryLayout.context))
-            try contextCall(type, code: code, calleeContext: calleeContext, entry: entry, arguments: arguments)
+            try contextCall(type, children: [code, calleeContext, entry] + arguments, calleeContext: calleeContext, convention: .context)
         }
     }
     /// The largest callee body (bytes of Wasm) inlined at a direct call: wrappers such as

@@ -114,6 +114,10 @@ public final class Instance {
     package private(set) var nativeTable = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 16)
     /// Whether the optimizing tier has filled the functions' native code cells.
     package var nativeTableReady = false
+    /// An object the native compiler gives the instance and watches weakly to learn that the
+    /// instance is gone. (Weak references to the instance itself would give it a side table,
+    /// and every retain and release of it would take the slow path.)
+    package var lifetimeToken: AnyObject?
 
     deinit {
         context.deallocate()

@@ -1049,13 +1049,17 @@ private struct Lowerer {
         let value = proc[v]
         let convention = CallConvention(rawValue: value.immediate) ?? .systemV
         let isSelf = convention == .selfCall
-        // Child 0: the callee's address, or (calling ourselves) our context, already in r14.
-        let callee = isSelf ? Lowerer.reg(X86Registers.context) : code.newTmp(.gp)
-        if !isSelf { append(.move64, [.tmp(tmp(value.children[0])), .tmp(callee)]) }
+        // Child 0: the callee's address; calling ourselves, our context (in r14 already), and
+        // no callee operand. Arguments past the registers go to the callee's context: child 1,
+        // or child 0 when calling ourselves.
+        var callee: Tmp?
+        if !isSelf {
+            let t = code.newTmp(.gp)
+            append(.move64, [.tmp(tmp(value.children[0])), .tmp(t)])
+            callee = t
+        }
         var uses: [Tmp] = isSelf ? [Lowerer.reg(X86Registers.context)] : []
         var arguments = Array(value.children.dropFirst())
-        // Where arguments past the registers go: the callee's context.
-        let calleeContext = isSelf ? value.children[0] : value.children.count > 1 ? value.children[1] : value.children[0]
         if convention.passesContext {
             let context = Lowerer.reg(X86Registers.context), entry = Lowerer.reg(.rax)
             // Under `.ownContext` child 1 is our own context, which r14 holds already.
@@ -1080,7 +1084,7 @@ private struct Lowerer {
                 guard convention != .systemV, overflow < ContextLayout.resultCapacity else {
                     throw LoweringError(message: "a call with more arguments than registers")
                 }
-                let slot = Address(base: tmp(calleeContext), offset: ContextLayout.results + Int32(8 * overflow))
+                let slot = Address(base: tmp(value.children[isSelf ? 0 : 1]), offset: ContextLayout.results + Int32(8 * overflow))
                 append(Lowerer.move(type), [.tmp(tmp(a)), .addr(slot)])
                 overflow += 1
                 continue
@@ -1089,13 +1093,9 @@ private struct Lowerer {
             uses.append(target)
         }
         let clobbers = (convention == .context ? Lowerer.clobberedByContextCall : Lowerer.clobbered).map { Arg.tmp($0) }
-        if isSelf {
-            code.blocks[current].insts.append(
-                Inst(.callSelf, uses.map { .tmp($0) } + clobbers, origin: value.origin.offset, callUses: uses.count))
-        } else {
-            code.blocks[current].insts.append(
-                Inst(.call, [.tmp(callee)] + uses.map { .tmp($0) } + clobbers, origin: value.origin.offset, callUses: uses.count))
-        }
+        code.blocks[current].insts.append(
+            Inst(callee == nil ? .callSelf : .call, (callee.map { [Arg.tmp($0)] } ?? []) + uses.map { .tmp($0) } + clobbers,
+                 origin: value.origin.offset, callUses: uses.count))
         switch value.type {
         case .void: break
         case .f32, .f64: append(Lowerer.move(value.type), [.tmp(Lowerer.reg(FPR(0))), .tmp(tmp(v))])
